@@ -1,0 +1,21 @@
+# PGXS build of the migrate extension.
+MODULE_big = migrate
+OBJS = src/migrate.o src/api.o src/graph.o src/store.o src/runner.o \
+       src/lock.o src/script.o src/target.o
+
+EXTENSION = migrate
+DATA = migrate--0.1.sql
+PGFILEDESC = "migrate - Alembic-style schema migrations inside PostgreSQL"
+
+REGRESS = $(patsubst sql/%.sql,%,$(sort $(wildcard sql/*.sql)))
+REGRESS_OPTS = --inputdir=. --outputdir=results-regress
+
+PG_CPPFLAGS = -Isrc
+PG_CFLAGS = -Wall -Wextra -Werror -Wno-unused-parameter \
+            -Wno-missing-field-initializers -Wno-sign-compare $(PG_CFLAGS_EXTRA)
+
+EXTRA_CLEAN = results-regress
+
+PG_CONFIG ?= pg_config
+PGXS := $(shell $(PG_CONFIG) --pgxs)
+include $(PGXS)

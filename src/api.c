@@ -1,0 +1,917 @@
+/*
+ * api.c
+ *		The SQL-callable entry points: argument checks, SRF plumbing, and
+ *		the order in which the other parts are called.
+ *
+ * Each function connects to SPI once; mutating functions refuse to run
+ * from inside a revision script and take the advisory lock before they
+ * read anything.
+ */
+#include "postgres.h"
+
+#include "catalog/pg_type.h"
+#include "common/pg_prng.h"
+#include "executor/spi.h"
+#include "funcapi.h"
+#include "lib/stringinfo.h"
+#include "miscadmin.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/timestamp.h"
+#include "utils/tuplestore.h"
+
+#include "migrate.h"
+
+PG_FUNCTION_INFO_V1(migrate_revision);
+PG_FUNCTION_INFO_V1(migrate_merge);
+PG_FUNCTION_INFO_V1(migrate_load);
+PG_FUNCTION_INFO_V1(migrate_drop_revision);
+PG_FUNCTION_INFO_V1(migrate_upgrade);
+PG_FUNCTION_INFO_V1(migrate_downgrade);
+PG_FUNCTION_INFO_V1(migrate_stamp);
+PG_FUNCTION_INFO_V1(migrate_stamp_many);
+PG_FUNCTION_INFO_V1(migrate_current);
+PG_FUNCTION_INFO_V1(migrate_heads);
+PG_FUNCTION_INFO_V1(migrate_bases);
+PG_FUNCTION_INFO_V1(migrate_branches);
+PG_FUNCTION_INFO_V1(migrate_history);
+PG_FUNCTION_INFO_V1(migrate_show);
+PG_FUNCTION_INFO_V1(migrate_status);
+
+/* ---------- argument helpers ---------- */
+
+static char *
+text_arg(FunctionCallInfo fcinfo, int n)
+{
+	return PG_ARGISNULL(n) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(n));
+}
+
+static char *
+required_text(FunctionCallInfo fcinfo, int n, const char *name)
+{
+	if (PG_ARGISNULL(n))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("argument \"%s\" must not be null", name),
+				 errhint("Pass a value for \"%s\".", name)));
+	return text_to_cstring(PG_GETARG_TEXT_PP(n));
+}
+
+static List *
+array_arg(FunctionCallInfo fcinfo, int n, const char *name)
+{
+	ArrayType  *arr;
+	Datum	   *elems;
+	bool	   *nulls;
+	int			count,
+				i;
+	List	   *out = NIL;
+
+	if (PG_ARGISNULL(n))
+		return NIL;
+	arr = PG_GETARG_ARRAYTYPE_P(n);
+	if (ARR_NDIM(arr) > 1)
+		ereport(ERROR,
+				(errcode(MIGRATE_ERR_BAD_ARGUMENT),
+				 errmsg("argument \"%s\" must be a one-dimensional array", name)));
+	deconstruct_array(arr, TEXTOID, -1, false, TYPALIGN_INT, &elems, &nulls, &count);
+	for (i = 0; i < count; i++)
+	{
+		if (nulls[i])
+			ereport(ERROR,
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					 errmsg("argument \"%s\" must not contain nulls", name)));
+		out = lappend(out, TextDatumGetCString(elems[i]));
+	}
+	return out;
+}
+
+static List *
+rev_ids(Graph *g, int *revs, int n)
+{
+	List	   *l = NIL;
+	int			i;
+
+	for (i = 0; i < n; i++)
+		l = lappend(l, g->revs[revs[i]].id);
+	return l;
+}
+
+static Datum
+ids_array(Graph *g, const int *revs, int n)
+{
+	List	   *l = NIL;
+	int			i;
+
+	for (i = 0; i < n; i++)
+		l = lappend(l, g->revs[revs[i]].id);
+	return migrate_list_to_array(l);
+}
+
+static Datum
+strings_array(char **s, int n)
+{
+	List	   *l = NIL;
+	int			i;
+
+	for (i = 0; i < n; i++)
+		l = lappend(l, s[i]);
+	return migrate_list_to_array(l);
+}
+
+/* Copy a result out of SPI's memory before SPI_finish frees it. */
+static char *
+keep(const char *s)
+{
+	char	   *copy = SPI_palloc(strlen(s) + 1);
+
+	strcpy(copy, s);
+	return copy;
+}
+
+static List *
+strings_to_list(char **s, int n)
+{
+	List	   *l = NIL;
+	int			i;
+
+	for (i = 0; i < n; i++)
+		l = lappend(l, s[i]);
+	return l;
+}
+
+static void
+connect_spi(void)
+{
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+}
+
+/* Load the graph and the version rows, refusing unknown rows. */
+static Graph *
+load_state(RevSet **version)
+{
+	Graph	   *g = store_load_graph();
+
+	*version = revset_create(g);
+	graph_check_version(g, store_load_version(), *version);
+	return g;
+}
+
+/* ---------- registration ---------- */
+
+static void
+check_ident(const char *value, const char *what)
+{
+	if (!target_valid_ident(value, strlen(value)))
+		ereport(ERROR,
+				(errcode(MIGRATE_ERR_BAD_ARGUMENT),
+				 errmsg("%s \"%s\" is not valid", what, value),
+				 errdetail("A %s is 1 to 64 characters of [A-Za-z0-9_].", what),
+				 errhint("Choose another %s.", what)));
+	if (target_is_keyword(value, strlen(value)))
+		ereport(ERROR,
+				(errcode(MIGRATE_ERR_BAD_ARGUMENT),
+				 errmsg("%s \"%s\" is a reserved word", what, value),
+				 errdetail("\"head\", \"heads\", \"base\" and \"current\" have a meaning of their own in targets."),
+				 errhint("Choose another %s.", what)));
+}
+
+static void
+no_duplicates(List *l, const char *what, const char *id)
+{
+	ListCell   *a,
+			   *b;
+
+	foreach(a, l)
+	{
+		for_each_cell(b, l, lnext(l, a))
+			if (strcmp(lfirst(a), lfirst(b)) == 0)
+				ereport(ERROR,
+						(errcode(MIGRATE_ERR_BAD_ARGUMENT),
+						 errmsg("%s of revision \"%s\" lists \"%s\" twice", what, id, (char *) lfirst(a)),
+						 errhint("List each revision once.")));
+	}
+}
+
+static char *
+generate_id(Graph *g)
+{
+	for (;;)
+	{
+		char	   *id = psprintf("%012llx", (unsigned long long) (pg_prng_uint64(&pg_global_prng_state) & UINT64CONST(0xffffffffffff)));
+
+		if (graph_lookup(g, id) < 0)
+			return id;
+	}
+}
+
+/*
+ * Validate a revision against the graph.  self is its index when it
+ * replaces an existing revision, -1 when it is new.  depends_on entries
+ * naming a label are resolved to the labelled revision's id.
+ */
+static void
+validate_revision(Graph *g, NewRevision *rev, int self)
+{
+	ListCell   *lc;
+	List	   *deps = NIL;
+
+	if (rev->upgrade_sql == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("upgrade script of revision \"%s\" must not be null", rev->id),
+				 errhint("Pass an empty string for a revision that changes nothing.")));
+	foreach(lc, rev->down)
+	{
+		char	   *d = lfirst(lc);
+		int			r = graph_lookup(g, d);
+
+		if (strcmp(d, rev->id) == 0)
+			ereport(ERROR,
+					(errcode(MIGRATE_ERR_STATE),
+					 errmsg("revision \"%s\" cannot revise itself", rev->id),
+					 errhint("Remove \"%s\" from its down revisions.", rev->id)));
+		if (r < 0 || graph_is_label(g, d))
+			ereport(ERROR,
+					(errcode(MIGRATE_ERR_UNKNOWN),
+					 errmsg("down revision \"%s\" of revision \"%s\" does not exist", d, rev->id),
+					 errdetail("Down revisions must name registered revisions by their full id."),
+					 errhint("Register \"%s\" first, or correct the id.", d)));
+	}
+	no_duplicates(rev->down, "down_revision", rev->id);
+	foreach(lc, rev->depends_on)
+	{
+		char	   *d = lfirst(lc);
+		int			r = graph_lookup(g, d);
+
+		if (strcmp(d, rev->id) == 0 || (self >= 0 && r == self))
+			ereport(ERROR,
+					(errcode(MIGRATE_ERR_STATE),
+					 errmsg("revision \"%s\" cannot depend on itself", rev->id),
+					 errhint("Remove it from depends_on.")));
+		if (r < 0)
+			ereport(ERROR,
+					(errcode(MIGRATE_ERR_UNKNOWN),
+					 errmsg("dependency \"%s\" of revision \"%s\" does not exist", d, rev->id),
+					 errdetail("depends_on names a revision id or a branch label."),
+					 errhint("Register \"%s\" first, or correct the name.", d)));
+		deps = lappend(deps, g->revs[r].id);
+	}
+	rev->depends_on = deps;
+	no_duplicates(rev->depends_on, "depends_on", rev->id);
+	foreach(lc, rev->branch_labels)
+	{
+		char	   *label = lfirst(lc);
+		int			r = graph_lookup(g, label);
+
+		check_ident(label, "branch label");
+		if (strcmp(label, rev->id) == 0)
+			ereport(ERROR,
+					(errcode(MIGRATE_ERR_DUPLICATE),
+					 errmsg("branch label \"%s\" equals the id of its revision", label),
+					 errhint("Choose a label that differs from every revision id.")));
+		if (r >= 0 && !graph_is_label(g, label))
+			ereport(ERROR,
+					(errcode(MIGRATE_ERR_DUPLICATE),
+					 errmsg("branch label \"%s\" equals the id of revision \"%s\"", label, g->revs[r].id),
+					 errdetail("Branch labels and revision ids share one namespace."),
+					 errhint("Choose another label.")));
+		if (r >= 0 && r != self)
+			ereport(ERROR,
+					(errcode(MIGRATE_ERR_DUPLICATE),
+					 errmsg("branch label \"%s\" is already used by revision \"%s\"", label, g->revs[r].id),
+					 errhint("Choose another label.")));
+	}
+	no_duplicates(rev->branch_labels, "branch_labels", rev->id);
+	runner_check_script(rev->id, "upgrade", rev->upgrade_sql);
+	if (rev->downgrade_sql)
+		runner_check_script(rev->id, "downgrade", rev->downgrade_sql);
+	rev->checksum = store_checksum(rev->upgrade_sql, rev->downgrade_sql);
+}
+
+/* Register a new revision; its id must be free. */
+static char *
+register_new(Graph *g, NewRevision *rev)
+{
+	int			existing;
+
+	if (rev->id == NULL)
+		rev->id = generate_id(g);
+	check_ident(rev->id, "revision id");
+	existing = graph_lookup(g, rev->id);
+	if (existing >= 0)
+		ereport(ERROR,
+				(errcode(MIGRATE_ERR_DUPLICATE),
+				 graph_is_label(g, rev->id)
+				 ? errmsg("revision id \"%s\" is already a branch label of revision \"%s\"", rev->id, g->revs[existing].id)
+				 : errmsg("revision \"%s\" already exists", rev->id),
+				 errhint("Choose another id, or omit it to have one generated.")));
+	validate_revision(g, rev, -1);
+	store_insert_revision(rev);
+	return rev->id;
+}
+
+static void
+begin_mutation(void)
+{
+	runner_enter();
+	connect_spi();
+	lock_acquire();
+}
+
+Datum
+migrate_revision(PG_FUNCTION_ARGS)
+{
+	NewRevision rev = {0};
+	char	   *head = text_arg(fcinfo, 7);
+	Graph	   *g;
+	char	   *id;
+
+	begin_mutation();
+	g = store_load_graph();
+	rev.message = text_arg(fcinfo, 0);
+	rev.upgrade_sql = required_text(fcinfo, 1, "upgrade");
+	rev.downgrade_sql = text_arg(fcinfo, 2);
+	rev.id = text_arg(fcinfo, 4);
+	rev.branch_labels = array_arg(fcinfo, 5, "branch_labels");
+	rev.depends_on = array_arg(fcinfo, 6, "depends_on");
+	rev.transactional = PG_ARGISNULL(8) ? true : PG_GETARG_BOOL(8);
+	if (!PG_ARGISNULL(3))
+	{
+		if (head != NULL)
+			ereport(ERROR,
+					(errcode(MIGRATE_ERR_BAD_ARGUMENT),
+					 errmsg("down_revision and head cannot both be given"),
+					 errhint("Pass down_revision to name the parents, or head to build on a head.")));
+		rev.down = array_arg(fcinfo, 3, "down_revision");
+	}
+	else if (head == NULL || strcmp(head, "base") != 0)
+	{
+		int			parent = graph_new_parent(g, head);
+
+		if (parent >= 0)
+			rev.down = list_make1(g->revs[parent].id);
+	}
+	id = register_new(g, &rev);
+	id = keep(id);
+	SPI_finish();
+	PG_RETURN_TEXT_P(cstring_to_text(id));
+}
+
+Datum
+migrate_merge(PG_FUNCTION_ARGS)
+{
+	NewRevision rev = {0};
+	List	   *parents = NIL;
+	Graph	   *g;
+	char	   *id;
+	ListCell   *lc;
+
+	begin_mutation();
+	g = store_load_graph();
+	if (PG_ARGISNULL(0))
+	{
+		int			i;
+
+		for (i = 0; i < g->nreal_heads; i++)
+			parents = lappend(parents, g->revs[g->real_heads[i]].id);
+	}
+	else
+	{
+		foreach(lc, array_arg(fcinfo, 0, "revisions"))
+		{
+			int			r = graph_resolve_one(g, lfirst(lc), "revision");
+
+			if (r < 0)
+				ereport(ERROR,
+						(errcode(MIGRATE_ERR_BAD_ARGUMENT),
+						 errmsg("cannot merge \"base\""),
+						 errhint("Name the revisions to merge.")));
+			parents = list_append_unique_ptr(parents, g->revs[r].id);
+		}
+	}
+	if (list_length(parents) < 2)
+		ereport(ERROR,
+				(errcode(MIGRATE_ERR_STATE),
+				 errmsg("a merge needs at least two revisions"),
+				 errdetail("Found %d: %s.", list_length(parents),
+						   list_length(parents) ? (char *) linitial(parents) : "none"),
+				 errhint("Merge when the graph has several heads, or name the revisions.")));
+	rev.down = parents;
+	rev.id = text_arg(fcinfo, 2);
+	rev.message = text_arg(fcinfo, 1);
+	if (rev.message == NULL)
+	{
+		StringInfoData buf;
+
+		initStringInfo(&buf);
+		appendStringInfoString(&buf, "merge");
+		foreach(lc, parents)
+			appendStringInfo(&buf, "%s %s", foreach_current_index(lc) ? "," : "", (char *) lfirst(lc));
+		rev.message = buf.data;
+	}
+	rev.upgrade_sql = "";
+	rev.downgrade_sql = "";
+	rev.transactional = true;
+	id = register_new(g, &rev);
+	id = keep(id);
+	SPI_finish();
+	PG_RETURN_TEXT_P(cstring_to_text(id));
+}
+
+static List *
+span_list(ScriptText *t, bool skip_base)
+{
+	ScriptText	list = *t;
+	ScriptText	item;
+	List	   *out = NIL;
+
+	if (t->line == 0)
+		return NIL;
+	while (script_next_item(&list, &item))
+	{
+		if (skip_base && item.len == 4 && memcmp(item.ptr, "base", 4) == 0)
+			continue;
+		out = lappend(out, pnstrdup(item.ptr, item.len));
+	}
+	return out;
+}
+
+static bool
+same_strings(List *a, List *b)
+{
+	ListCell   *x,
+			   *y;
+
+	if (list_length(a) != list_length(b))
+		return false;
+	forboth(x, a, y, b)
+		if (strcmp(lfirst(x), lfirst(y)) != 0)
+		return false;
+	return true;
+}
+
+Datum
+migrate_load(PG_FUNCTION_ARGS)
+{
+	char	   *text = required_text(fcinfo, 0, "script");
+	ScriptFile	f;
+	ScriptError err;
+	NewRevision rev = {0};
+	Graph	   *g;
+	RevSet	   *version;
+	int			existing;
+	char	   *id;
+
+	if (!script_parse(text, strlen(text), &f, &err))
+		ereport(ERROR,
+				(errcode(ERRCODE_SYNTAX_ERROR),
+				 errmsg("invalid revision file at line %d", err.line),
+				 errdetail("%c%s.", pg_toupper((unsigned char) err.message[0]), err.message + 1),
+				 errhint("See the file format in README.md: \"-- migrate:revision <id>\" and a \"-- migrate:upgrade\" section are required.")));
+
+	begin_mutation();
+	g = load_state(&version);
+	rev.id = pnstrdup(f.revision.ptr, f.revision.len);
+	rev.down = span_list(&f.revises, true);
+	rev.depends_on = span_list(&f.depends_on, false);
+	rev.branch_labels = span_list(&f.branch_labels, false);
+	rev.message = f.message.line ? pnstrdup(f.message.ptr, f.message.len) : NULL;
+	rev.upgrade_sql = pnstrdup(f.upgrade.ptr, f.upgrade.len);
+	rev.downgrade_sql = f.downgrade.line ? pnstrdup(f.downgrade.ptr, f.downgrade.len) : NULL;
+	rev.transactional = f.is_transactional;
+
+	existing = graph_lookup(g, rev.id);
+	if (existing >= 0 && !graph_is_label(g, rev.id))
+	{
+		GraphRev   *old = &g->revs[existing];
+		StoredScript stored;
+		bool		same;
+
+		validate_revision(g, &rev, existing);
+		if (!store_fetch_script(rev.id, &stored))
+			elog(ERROR, "revision \"%s\" vanished", rev.id);
+		same = strcmp(stored.checksum, rev.checksum) == 0 &&
+			same_strings(rev.down, rev_ids(g, old->down, old->ndown)) &&
+			same_strings(rev.depends_on, rev_ids(g, old->deps, old->ndeps)) &&
+			same_strings(rev.branch_labels, strings_to_list(old->labels, old->nlabels)) &&
+			((rev.message == NULL && old->message == NULL) ||
+			 (rev.message && old->message && strcmp(rev.message, old->message) == 0)) &&
+			rev.transactional == old->transactional;
+		if (!same)
+		{
+			bool	   *applied = graph_applied(g, version);
+
+			if (applied[existing])
+				ereport(ERROR,
+						(errcode(MIGRATE_ERR_STATE),
+						 errmsg("revision \"%s\" is applied and its file differs from the registered revision", rev.id),
+						 errdetail("Registered checksum %s, file checksum %s.", stored.checksum, rev.checksum),
+						 errhint("Put the change in a new revision, or downgrade below \"%s\" before loading the edited file.", rev.id)));
+			store_replace_revision(&rev);
+			/* a changed parent list may close a cycle: rebuilding checks */
+			(void) store_load_graph();
+		}
+		id = rev.id;
+	}
+	else
+	{
+		if (rev.id && f.revises.line == 0)
+			rev.down = NIL;
+		id = register_new(g, &rev);
+	}
+	id = keep(id);
+	SPI_finish();
+	PG_RETURN_TEXT_P(cstring_to_text(id));
+}
+
+Datum
+migrate_drop_revision(PG_FUNCTION_ARGS)
+{
+	char	   *id = required_text(fcinfo, 0, "id");
+	Graph	   *g;
+	RevSet	   *version;
+	int			r;
+	GraphRev   *rev;
+
+	begin_mutation();
+	g = load_state(&version);
+	r = graph_lookup(g, id);
+	if (r < 0 || graph_is_label(g, id))
+		ereport(ERROR,
+				(errcode(MIGRATE_ERR_UNKNOWN),
+				 errmsg("revision \"%s\" does not exist", id),
+				 errhint("drop_revision takes a full revision id; call migrate.history() to list them.")));
+	rev = &g->revs[r];
+	if (graph_applied(g, version)[r])
+		ereport(ERROR,
+				(errcode(MIGRATE_ERR_STATE),
+				 errmsg("revision \"%s\" is applied", id),
+				 errhint("Downgrade below \"%s\" first.", id)));
+	if (rev->nnext > 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_DEPENDENT_OBJECTS_STILL_EXIST),
+				 errmsg("revision \"%s\" has dependent revisions", id),
+				 errdetail("Revisions building on or depending on it: %s.",
+						   migrate_join(rev_ids(g, rev->next, rev->nnext))),
+				 errhint("Drop those revisions first.")));
+	store_delete_revision(id);
+	SPI_finish();
+	PG_RETURN_VOID();
+}
+
+/* ---------- applying ---------- */
+
+typedef struct StepSink
+{
+	ReturnSetInfo *rsinfo;
+} StepSink;
+
+static void
+emit_step(StepResult *r, void *arg)
+{
+	StepSink   *sink = arg;
+	Datum		values[4];
+	bool		nulls[4] = {false, false, false, false};
+
+	values[0] = CStringGetTextDatum(r->revision);
+	values[1] = CStringGetTextDatum(r->operation);
+	if (r->message)
+		values[2] = CStringGetTextDatum(r->message);
+	else
+		nulls[2] = true;
+	values[3] = IntervalPGetDatum(&r->duration);
+	tuplestore_putvalues(sink->rsinfo->setResult, sink->rsinfo->setDesc, values, nulls);
+}
+
+static Datum
+apply(FunctionCallInfo fcinfo, bool upgrade)
+{
+	char	   *target = required_text(fcinfo, 0, "target");
+	StepSink	sink;
+	Graph	   *g;
+	RevSet	   *version;
+	StepPlan	   *plan;
+
+	InitMaterializedSRF(fcinfo, 0);
+	sink.rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	begin_mutation();
+	g = load_state(&version);
+	plan = upgrade ? graph_plan_upgrade(g, version, target)
+		: graph_plan_downgrade(g, version, target);
+	runner_apply(g, version, plan, emit_step, &sink);
+	SPI_finish();
+	return (Datum) 0;
+}
+
+Datum
+migrate_upgrade(PG_FUNCTION_ARGS)
+{
+	return apply(fcinfo, true);
+}
+
+Datum
+migrate_downgrade(PG_FUNCTION_ARGS)
+{
+	return apply(fcinfo, false);
+}
+
+static Datum
+stamp(FunctionCallInfo fcinfo, List *targets)
+{
+	bool		purge = PG_ARGISNULL(1) ? false : PG_GETARG_BOOL(1);
+	ReturnSetInfo *rsinfo;
+	Graph	   *g;
+	RevSet	   *version;
+	List	   *before,
+			   *after;
+	ListCell   *lc;
+	List	   *removed = NIL,
+			   *added = NIL;
+	StringInfoData what;
+	TimestampTz started = GetCurrentTimestamp();
+	Interval	duration;
+
+	InitMaterializedSRF(fcinfo, MAT_SRF_USE_EXPECTED_DESC);
+	rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	begin_mutation();
+	g = store_load_graph();
+	version = revset_create(g);
+	before = store_load_version();
+	if (!purge)
+		graph_check_version(g, before, version);
+	graph_stamp(g, version, targets);
+	revset_sort(g, version);
+	after = revset_ids(g, version);
+
+	removed = migrate_list_minus(before, after);
+	added = migrate_list_minus(after, before);
+	initStringInfo(&what);
+	foreach(lc, targets)
+		appendStringInfo(&what, "%s%s", foreach_current_index(lc) ? " " : "", (char *) lfirst(lc));
+	memset(&duration, 0, sizeof(duration));
+	duration.time = GetCurrentTimestamp() - started;
+	store_record_step(what.data, "stamp", NULL, started, &duration,
+					  removed, added, before, after);
+	ereport(NOTICE, (errmsg_internal("running stamp %s -> %s",
+									 before ? migrate_join(before) : "base",
+									 after ? migrate_join(after) : "base")));
+	foreach(lc, after)
+	{
+		Datum		v = CStringGetTextDatum(lfirst(lc));
+		bool		n = false;
+
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, &v, &n);
+	}
+	SPI_finish();
+	return (Datum) 0;
+}
+
+Datum
+migrate_stamp(PG_FUNCTION_ARGS)
+{
+	return stamp(fcinfo, list_make1(required_text(fcinfo, 0, "target")));
+}
+
+Datum
+migrate_stamp_many(PG_FUNCTION_ARGS)
+{
+	List	   *targets;
+
+	if (PG_ARGISNULL(0))
+		required_text(fcinfo, 0, "targets");
+	targets = array_arg(fcinfo, 0, "targets");
+	if (targets == NIL)
+		ereport(ERROR,
+				(errcode(MIGRATE_ERR_BAD_ARGUMENT),
+				 errmsg("stamp needs at least one target"),
+				 errhint("Pass ARRAY['base'] to empty the version table.")));
+	return stamp(fcinfo, targets);
+}
+
+/* ---------- reading ---------- */
+
+Datum
+migrate_current(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo;
+	ListCell   *lc;
+	List	   *rows;
+
+	InitMaterializedSRF(fcinfo, MAT_SRF_USE_EXPECTED_DESC);
+	rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	connect_spi();
+	rows = store_load_version();
+	foreach(lc, rows)
+	{
+		Datum		v = CStringGetTextDatum(lfirst(lc));
+		bool		n = false;
+
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, &v, &n);
+	}
+	SPI_finish();
+	return (Datum) 0;
+}
+
+static void
+emit_revisions(FunctionCallInfo fcinfo, Graph *g, const int *revs, int n)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	int			i;
+
+	for (i = 0; i < n; i++)
+	{
+		GraphRev   *rev = &g->revs[revs[i]];
+		Datum		values[3];
+		bool		nulls[3] = {false, false, false};
+
+		values[0] = CStringGetTextDatum(rev->id);
+		values[1] = strings_array(rev->labels, rev->nlabels);
+		if (rev->message)
+			values[2] = CStringGetTextDatum(rev->message);
+		else
+			nulls[2] = true;
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+}
+
+Datum
+migrate_heads(PG_FUNCTION_ARGS)
+{
+	Graph	   *g;
+
+	InitMaterializedSRF(fcinfo, 0);
+	connect_spi();
+	g = store_load_graph();
+	emit_revisions(fcinfo, g, g->heads, g->nheads);
+	SPI_finish();
+	return (Datum) 0;
+}
+
+Datum
+migrate_bases(PG_FUNCTION_ARGS)
+{
+	Graph	   *g;
+
+	InitMaterializedSRF(fcinfo, 0);
+	connect_spi();
+	g = store_load_graph();
+	emit_revisions(fcinfo, g, g->bases, g->nbases);
+	SPI_finish();
+	return (Datum) 0;
+}
+
+Datum
+migrate_branches(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo;
+	Graph	   *g;
+	int			i;
+
+	InitMaterializedSRF(fcinfo, 0);
+	rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	connect_spi();
+	g = store_load_graph();
+	for (i = 0; i < g->n; i++)
+	{
+		Datum		values[2];
+		bool		nulls[2] = {false, false};
+
+		if (g->revs[i].nchildren < 2)
+			continue;
+		values[0] = CStringGetTextDatum(g->revs[i].id);
+		values[1] = ids_array(g, g->revs[i].children, g->revs[i].nchildren);
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+	SPI_finish();
+	return (Datum) 0;
+}
+
+Datum
+migrate_history(PG_FUNCTION_ARGS)
+{
+	char	   *range = text_arg(fcinfo, 0);
+	ReturnSetInfo *rsinfo;
+	Graph	   *g;
+	RevSet	   *version;
+	StepPlan	   *plan;
+	bool	   *applied;
+	int			i;
+
+	InitMaterializedSRF(fcinfo, 0);
+	rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	connect_spi();
+	g = load_state(&version);
+	plan = graph_history(g, version, range);
+	applied = graph_applied(g, version);
+	for (i = 0; i < plan->nsteps; i++)
+	{
+		GraphRev   *rev = &g->revs[plan->steps[i].rev];
+		Datum		values[8];
+		bool		nulls[8] = {0};
+
+		values[0] = CStringGetTextDatum(rev->id);
+		values[1] = ids_array(g, rev->down, rev->ndown);
+		if (rev->message)
+			values[2] = CStringGetTextDatum(rev->message);
+		else
+			nulls[2] = true;
+		values[3] = BoolGetDatum(rev->nchildren == 0);
+		values[4] = BoolGetDatum(rev->ndown == 0);
+		values[5] = BoolGetDatum(rev->ndown > 1);
+		values[6] = BoolGetDatum(rev->nchildren > 1);
+		values[7] = BoolGetDatum(applied[plan->steps[i].rev]);
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+	SPI_finish();
+	return (Datum) 0;
+}
+
+Datum
+migrate_show(PG_FUNCTION_ARGS)
+{
+	char	   *target = required_text(fcinfo, 0, "revision");
+	ReturnSetInfo *rsinfo;
+	Graph	   *g;
+	RevSet	   *version;
+	int			r;
+	GraphRev   *rev;
+	StoredScript script;
+	Datum		values[12];
+	bool		nulls[12] = {0};
+	List	   *dependents = NIL;
+	int			i;
+
+	InitMaterializedSRF(fcinfo, 0);
+	rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	connect_spi();
+	g = load_state(&version);
+	r = graph_resolve_one(g, target, "revision");
+	if (r < 0)
+		ereport(ERROR,
+				(errcode(MIGRATE_ERR_BAD_ARGUMENT),
+				 errmsg("\"%s\" names no revision", target),
+				 errhint("Pass a revision id, prefix or label.")));
+	rev = &g->revs[r];
+	if (!store_fetch_script(rev->id, &script))
+		elog(ERROR, "revision \"%s\" vanished", rev->id);
+	for (i = 0; i < rev->nnext; i++)
+	{
+		GraphRev   *n = &g->revs[rev->next[i]];
+		int			k;
+
+		for (k = 0; k < n->ndeps; k++)
+			if (n->deps[k] == r)
+				dependents = lappend(dependents, n->id);
+	}
+	values[0] = CStringGetTextDatum(rev->id);
+	values[1] = ids_array(g, rev->down, rev->ndown);
+	values[2] = ids_array(g, rev->children, rev->nchildren);
+	values[3] = ids_array(g, rev->deps, rev->ndeps);
+	values[4] = migrate_list_to_array(dependents);
+	values[5] = strings_array(rev->labels, rev->nlabels);
+	if (rev->message)
+		values[6] = CStringGetTextDatum(rev->message);
+	else
+		nulls[6] = true;
+	values[7] = CStringGetTextDatum(script.upgrade_sql);
+	if (script.downgrade_sql)
+		values[8] = CStringGetTextDatum(script.downgrade_sql);
+	else
+		nulls[8] = true;
+	values[9] = BoolGetDatum(rev->transactional);
+	values[10] = CStringGetTextDatum(script.checksum);
+	values[11] = BoolGetDatum(graph_applied(g, version)[r]);
+	tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	SPI_finish();
+	return (Datum) 0;
+}
+
+Datum
+migrate_status(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo;
+	Graph	   *g;
+	RevSet	   *version;
+	StepPlan	   *plan;
+	Datum		values[3];
+	bool		nulls[3] = {false, false, false};
+	List	   *pending = NIL;
+	int			i;
+
+	InitMaterializedSRF(fcinfo, 0);
+	rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	connect_spi();
+	g = load_state(&version);
+	revset_sort(g, version);
+	values[0] = migrate_list_to_array(revset_ids(g, version));
+	values[1] = ids_array(g, g->heads, g->nheads);
+	plan = graph_plan_upgrade(g, version, "heads");
+	for (i = 0; i < plan->nsteps; i++)
+		pending = lappend(pending, g->revs[plan->steps[i].rev].id);
+	values[2] = migrate_list_to_array(pending);
+	tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	SPI_finish();
+	return (Datum) 0;
+}

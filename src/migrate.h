@@ -1,0 +1,252 @@
+/*
+ * migrate.h
+ *		Shared declarations of the migrate extension.
+ *
+ * The pure parsers (target.c, script.c) are declared first and use no
+ * backend facilities, so a fuzzer can link them without a server.  The
+ * rest of the header needs postgres.h.
+ */
+#ifndef MIGRATE_H
+#define MIGRATE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define MIGRATE_ID_MAXLEN	64
+
+/* ---- target.c: target specs ("head", "label@-2", "ab12+1", "a:b") ---- */
+
+typedef enum TargetKind
+{
+	TARGET_REV,					/* an id, a prefix or a label */
+	TARGET_HEAD,
+	TARGET_HEADS,
+	TARGET_BASE,
+	TARGET_CURRENT,				/* "current": only meaningful in ranges */
+	TARGET_RELATIVE				/* "+N" / "-N" from the database state */
+} TargetKind;
+
+typedef struct TargetSpec
+{
+	const char *label;			/* "label" of "label@...", or NULL */
+	size_t		label_len;
+	TargetKind	kind;
+	const char *rev;			/* for TARGET_REV */
+	size_t		rev_len;
+	bool		has_delta;		/* "+N" / "-N" suffix present */
+	int			delta;
+} TargetSpec;
+
+extern bool target_valid_ident(const char *s, size_t len);
+extern bool target_is_keyword(const char *s, size_t len);
+extern bool target_parse(const char *s, size_t len, TargetSpec *out,
+						 const char **error);
+extern bool target_split_range(const char *s, size_t len,
+							   size_t *colon, const char **error);
+
+/* ---- script.c: the revision file format ---- */
+
+typedef struct ScriptText
+{
+	const char *ptr;
+	size_t		len;
+	int			line;			/* line of the directive, 0 if absent */
+} ScriptText;
+
+typedef struct ScriptFile
+{
+	ScriptText	revision;
+	ScriptText	revises;
+	ScriptText	message;
+	ScriptText	branch_labels;
+	ScriptText	depends_on;
+	ScriptText	transactional;
+	ScriptText	upgrade;
+	ScriptText	downgrade;
+	bool		is_transactional;
+} ScriptFile;
+
+typedef struct ScriptError
+{
+	int			line;
+	char		message[256];
+} ScriptError;
+
+extern bool script_parse(const char *text, size_t len, ScriptFile *out,
+						 ScriptError *err);
+extern bool script_next_item(ScriptText *list, ScriptText *item);
+
+#ifndef MIGRATE_FRONTEND
+
+#include "postgres.h"
+#include "fmgr.h"
+#include "nodes/pg_list.h"
+#include "utils/hsearch.h"
+#include "utils/timestamp.h"
+
+/* SQLSTATEs used throughout, named after their meaning here */
+#define MIGRATE_ERR_BAD_ARGUMENT	ERRCODE_INVALID_PARAMETER_VALUE
+#define MIGRATE_ERR_UNKNOWN			ERRCODE_UNDEFINED_OBJECT
+#define MIGRATE_ERR_DUPLICATE		ERRCODE_DUPLICATE_OBJECT
+#define MIGRATE_ERR_STATE			ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE
+
+/* ---- graph.c: the revision DAG ---- */
+
+/* One revision as stored; the graph refers to revisions by index. */
+typedef struct GraphRev
+{
+	char	   *id;
+	char	   *message;
+	bool		transactional;
+	bool		reversible;		/* downgrade_sql IS NOT NULL */
+	int			ndown;			/* versioned down revisions, in order */
+	int		   *down;
+	int			ndeps;			/* depends_on, resolved */
+	int		   *deps;
+	int			nnd;			/* down + deps not already implied */
+	int		   *nd;
+	int			nlabels;
+	char	  **labels;
+	int			nchildren;		/* revisions naming this one as down */
+	int		   *children;
+	int			nnext;			/* children plus dependents */
+	int		   *next;
+} GraphRev;
+
+typedef struct Graph
+{
+	int			n;
+	GraphRev   *revs;
+	HTAB	   *names;			/* id or label -> index */
+	int			nheads;			/* revisions without children */
+	int		   *heads;
+	int			nreal_heads;	/* ... and without dependents */
+	int		   *real_heads;
+	int			nbases;			/* revisions without down revisions */
+	int		   *bases;
+	/* scratch for traversals: a revision is marked when mark == epoch */
+	uint32	   *mark;
+	uint32		epoch;
+	int		   *stack;
+} Graph;
+
+/* A raw row as store.c reads it; names are not yet resolved. */
+typedef struct RevRow
+{
+	char	   *id;
+	char	   *message;
+	bool		transactional;
+	bool		reversible;
+	int			ndown;
+	char	  **down;
+	int			ndeps;
+	char	  **deps;
+	int			nlabels;
+	char	  **labels;
+} RevRow;
+
+/* An ordered set of revision indexes with O(1) membership. */
+typedef struct RevSet
+{
+	int			n;
+	int			cap;
+	int		   *items;
+	bool	   *member;			/* indexed by revision, graph-sized */
+} RevSet;
+
+typedef struct PlanStep
+{
+	int			rev;
+	bool		upgrade;
+} PlanStep;
+
+typedef struct StepPlan
+{
+	int			nsteps;
+	PlanStep   *steps;
+} StepPlan;
+
+extern Graph *graph_build(RevRow *rows, int n);
+extern int	graph_lookup(Graph *g, const char *name);
+extern bool graph_is_label(Graph *g, const char *name);
+extern int	graph_resolve_one(Graph *g, const char *spec, const char *what);
+extern void graph_check_version(Graph *g, List *version, RevSet *out);
+extern RevSet *revset_create(Graph *g);
+extern void revset_add(RevSet *s, int rev);
+extern void revset_remove(RevSet *s, int rev);
+extern void revset_sort(Graph *g, RevSet *s);
+extern bool *graph_applied(Graph *g, RevSet *version);
+extern StepPlan *graph_plan_upgrade(Graph *g, RevSet *version, const char *target);
+extern StepPlan *graph_plan_downgrade(Graph *g, RevSet *version, const char *target);
+extern void graph_apply_step(Graph *g, RevSet *version, PlanStep *step);
+extern void graph_stamp(Graph *g, RevSet *version, List *targets);
+extern StepPlan *graph_history(Graph *g, RevSet *version, const char *range);
+extern int	graph_new_parent(Graph *g, const char *head);
+extern bool graph_in_lineage(Graph *g, int rev, int of);
+
+/* ---- store.c: every read and write of migrate.* tables ---- */
+
+typedef struct StoredScript
+{
+	char	   *upgrade_sql;
+	char	   *downgrade_sql;	/* NULL: irreversible */
+	char	   *checksum;
+} StoredScript;
+
+typedef struct NewRevision
+{
+	char	   *id;
+	List	   *down;			/* of char * */
+	List	   *depends_on;
+	List	   *branch_labels;
+	char	   *message;
+	char	   *upgrade_sql;
+	char	   *downgrade_sql;
+	bool		transactional;
+	char	   *checksum;
+} NewRevision;
+
+extern Graph *store_load_graph(void);
+extern List *store_load_version(void);
+extern bool store_fetch_script(const char *id, StoredScript *out);
+extern void store_insert_revision(NewRevision *rev);
+extern void store_replace_revision(NewRevision *rev);
+extern void store_delete_revision(const char *id);
+extern void store_record_step(const char *revision, const char *operation,
+							  const char *checksum, TimestampTz started,
+							  Interval *duration, List *removed, List *added,
+							  List *before, List *after);
+extern void store_check_snapshot(void);
+extern char *store_checksum(const char *upgrade_sql, const char *downgrade_sql);
+
+/* ---- lock.c ---- */
+extern void lock_acquire(void);
+
+/* ---- runner.c ---- */
+
+/* What the runner reports back per executed step. */
+typedef struct StepResult
+{
+	const char *revision;
+	const char *operation;
+	const char *message;
+	Interval	duration;
+} StepResult;
+
+typedef void (*StepCallback) (StepResult *result, void *arg);
+
+extern void runner_apply(Graph *g, RevSet *version, StepPlan *plan,
+						 StepCallback cb, void *arg);
+extern void runner_check_script(const char *id, const char *section,
+								const char *sql);
+extern void runner_enter(void);
+
+/* text[] helpers shared by store.c and api.c */
+extern Datum migrate_list_to_array(List *strings);
+extern List *migrate_array_to_list(Datum array);
+extern List *revset_ids(Graph *g, RevSet *s);
+extern List *migrate_list_minus(List *a, List *b);
+extern char *migrate_join(List *strings);
+
+#endif							/* MIGRATE_FRONTEND */
+#endif							/* MIGRATE_H */

@@ -1,0 +1,494 @@
+/*
+ * store.c
+ *		Every read and write of the migrate.* tables, through SPI.
+ *
+ * Bookkeeping runs as the extension's owner with search_path set to
+ * pg_catalog, pg_temp (pg_cron's pattern): a deployer needs only EXECUTE
+ * on the functions, and nothing on the caller's search_path can capture
+ * an operator or table used here.  User scripts never run in this mode;
+ * runner.c executes them as the caller.  Plans are prepared once per
+ * backend and kept.
+ */
+#include "postgres.h"
+
+#include "access/genam.h"
+#include "access/htup_details.h"
+#include "access/table.h"
+#include "access/xact.h"
+#include "catalog/indexing.h"
+#include "catalog/pg_extension.h"
+#include "catalog/pg_type.h"
+#include "commands/extension.h"
+#include "common/cryptohash.h"
+#include "executor/spi.h"
+#include "lib/stringinfo.h"
+#include "miscadmin.h"
+#include "storage/proc.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/fmgroids.h"
+#include "utils/guc.h"
+#include "utils/lsyscache.h"
+#include "utils/snapmgr.h"
+#include "utils/timestamp.h"
+
+#include "migrate.h"
+
+typedef struct StoreMode
+{
+	Oid			saved_user;
+	int			saved_sec;
+	int			nest;
+} StoreMode;
+
+typedef enum StoreQuery
+{
+	Q_GRAPH,
+	Q_VERSION,
+	Q_SCRIPT,
+	Q_INSERT,
+	Q_REPLACE,
+	Q_DELETE,
+	Q_STEP,
+	Q_SNAPSHOT,
+	Q_COUNT
+} StoreQuery;
+
+static const char *const query_text[Q_COUNT] = {
+	[Q_GRAPH] =
+	"SELECT id, down_revisions, depends_on, branch_labels, message,"
+	" transactional, downgrade_sql IS NOT NULL"
+	" FROM migrate.revisions ORDER BY position",
+	[Q_VERSION] =
+	"SELECT revision FROM migrate.version ORDER BY revision",
+	[Q_SCRIPT] =
+	"SELECT upgrade_sql, downgrade_sql, checksum"
+	" FROM migrate.revisions WHERE id = $1",
+	[Q_INSERT] =
+	"INSERT INTO migrate.revisions (id, down_revisions, depends_on,"
+	" branch_labels, message, upgrade_sql, downgrade_sql, transactional,"
+	" checksum) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+	[Q_REPLACE] =
+	"UPDATE migrate.revisions SET down_revisions = $2, depends_on = $3,"
+	" branch_labels = $4, message = $5, upgrade_sql = $6,"
+	" downgrade_sql = $7, transactional = $8, checksum = $9"
+	" WHERE id = $1",
+	[Q_DELETE] =
+	"DELETE FROM migrate.revisions WHERE id = $1",
+	[Q_STEP] =
+	"WITH gone AS (DELETE FROM migrate.version WHERE revision = ANY ($1)),"
+	" born AS (INSERT INTO migrate.version (revision) SELECT unnest($2))"
+	" INSERT INTO migrate.log (revision, operation, checksum, started_at,"
+	" duration, applied_by, heads_before, heads_after)"
+	" VALUES ($3, $4, $5, $6, $7, session_user, $8, $9)",
+	[Q_SNAPSHOT] =
+	"SELECT (SELECT max(id) FROM migrate.log)::text || '/' ||"
+	" coalesce((SELECT string_agg(revision, ',' ORDER BY revision)"
+	" FROM migrate.version), '')",
+};
+
+static const int query_nargs[Q_COUNT] = {
+	[Q_SCRIPT] = 1,[Q_INSERT] = 9,[Q_REPLACE] = 9,[Q_DELETE] = 1,
+	[Q_STEP] = 9,
+};
+
+static SPIPlanPtr plans[Q_COUNT];
+
+/* The owner of the extension, looked up once per transaction. */
+static Oid
+extension_owner(void)
+{
+	static LocalTransactionId cached_lxid = InvalidLocalTransactionId;
+	static Oid	cached_owner = InvalidOid;
+	Relation	rel;
+	ScanKeyData key;
+	SysScanDesc scan;
+	HeapTuple	tup;
+	Oid			extoid;
+
+	if (cached_lxid == MyProc->lxid && OidIsValid(cached_owner))
+		return cached_owner;
+
+	extoid = get_extension_oid("migrate", false);
+	rel = table_open(ExtensionRelationId, AccessShareLock);
+	ScanKeyInit(&key, Anum_pg_extension_oid, BTEqualStrategyNumber,
+				F_OIDEQ, ObjectIdGetDatum(extoid));
+	scan = systable_beginscan(rel, ExtensionOidIndexId, true, NULL, 1, &key);
+	tup = systable_getnext(scan);
+	if (!HeapTupleIsValid(tup))
+		elog(ERROR, "extension migrate has no catalog row");
+	cached_owner = ((Form_pg_extension) GETSTRUCT(tup))->extowner;
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
+	cached_lxid = MyProc->lxid;
+	return cached_owner;
+}
+
+/*
+ * Switch to bookkeeping mode.  An error inside needs no cleanup here:
+ * (sub)transaction abort restores the user id and unwinds the GUC level.
+ */
+static void
+store_enter(StoreMode *m)
+{
+	GetUserIdAndSecContext(&m->saved_user, &m->saved_sec);
+	SetUserIdAndSecContext(extension_owner(),
+						   m->saved_sec | SECURITY_LOCAL_USERID_CHANGE |
+						   SECURITY_RESTRICTED_OPERATION);
+	m->nest = NewGUCNestLevel();
+	(void) set_config_option("search_path", "pg_catalog, pg_temp",
+							 PGC_USERSET, PGC_S_SESSION,
+							 GUC_ACTION_SAVE, true, 0, false);
+}
+
+static void
+store_leave(StoreMode *m)
+{
+	AtEOXact_GUC(true, m->nest);
+	SetUserIdAndSecContext(m->saved_user, m->saved_sec);
+}
+
+static SPIPlanPtr
+plan_for(StoreQuery q)
+{
+	static const Oid arg_types[Q_COUNT][9] = {
+		[Q_SCRIPT] = {TEXTOID},
+		[Q_INSERT] = {TEXTOID, TEXTARRAYOID, TEXTARRAYOID, TEXTARRAYOID,
+		TEXTOID, TEXTOID, TEXTOID, BOOLOID, TEXTOID},
+		[Q_REPLACE] = {TEXTOID, TEXTARRAYOID, TEXTARRAYOID, TEXTARRAYOID,
+		TEXTOID, TEXTOID, TEXTOID, BOOLOID, TEXTOID},
+		[Q_DELETE] = {TEXTOID},
+		[Q_STEP] = {TEXTARRAYOID, TEXTARRAYOID, TEXTOID, TEXTOID, TEXTOID,
+		TIMESTAMPTZOID, INTERVALOID, TEXTARRAYOID, TEXTARRAYOID},
+	};
+
+	if (plans[q] == NULL)
+	{
+		SPIPlanPtr	p = SPI_prepare(query_text[q], query_nargs[q],
+									(Oid *) arg_types[q]);
+
+		if (p == NULL)
+			elog(ERROR, "SPI_prepare failed for \"%s\": %s", query_text[q],
+				 SPI_result_code_string(SPI_result));
+		SPI_keepplan(p);
+		plans[q] = p;
+	}
+	return plans[q];
+}
+
+/* Run a kept plan in bookkeeping mode; returns SPI's result code. */
+static int
+run(StoreQuery q, Datum *values, const char *nulls, bool read_only)
+{
+	StoreMode	m;
+	int			rc;
+
+	store_enter(&m);
+	rc = SPI_execute_plan(plan_for(q), values, nulls, read_only, 0);
+	store_leave(&m);
+	if (rc < 0)
+		elog(ERROR, "SPI_execute_plan failed for \"%s\": %s", query_text[q],
+			 SPI_result_code_string(rc));
+	return rc;
+}
+
+/* ---------- text[] helpers ---------- */
+
+Datum
+migrate_list_to_array(List *strings)
+{
+	int			n = list_length(strings);
+	Datum	   *elems = palloc(Max(n, 1) * sizeof(Datum));
+	ListCell   *lc;
+	int			i = 0;
+
+	foreach(lc, strings)
+		elems[i++] = CStringGetTextDatum((char *) lfirst(lc));
+	return PointerGetDatum(construct_array(elems, n, TEXTOID, -1, false,
+										   TYPALIGN_INT));
+}
+
+List *
+migrate_array_to_list(Datum array)
+{
+	ArrayType  *arr = DatumGetArrayTypeP(array);
+	Datum	   *elems;
+	bool	   *nulls;
+	int			n,
+				i;
+	List	   *out = NIL;
+
+	deconstruct_array(arr, TEXTOID, -1, false, TYPALIGN_INT, &elems, &nulls, &n);
+	for (i = 0; i < n; i++)
+		if (!nulls[i])
+			out = lappend(out, TextDatumGetCString(elems[i]));
+	return out;
+}
+
+/* The strings of a that are not in b, in a's order. */
+List *
+migrate_list_minus(List *a, List *b)
+{
+	List	   *out = NIL;
+	ListCell   *lc;
+
+	foreach(lc, a)
+	{
+		ListCell   *lc2;
+		bool		found = false;
+
+		foreach(lc2, b)
+			found |= strcmp(lfirst(lc), lfirst(lc2)) == 0;
+		if (!found)
+			out = lappend(out, lfirst(lc));
+	}
+	return out;
+}
+
+/* "a, b, c" */
+char *
+migrate_join(List *strings)
+{
+	StringInfoData buf;
+	ListCell   *lc;
+
+	initStringInfo(&buf);
+	foreach(lc, strings)
+		appendStringInfo(&buf, "%s%s", foreach_current_index(lc) ? ", " : "", (char *) lfirst(lc));
+	return buf.data;
+}
+
+static char **
+list_to_strings(List *l, int *n)
+{
+	char	  **out = palloc(Max(list_length(l), 1) * sizeof(char *));
+	ListCell   *lc;
+	int			i = 0;
+
+	foreach(lc, l)
+		out[i++] = lfirst(lc);
+	*n = i;
+	return out;
+}
+
+static char **
+array_column(HeapTuple tup, TupleDesc desc, int col, int *n)
+{
+	bool		isnull;
+	Datum		d = SPI_getbinval(tup, desc, col, &isnull);
+
+	if (isnull)
+	{
+		*n = 0;
+		return NULL;
+	}
+	return list_to_strings(migrate_array_to_list(d), n);
+}
+
+/* ---------- reads ---------- */
+
+/*
+ * Load the whole graph (without scripts, which runner.c fetches one at a
+ * time so memory stays flat) in registration order.
+ */
+Graph *
+store_load_graph(void)
+{
+	uint64		i,
+				n;
+	RevRow	   *rows;
+	SPITupleTable *tt;
+	Graph	   *g;
+
+	run(Q_GRAPH, NULL, NULL, true);
+	tt = SPI_tuptable;
+	n = SPI_processed;
+	rows = palloc0(Max(n, 1) * sizeof(RevRow));
+	for (i = 0; i < n; i++)
+	{
+		HeapTuple	tup = tt->vals[i];
+		TupleDesc	desc = tt->tupdesc;
+		bool		isnull;
+
+		rows[i].id = SPI_getvalue(tup, desc, 1);
+		rows[i].down = array_column(tup, desc, 2, &rows[i].ndown);
+		rows[i].deps = array_column(tup, desc, 3, &rows[i].ndeps);
+		rows[i].labels = array_column(tup, desc, 4, &rows[i].nlabels);
+		rows[i].message = SPI_getvalue(tup, desc, 5);
+		rows[i].transactional = DatumGetBool(SPI_getbinval(tup, desc, 6, &isnull));
+		rows[i].reversible = DatumGetBool(SPI_getbinval(tup, desc, 7, &isnull));
+	}
+	SPI_freetuptable(tt);
+	g = graph_build(rows, (int) n);
+	return g;
+}
+
+List *
+store_load_version(void)
+{
+	List	   *out = NIL;
+	uint64		i;
+
+	run(Q_VERSION, NULL, NULL, true);
+	for (i = 0; i < SPI_processed; i++)
+		out = lappend(out, SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1));
+	SPI_freetuptable(SPI_tuptable);
+	return out;
+}
+
+bool
+store_fetch_script(const char *id, StoredScript *out)
+{
+	Datum		arg = CStringGetTextDatum(id);
+
+	run(Q_SCRIPT, &arg, NULL, true);
+	if (SPI_processed != 1)
+		return false;
+	out->upgrade_sql = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
+	out->downgrade_sql = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2);
+	out->checksum = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 3);
+	SPI_freetuptable(SPI_tuptable);
+	return true;
+}
+
+/* ---------- writes ---------- */
+
+static void
+revision_args(NewRevision *rev, Datum *values, char *nulls)
+{
+	memset(nulls, ' ', 9);
+	values[0] = CStringGetTextDatum(rev->id);
+	values[1] = migrate_list_to_array(rev->down);
+	values[2] = migrate_list_to_array(rev->depends_on);
+	values[3] = migrate_list_to_array(rev->branch_labels);
+	if (rev->message)
+		values[4] = CStringGetTextDatum(rev->message);
+	else
+		nulls[4] = 'n';
+	values[5] = CStringGetTextDatum(rev->upgrade_sql);
+	if (rev->downgrade_sql)
+		values[6] = CStringGetTextDatum(rev->downgrade_sql);
+	else
+		nulls[6] = 'n';
+	values[7] = BoolGetDatum(rev->transactional);
+	values[8] = CStringGetTextDatum(rev->checksum);
+}
+
+void
+store_insert_revision(NewRevision *rev)
+{
+	Datum		values[9];
+	char		nulls[9];
+
+	revision_args(rev, values, nulls);
+	run(Q_INSERT, values, nulls, false);
+}
+
+void
+store_replace_revision(NewRevision *rev)
+{
+	Datum		values[9];
+	char		nulls[9];
+
+	revision_args(rev, values, nulls);
+	run(Q_REPLACE, values, nulls, false);
+}
+
+void
+store_delete_revision(const char *id)
+{
+	Datum		arg = CStringGetTextDatum(id);
+
+	run(Q_DELETE, &arg, NULL, false);
+}
+
+/*
+ * Record one step: the version rows it removed and added, and a log row,
+ * in one statement.
+ */
+void
+store_record_step(const char *revision, const char *operation,
+				  const char *checksum, TimestampTz started,
+				  Interval *duration, List *removed, List *added,
+				  List *before, List *after)
+{
+	Datum		values[9];
+	char		nulls[9];
+
+	memset(nulls, ' ', sizeof(nulls));
+	values[0] = migrate_list_to_array(removed);
+	values[1] = migrate_list_to_array(added);
+	values[2] = CStringGetTextDatum(revision);
+	values[3] = CStringGetTextDatum(operation);
+	if (checksum)
+		values[4] = CStringGetTextDatum(checksum);
+	else
+		nulls[4] = 'n';
+	values[5] = TimestampTzGetDatum(started);
+	values[6] = IntervalPGetDatum(duration);
+	values[7] = migrate_list_to_array(before);
+	values[8] = migrate_list_to_array(after);
+	run(Q_STEP, values, nulls, false);
+}
+
+/*
+ * Under REPEATABLE READ or SERIALIZABLE the transaction snapshot predates
+ * the advisory lock: if another migration committed meanwhile, acting on
+ * the stale version table would re-run its steps.  Compare the log and
+ * version table as our snapshot sees them with the latest committed state.
+ */
+void
+store_check_snapshot(void)
+{
+	StoreMode	m;
+	char	   *mine;
+	char	   *latest;
+
+	if (!IsolationUsesXactSnapshot())
+		return;
+	store_enter(&m);
+	SPI_execute_snapshot(plan_for(Q_SNAPSHOT), NULL, NULL, InvalidSnapshot,
+						 InvalidSnapshot, true, false, 1);
+	mine = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
+	SPI_execute_snapshot(plan_for(Q_SNAPSHOT), NULL, NULL, GetLatestSnapshot(),
+						 InvalidSnapshot, true, false, 1);
+	latest = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
+	store_leave(&m);
+	if ((mine == NULL) != (latest == NULL) ||
+		(mine && strcmp(mine, latest) != 0))
+		ereport(ERROR,
+				(errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
+				 errmsg("could not serialize access due to a concurrent migration"),
+				 errdetail("Another transaction changed migrate.version after this transaction's snapshot was taken."),
+				 errhint("Retry the transaction.")));
+}
+
+/*
+ * The checksum of a revision's scripts: sha256 in hex of the upgrade
+ * script, a zero byte, then the downgrade script (or nothing and a 0x01
+ * marker when it is NULL, so NULL and '' differ).
+ */
+char *
+store_checksum(const char *upgrade_sql, const char *downgrade_sql)
+{
+	pg_cryptohash_ctx *ctx = pg_cryptohash_create(PG_SHA256);
+	uint8		digest[32];
+	char	   *hex = palloc(65);
+	static const uint8 zero = 0;
+	static const uint8 null_marker = 1;
+	int			i;
+
+	if (ctx == NULL ||
+		pg_cryptohash_init(ctx) < 0 ||
+		pg_cryptohash_update(ctx, (const uint8 *) upgrade_sql, strlen(upgrade_sql)) < 0 ||
+		pg_cryptohash_update(ctx, &zero, 1) < 0 ||
+		(downgrade_sql
+		 ? pg_cryptohash_update(ctx, (const uint8 *) downgrade_sql, strlen(downgrade_sql))
+		 : pg_cryptohash_update(ctx, &null_marker, 1)) < 0 ||
+		pg_cryptohash_final(ctx, digest, sizeof(digest)) < 0)
+		elog(ERROR, "could not compute sha256: %s", pg_cryptohash_error(ctx));
+	pg_cryptohash_free(ctx);
+	for (i = 0; i < 32; i++)
+		sprintf(hex + i * 2, "%02x", digest[i]);
+	return hex;
+}

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Set everything up, then on a throwaway cluster: register the example
+# revisions shipped in examples/, upgrade to heads, and show the history.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash tools/setup.sh
+
+exec pg_virtualenv -t bash -c '
+set -euo pipefail
+{
+    echo "CREATE EXTENSION migrate;"
+    echo "\\echo == registering the example revisions"
+    while read -r file; do
+        echo "\\set script \`cat examples/$file\`"
+        echo "SELECT migrate.load(:'\''script'\'') AS registered;"
+    done < examples/order.txt
+    cat <<SQL
+\\echo == upgrade to heads
+SELECT revision, operation, message FROM migrate.upgrade('\''heads'\'');
+\\echo == history
+SELECT revision, down_revisions, message, is_head, is_merge, is_branch_point, applied
+  FROM migrate.history();
+\\echo == current
+SELECT * FROM migrate.current();
+\\dt
+SQL
+} | psql -X -q -v ON_ERROR_STOP=1 -P footer=off
+'

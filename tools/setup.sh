@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Install what migrate needs on Debian 12 (PostgreSQL 15, its headers,
+# pgTAP, pg_prove, Alembic for the differential tests), build it and
+# install it into the server's directories.  Safe to run again.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need=()
+for pkg in postgresql-15 postgresql-server-dev-15 postgresql-15-pgtap \
+           libtap-parser-sourcehandler-pgtap-perl python3-alembic make gcc; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "ok installed" || need+=("$pkg")
+done
+if [ ${#need[@]} -gt 0 ]; then
+    echo "== installing: ${need[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -q
+    apt-get install -y -q "${need[@]}"
+fi
+
+echo "== building migrate"
+make -s clean
+make -s ${MIGRATE_CFLAGS:+PG_CFLAGS_EXTRA="$MIGRATE_CFLAGS"}
+make -s install

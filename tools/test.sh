@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# Run every test suite of migrate on throwaway clusters: pg_regress
+# (sql/ + expected/), pgTAP (test/pgtap), and the differential test
+# against real Alembic (test/alembic).  Installs what it needs first.
+# Ends with one line "N passed, N failed"; exits non-zero on any failure.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+# CI builds with assertions on in migrate's own code
+if [ "${CI:-}" = "true" ]; then
+    export MIGRATE_CFLAGS="-DUSE_ASSERT_CHECKING"
+fi
+bash tools/setup.sh || { echo "setup failed"; echo "0 passed, 1 failed"; exit 1; }
+
+passed=0
+failed=0
+logdir=$(mktemp -d)
+
+echo "== pg_regress"
+pg_virtualenv -t make installcheck >"$logdir/regress.log" 2>&1
+status=$?
+grep -E '^(test| +[a-z0-9_]+ +\.\.\.|ok|not ok)' "$logdir/regress.log" || true
+n_ok=$(grep -cE '^(ok|test) .*\.\.\. ok' "$logdir/regress.log" || true)
+n_bad=$(grep -cE '\.\.\. FAILED' "$logdir/regress.log" || true)
+if [ "$status" -ne 0 ] && [ "$n_bad" -eq 0 ]; then n_bad=1; tail -40 "$logdir/regress.log"; fi
+[ "$n_bad" -gt 0 ] && [ -f results-regress/regression.diffs ] && head -200 results-regress/regression.diffs
+passed=$((passed + n_ok)); failed=$((failed + n_bad))
+
+echo "== pgTAP"
+shopt -s nullglob
+suites=(test/pgtap/*.sql)
+[ ${#suites[@]} -gt 0 ] || suites=(/dev/null)
+pg_virtualenv -t pg_prove "${suites[@]}" >"$logdir/pgtap.log" 2>&1
+status=$?
+cat "$logdir/pgtap.log" | grep -vE '^(Creating|Dropping) ' | tail -40
+n_total=$(sed -nE 's/^Files=[0-9]+, Tests=([0-9]+),.*/\1/p' "$logdir/pgtap.log" | tail -1)
+n_bad=$(grep -oE 'Failed [0-9]+/[0-9]+ subtests' "$logdir/pgtap.log" | awk -F'[ /]' '{s+=$2} END {print s+0}')
+n_total=${n_total:-0}
+if [ "$status" -ne 0 ] && [ "$n_bad" -eq 0 ]; then n_bad=1; fi
+passed=$((passed + n_total - (n_bad > n_total ? n_total : n_bad))); failed=$((failed + n_bad))
+
+if [ -f test/alembic/compare.py ]; then
+    echo "== differential test against Alembic"
+    pg_virtualenv -t python3 test/alembic/compare.py --seed 1 --cases "${ALEMBIC_CASES:-40}" >"$logdir/alembic.log" 2>&1
+    status=$?
+    tail -30 "$logdir/alembic.log"
+    line=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$logdir/alembic.log" | tail -1)
+    n_ok=$(echo "${line:-0 passed, 0 failed}" | awk '{print $1}')
+    n_bad=$(echo "${line:-0 passed, 0 failed}" | awk '{print $3}')
+    if [ "$status" -ne 0 ] && [ "$n_bad" -eq 0 ]; then n_bad=1; fi
+    passed=$((passed + n_ok)); failed=$((failed + n_bad))
+fi
+
+rm -rf "$logdir"
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
