@@ -640,7 +640,7 @@ parse_or_error(const char *text, TargetSpec *spec)
 		ereport(ERROR,
 				(errcode(MIGRATE_ERR_BAD_ARGUMENT),
 				 errmsg("invalid target \"%s\"", text),
-				 errdetail("%s.", err),
+				 errdetail("%c%s.", pg_toupper((unsigned char) err[0]), err + 1),
 				 errhint("Use an id or prefix, \"head\", \"heads\", \"base\", \"label@head\", \"+N\", \"-N\", \"id+N\" or \"id-N\".")));
 }
 
@@ -1564,7 +1564,7 @@ graph_history(Graph *g, RevSet *version, const char *range)
 			ereport(ERROR,
 					(errcode(MIGRATE_ERR_BAD_ARGUMENT),
 					 errmsg("invalid history range \"%s\"", range),
-					 errdetail("%s.", err),
+					 errdetail("%c%s.", pg_toupper((unsigned char) err[0]), err + 1),
 					 errhint("Write \"a:b\", \"a:\" or \":b\".")));
 		else
 			hi = pstrdup(range);

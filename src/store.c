@@ -176,15 +176,20 @@ plan_for(StoreQuery q)
 	return plans[q];
 }
 
-/* Run a kept plan in bookkeeping mode; returns SPI's result code. */
+/*
+ * Run a kept plan in bookkeeping mode; returns SPI's result code.  Never
+ * read-only: a fresh snapshot after a command counter increment makes
+ * earlier writes of the same statement visible (several revision() calls
+ * in one SELECT must see each other).
+ */
 static int
-run(StoreQuery q, Datum *values, const char *nulls, bool read_only)
+run(StoreQuery q, Datum *values, const char *nulls)
 {
 	StoreMode	m;
 	int			rc;
 
 	store_enter(&m);
-	rc = SPI_execute_plan(plan_for(q), values, nulls, read_only, 0);
+	rc = SPI_execute_plan(plan_for(q), values, nulls, false, 0);
 	store_leave(&m);
 	if (rc < 0)
 		elog(ERROR, "SPI_execute_plan failed for \"%s\": %s", query_text[q],
@@ -300,7 +305,7 @@ store_load_graph(void)
 	SPITupleTable *tt;
 	Graph	   *g;
 
-	run(Q_GRAPH, NULL, NULL, true);
+	run(Q_GRAPH, NULL, NULL);
 	tt = SPI_tuptable;
 	n = SPI_processed;
 	rows = palloc0(Max(n, 1) * sizeof(RevRow));
@@ -329,7 +334,7 @@ store_load_version(void)
 	List	   *out = NIL;
 	uint64		i;
 
-	run(Q_VERSION, NULL, NULL, true);
+	run(Q_VERSION, NULL, NULL);
 	for (i = 0; i < SPI_processed; i++)
 		out = lappend(out, SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1));
 	SPI_freetuptable(SPI_tuptable);
@@ -341,7 +346,7 @@ store_fetch_script(const char *id, StoredScript *out)
 {
 	Datum		arg = CStringGetTextDatum(id);
 
-	run(Q_SCRIPT, &arg, NULL, true);
+	run(Q_SCRIPT, &arg, NULL);
 	if (SPI_processed != 1)
 		return false;
 	out->upgrade_sql = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
@@ -381,7 +386,7 @@ store_insert_revision(NewRevision *rev)
 	char		nulls[9];
 
 	revision_args(rev, values, nulls);
-	run(Q_INSERT, values, nulls, false);
+	run(Q_INSERT, values, nulls);
 }
 
 void
@@ -391,7 +396,7 @@ store_replace_revision(NewRevision *rev)
 	char		nulls[9];
 
 	revision_args(rev, values, nulls);
-	run(Q_REPLACE, values, nulls, false);
+	run(Q_REPLACE, values, nulls);
 }
 
 void
@@ -399,7 +404,7 @@ store_delete_revision(const char *id)
 {
 	Datum		arg = CStringGetTextDatum(id);
 
-	run(Q_DELETE, &arg, NULL, false);
+	run(Q_DELETE, &arg, NULL);
 }
 
 /*
@@ -428,7 +433,7 @@ store_record_step(const char *revision, const char *operation,
 	values[6] = IntervalPGetDatum(duration);
 	values[7] = migrate_list_to_array(before);
 	values[8] = migrate_list_to_array(after);
-	run(Q_STEP, values, nulls, false);
+	run(Q_STEP, values, nulls);
 }
 
 /*

@@ -10,14 +10,18 @@ cd "$(dirname "$0")/.."
 if [ "${CI:-}" = "true" ]; then
     export MIGRATE_CFLAGS="-DUSE_ASSERT_CHECKING"
 fi
-bash tools/setup.sh || { echo "setup failed"; echo "0 passed, 1 failed"; exit 1; }
+if [ "${1:-}" != "--inside" ]; then
+    bash tools/setup.sh || { echo "setup failed"; echo "0 passed, 1 failed"; exit 1; }
+    # one throwaway cluster for all suites
+    exec pg_virtualenv -t bash "$0" --inside
+fi
 
 passed=0
 failed=0
 logdir=$(mktemp -d)
 
 echo "== pg_regress"
-pg_virtualenv -t make installcheck >"$logdir/regress.log" 2>&1
+make installcheck >"$logdir/regress.log" 2>&1
 status=$?
 grep -E '^(test| +[a-z0-9_]+ +\.\.\.|ok|not ok)' "$logdir/regress.log" || true
 n_ok=$(grep -cE '^(ok|test) .*\.\.\. ok' "$logdir/regress.log" || true)
@@ -30,7 +34,7 @@ echo "== pgTAP"
 shopt -s nullglob
 suites=(test/pgtap/*.sql)
 [ ${#suites[@]} -gt 0 ] || suites=(/dev/null)
-pg_virtualenv -t pg_prove "${suites[@]}" >"$logdir/pgtap.log" 2>&1
+pg_prove "${suites[@]}" >"$logdir/pgtap.log" 2>&1
 status=$?
 cat "$logdir/pgtap.log" | grep -vE '^(Creating|Dropping) ' | tail -40
 n_total=$(sed -nE 's/^Files=[0-9]+, Tests=([0-9]+),.*/\1/p' "$logdir/pgtap.log" | tail -1)
@@ -41,7 +45,7 @@ passed=$((passed + n_total - (n_bad > n_total ? n_total : n_bad))); failed=$((fa
 
 if [ -f test/alembic/compare.py ]; then
     echo "== differential test against Alembic"
-    pg_virtualenv -t python3 test/alembic/compare.py --seed 1 --cases "${ALEMBIC_CASES:-40}" >"$logdir/alembic.log" 2>&1
+    python3 test/alembic/compare.py --seed 1 --cases "${ALEMBIC_CASES:-40}" >"$logdir/alembic.log" 2>&1
     status=$?
     tail -30 "$logdir/alembic.log"
     line=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$logdir/alembic.log" | tail -1)
