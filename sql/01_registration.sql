@@ -21,6 +21,8 @@ SELECT migrate.revision('left', 'CREATE TABLE l (x int)', 'DROP TABLE l',
                         down_revision => '{a2}', id => 'l1', branch_labels => '{left}');
 SELECT migrate.revision('right', 'CREATE TABLE r (x int)', 'DROP TABLE r',
                         head => 'a2', id => 'r1', branch_labels => '{right}');
+SELECT migrate.revision('right', 'CREATE TABLE r (x int)', 'DROP TABLE r',
+                        down_revision => '{a2}', id => 'r1', branch_labels => '{right}');
 SELECT migrate.revision('other root', 'CREATE SCHEMA rep', 'DROP SCHEMA rep',
                         down_revision => '{}', id => 'o1', depends_on => '{left}');
 SELECT id, down_revisions, depends_on, branch_labels FROM migrate.revisions ORDER BY position;

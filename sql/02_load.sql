@@ -82,6 +82,7 @@ SELECT migrate.load(E'-- migrate:revision abc\n-- migrate:transactional maybe\n-
 SELECT migrate.load(E'-- migrate:revision abc\n-- migrate:downgrade\n-- migrate:upgrade\n');
 SELECT migrate.load(E'-- migrate:revision abc\n-- migrate:upgrade\nSELECT 1;\n-- migrate:upgrade\n');
 SELECT migrate.load(E'-- migrate:revision abc\n-- migrate:revises nope\n-- migrate:upgrade\n');
+SELECT migrate.load(E'-- migrate:revision abc\n-- migrate:branch-labels x,\n-- migrate:upgrade\n');
 SELECT count(*) FROM migrate.revisions;
 
 DROP EXTENSION migrate;

@@ -68,6 +68,12 @@ SELECT revision FROM migrate.downgrade('d2');
 SELECT * FROM migrate.current();
 SELECT revision FROM migrate.downgrade('irr');
 
+-- a non-transactional revision is refused before anything runs
+SELECT migrate.revision('concurrently', 'CREATE INDEX CONCURRENTLY ON oneway (a)', 'DROP INDEX oneway_a_idx',
+                        down_revision => '{aft}', id => 'conc', transactional => false);
+SELECT revision FROM migrate.upgrade('conc');
+SELECT * FROM migrate.current();
+
 -- the checksum of a step is the revision's
 SELECT l.checksum = r.checksum AS checksum_matches
   FROM migrate.log l JOIN migrate.revisions r ON r.id = l.revision

@@ -1246,7 +1246,7 @@ check_overlap(Graph *g, RevSet *version)
 				ereport(ERROR,
 						(errcode(MIGRATE_ERR_STATE),
 						 errmsg("requested revision %s overlaps with other requested revisions %s",
-								g->revs[version->items[k]].id, g->revs[version->items[i]].id),
+								g->revs[version->items[i]].id, g->revs[version->items[k]].id),
 						 errdetail("Version row \"%s\" is an ancestor of version row \"%s\".",
 								   g->revs[version->items[k]].id, g->revs[version->items[i]].id),
 						 errhint("Fix the version table with migrate.stamp().")));
@@ -1482,11 +1482,7 @@ graph_stamp(Graph *g, RevSet *version, List *targets)
 		if (spec.label)
 			il_push(&shares, resolve_branch(g, span(spec.label, spec.label_len)));
 		if (spec.kind != TARGET_BASE)
-		{
-			TargetSpec	sym = symbol_of(&spec, false);
-
-			get_revisions(g, &sym, NULL, &shares);
-		}
+			get_revisions(g, &spec, NULL, &shares);
 		for (i = 0; i < version->n; i++)
 		{
 			int			h = version->items[i];
@@ -1641,8 +1637,22 @@ graph_new_parent(Graph *g, const char *head)
 					(errcode(MIGRATE_ERR_STATE),
 					 errmsg("multiple head revisions are present"),
 					 errdetail("The heads are %s.", join_ids(g, heads.v, heads.n)),
-					 errhint("Pass head => '<label>@head' or a revision id, down_revision => ARRAY[...], or merge the heads with migrate.merge().")));
+					 errhint("Pass head => '<label>@head' or a head's id, down_revision => ARRAY[...], or merge the heads with migrate.merge().")));
 		return heads.n ? heads.v[0] : -1;
 	}
-	return graph_resolve_one(g, head, "head");
+	else
+	{
+		int			r = graph_resolve_one(g, head, "head");
+
+		/* like alembic revision --head without --splice */
+		if (r >= 0 && g->revs[r].nchildren > 0)
+			ereport(ERROR,
+					(errcode(MIGRATE_ERR_STATE),
+					 errmsg("revision \"%s\" is not a head revision", g->revs[r].id),
+					 errdetail("Revisions already build on it: %s.",
+							   join_ids(g, g->revs[r].children, g->revs[r].nchildren)),
+					 errhint("Pass down_revision => ARRAY['%s'] to start a new branch from it.",
+							 g->revs[r].id)));
+		return r;
+	}
 }

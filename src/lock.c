@@ -5,7 +5,7 @@
  * Every mutating function takes it before reading the version table, so
  * two sessions migrating at once run one after the other and the second
  * sees the first's result.  The key pair is fixed and documented in
- * README.md: pg_advisory_xact_lock(1835626343, 1), where 1835626343 is
+ * README.md: pg_advisory_xact_lock(1835624306, 1), where 1835624306 is
  * "migr" read as a big-endian integer.
  */
 #include "postgres.h"

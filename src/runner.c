@@ -83,8 +83,7 @@ refuse_transaction_control(ScriptContext *c, int statement, int line)
 					c->section, c->revision),
 			 errdetail("Statement %d at line %d begins, ends or marks a transaction.",
 					   statement, line),
-			 errhint("Remove it: migrate runs each revision inside the caller's transaction; "
-					 "use CALL migrate.upgrade_each() to commit after every revision.")));
+			 errhint("Remove it: migrate runs each revision inside the caller's transaction.")));
 }
 
 /* Parse a script and return its RawStmts; errors name the revision. */
@@ -141,8 +140,8 @@ rethrow_with_lock_hint(MemoryContext cxt)
 		strstr(ed->message, "shared memory") != NULL)
 	{
 		FlushErrorState();
-		ed->hint = pstrdup("Run the migration with CALL migrate.upgrade_each(...) to commit after every revision, "
-						   "or raise max_locks_per_transaction.");
+		ed->hint = pstrdup("Raise max_locks_per_transaction, or upgrade in several transactions "
+						   "to intermediate revisions (for example \"+100\", then \"heads\").");
 		ReThrowError(ed);
 	}
 	PG_RE_THROW();
@@ -255,10 +254,9 @@ check_plan(Graph *g, StepPlan *plan)
 			ereport(ERROR,
 					(errcode(ERRCODE_ACTIVE_SQL_TRANSACTION),
 					 errmsg("revision \"%s\" is not transactional", rev->id),
-					 errdetail("Step %d of %d would run statements such as CREATE INDEX CONCURRENTLY that cannot run inside a transaction block.",
+					 errdetail("It is marked transactional => false (for statements such as CREATE INDEX CONCURRENTLY), and step %d of %d would run it.",
 							   i + 1, plan->nsteps),
-					 errhint("Run the plan from psql with SELECT * FROM migrate.%s_statements(...) \\gexec.",
-							 plan->steps[i].upgrade ? "upgrade" : "downgrade")));
+					 errhint("Run its statements outside a transaction block, then record the result with migrate.stamp().")));
 		if (!plan->steps[i].upgrade && !rev->reversible)
 			ereport(ERROR,
 					(errcode(MIGRATE_ERR_STATE),

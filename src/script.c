@@ -62,7 +62,8 @@ script_next_item(ScriptText *list, ScriptText *item)
 	const char *comma;
 	size_t		take;
 
-	if (list->ptr == NULL || list->len == 0)
+	/* ptr NULL: done; len 0 with ptr set: one (empty) item left */
+	if (list->ptr == NULL)
 		return false;
 	comma = memchr(list->ptr, ',', list->len);
 	take = comma ? (size_t) (comma - list->ptr) : list->len;
