@@ -129,17 +129,6 @@ keep(const char *s)
 	return copy;
 }
 
-static List *
-strings_to_list(char **s, int n)
-{
-	List	   *l = NIL;
-	int			i;
-
-	for (i = 0; i < n; i++)
-		l = lappend(l, s[i]);
-	return l;
-}
-
 static void
 connect_spi(void)
 {
@@ -194,28 +183,74 @@ no_duplicates(List *l, const char *what, const char *id)
 	}
 }
 
+/*
+ * The owners of the names a registration mentions (its id, parents,
+ * dependencies and labels), read with one indexed query so registering
+ * stays cheap however large the graph is.
+ */
+typedef struct Names
+{
+	List	   *owners;			/* of NameOwner * */
+} Names;
+
+static Names *
+names_lookup(NewRevision *rev)
+{
+	Names	   *names = palloc0(sizeof(Names));
+	List	   *all = list_concat(list_concat(list_copy(rev->down), rev->depends_on),
+								  rev->branch_labels);
+
+	if (rev->id)
+		all = lappend(all, rev->id);
+	names->owners = store_lookup_names(all);
+	return names;
+}
+
+/* The id of the revision that has this id or label, or NULL. */
+static const char *
+names_find(Names *names, const char *name, bool *is_label)
+{
+	ListCell   *lc;
+
+	foreach(lc, names->owners)
+	{
+		NameOwner  *o = lfirst(lc);
+
+		if (strcmp(o->name, name) == 0)
+		{
+			*is_label = o->is_label;
+			return o->owner;
+		}
+	}
+	*is_label = false;
+	return NULL;
+}
+
 static char *
-generate_id(Graph *g)
+generate_id(void)
 {
 	for (;;)
 	{
 		char	   *id = psprintf("%012llx", (unsigned long long) (pg_prng_uint64(&pg_global_prng_state) & UINT64CONST(0xffffffffffff)));
 
-		if (graph_lookup(g, id) < 0)
+		if (store_lookup_names(list_make1(id)) == NIL)
 			return id;
 	}
 }
 
 /*
- * Validate a revision against the graph.  self is its index when it
- * replaces an existing revision, -1 when it is new.  depends_on entries
- * naming a label are resolved to the labelled revision's id.
+ * Validate a revision against the registered names.  self is its own id
+ * when it replaces an existing revision, NULL when it is new.  depends_on
+ * entries naming a label are resolved to the labelled revision's id.  No
+ * cycle can arise here: a new revision only names existing ones, and a
+ * replacement is checked by rebuilding the graph.
  */
 static void
-validate_revision(Graph *g, NewRevision *rev, int self)
+validate_revision(Names *names, NewRevision *rev, const char *self)
 {
 	ListCell   *lc;
 	List	   *deps = NIL;
+	bool		is_label;
 
 	if (rev->upgrade_sql == NULL)
 		ereport(ERROR,
@@ -225,14 +260,14 @@ validate_revision(Graph *g, NewRevision *rev, int self)
 	foreach(lc, rev->down)
 	{
 		char	   *d = lfirst(lc);
-		int			r = graph_lookup(g, d);
+		const char *owner = names_find(names, d, &is_label);
 
 		if (strcmp(d, rev->id) == 0)
 			ereport(ERROR,
 					(errcode(MIGRATE_ERR_STATE),
 					 errmsg("revision \"%s\" cannot revise itself", rev->id),
 					 errhint("Remove \"%s\" from its down revisions.", rev->id)));
-		if (r < 0 || graph_is_label(g, d))
+		if (owner == NULL || is_label)
 			ereport(ERROR,
 					(errcode(MIGRATE_ERR_UNKNOWN),
 					 errmsg("down revision \"%s\" of revision \"%s\" does not exist", d, rev->id),
@@ -243,27 +278,27 @@ validate_revision(Graph *g, NewRevision *rev, int self)
 	foreach(lc, rev->depends_on)
 	{
 		char	   *d = lfirst(lc);
-		int			r = graph_lookup(g, d);
+		const char *owner = names_find(names, d, &is_label);
 
-		if (strcmp(d, rev->id) == 0 || (self >= 0 && r == self))
+		if (strcmp(d, rev->id) == 0 || (self && owner && strcmp(owner, self) == 0))
 			ereport(ERROR,
 					(errcode(MIGRATE_ERR_STATE),
 					 errmsg("revision \"%s\" cannot depend on itself", rev->id),
 					 errhint("Remove it from depends_on.")));
-		if (r < 0)
+		if (owner == NULL)
 			ereport(ERROR,
 					(errcode(MIGRATE_ERR_UNKNOWN),
 					 errmsg("dependency \"%s\" of revision \"%s\" does not exist", d, rev->id),
 					 errdetail("depends_on names a revision id or a branch label."),
 					 errhint("Register \"%s\" first, or correct the name.", d)));
-		deps = lappend(deps, g->revs[r].id);
+		deps = lappend(deps, pstrdup(owner));
 	}
 	rev->depends_on = deps;
 	no_duplicates(rev->depends_on, "depends_on", rev->id);
 	foreach(lc, rev->branch_labels)
 	{
 		char	   *label = lfirst(lc);
-		int			r = graph_lookup(g, label);
+		const char *owner = names_find(names, label, &is_label);
 
 		check_ident(label, "branch label");
 		if (strcmp(label, rev->id) == 0)
@@ -271,16 +306,16 @@ validate_revision(Graph *g, NewRevision *rev, int self)
 					(errcode(MIGRATE_ERR_DUPLICATE),
 					 errmsg("branch label \"%s\" equals the id of its revision", label),
 					 errhint("Choose a label that differs from every revision id.")));
-		if (r >= 0 && !graph_is_label(g, label))
+		if (owner && !is_label)
 			ereport(ERROR,
 					(errcode(MIGRATE_ERR_DUPLICATE),
-					 errmsg("branch label \"%s\" equals the id of revision \"%s\"", label, g->revs[r].id),
+					 errmsg("branch label \"%s\" equals the id of revision \"%s\"", label, owner),
 					 errdetail("Branch labels and revision ids share one namespace."),
 					 errhint("Choose another label.")));
-		if (r >= 0 && r != self)
+		if (owner && (self == NULL || strcmp(owner, self) != 0))
 			ereport(ERROR,
 					(errcode(MIGRATE_ERR_DUPLICATE),
-					 errmsg("branch label \"%s\" is already used by revision \"%s\"", label, g->revs[r].id),
+					 errmsg("branch label \"%s\" is already used by revision \"%s\"", label, owner),
 					 errhint("Choose another label.")));
 	}
 	no_duplicates(rev->branch_labels, "branch_labels", rev->id);
@@ -292,22 +327,25 @@ validate_revision(Graph *g, NewRevision *rev, int self)
 
 /* Register a new revision; its id must be free. */
 static char *
-register_new(Graph *g, NewRevision *rev)
+register_new(NewRevision *rev)
 {
-	int			existing;
+	Names	   *names;
+	const char *owner;
+	bool		is_label;
 
 	if (rev->id == NULL)
-		rev->id = generate_id(g);
+		rev->id = generate_id();
 	check_ident(rev->id, "revision id");
-	existing = graph_lookup(g, rev->id);
-	if (existing >= 0)
+	names = names_lookup(rev);
+	owner = names_find(names, rev->id, &is_label);
+	if (owner)
 		ereport(ERROR,
 				(errcode(MIGRATE_ERR_DUPLICATE),
-				 graph_is_label(g, rev->id)
-				 ? errmsg("revision id \"%s\" is already a branch label of revision \"%s\"", rev->id, g->revs[existing].id)
+				 is_label
+				 ? errmsg("revision id \"%s\" is already a branch label of revision \"%s\"", rev->id, owner)
 				 : errmsg("revision \"%s\" already exists", rev->id),
 				 errhint("Choose another id, or omit it to have one generated.")));
-	validate_revision(g, rev, -1);
+	validate_revision(names, rev, NULL);
 	store_insert_revision(rev);
 	return rev->id;
 }
@@ -325,11 +363,9 @@ migrate_revision(PG_FUNCTION_ARGS)
 {
 	NewRevision rev = {0};
 	char	   *head = text_arg(fcinfo, 7);
-	Graph	   *g;
 	char	   *id;
 
 	begin_mutation();
-	g = store_load_graph();
 	rev.message = text_arg(fcinfo, 0);
 	rev.upgrade_sql = required_text(fcinfo, 1, "upgrade");
 	rev.downgrade_sql = text_arg(fcinfo, 2);
@@ -348,13 +384,14 @@ migrate_revision(PG_FUNCTION_ARGS)
 	}
 	else if (head == NULL || strcmp(head, "base") != 0)
 	{
+		/* only finding the head needs the whole graph */
+		Graph	   *g = store_load_graph();
 		int			parent = graph_new_parent(g, head);
 
 		if (parent >= 0)
 			rev.down = list_make1(g->revs[parent].id);
 	}
-	id = register_new(g, &rev);
-	id = keep(id);
+	id = keep(register_new(&rev));
 	SPI_finish();
 	PG_RETURN_TEXT_P(cstring_to_text(id));
 }
@@ -414,8 +451,7 @@ migrate_merge(PG_FUNCTION_ARGS)
 	rev.upgrade_sql = "";
 	rev.downgrade_sql = "";
 	rev.transactional = true;
-	id = register_new(g, &rev);
-	id = keep(id);
+	id = keep(register_new(&rev));
 	SPI_finish();
 	PG_RETURN_TEXT_P(cstring_to_text(id));
 }
@@ -459,9 +495,7 @@ migrate_load(PG_FUNCTION_ARGS)
 	ScriptFile	f;
 	ScriptError err;
 	NewRevision rev = {0};
-	Graph	   *g;
-	RevSet	   *version;
-	int			existing;
+	NewRevision stored = {0};
 	char	   *id;
 
 	if (!script_parse(text, strlen(text), &f, &err))
@@ -472,7 +506,6 @@ migrate_load(PG_FUNCTION_ARGS)
 				 errhint("See the file format in README.md: \"-- migrate:revision <id>\" and a \"-- migrate:upgrade\" section are required.")));
 
 	begin_mutation();
-	g = load_state(&version);
 	rev.id = pnstrdup(f.revision.ptr, f.revision.len);
 	rev.down = span_list(&f.revises, true);
 	rev.depends_on = span_list(&f.depends_on, false);
@@ -482,28 +515,25 @@ migrate_load(PG_FUNCTION_ARGS)
 	rev.downgrade_sql = f.downgrade.line ? pnstrdup(f.downgrade.ptr, f.downgrade.len) : NULL;
 	rev.transactional = f.is_transactional;
 
-	existing = graph_lookup(g, rev.id);
-	if (existing >= 0 && !graph_is_label(g, rev.id))
+	if (store_fetch_revision(rev.id, &stored))
 	{
-		GraphRev   *old = &g->revs[existing];
-		StoredScript stored;
 		bool		same;
 
-		validate_revision(g, &rev, existing);
-		if (!store_fetch_script(rev.id, &stored))
-			elog(ERROR, "revision \"%s\" vanished", rev.id);
+		/* loading every file at every deploy must stay cheap: no graph */
+		validate_revision(names_lookup(&rev), &rev, rev.id);
 		same = strcmp(stored.checksum, rev.checksum) == 0 &&
-			same_strings(rev.down, rev_ids(g, old->down, old->ndown)) &&
-			same_strings(rev.depends_on, rev_ids(g, old->deps, old->ndeps)) &&
-			same_strings(rev.branch_labels, strings_to_list(old->labels, old->nlabels)) &&
-			((rev.message == NULL && old->message == NULL) ||
-			 (rev.message && old->message && strcmp(rev.message, old->message) == 0)) &&
-			rev.transactional == old->transactional;
+			same_strings(rev.down, stored.down) &&
+			same_strings(rev.depends_on, stored.depends_on) &&
+			same_strings(rev.branch_labels, stored.branch_labels) &&
+			((rev.message == NULL && stored.message == NULL) ||
+			 (rev.message && stored.message && strcmp(rev.message, stored.message) == 0)) &&
+			rev.transactional == stored.transactional;
 		if (!same)
 		{
-			bool	   *applied = graph_applied(g, version);
+			RevSet	   *version;
+			Graph	   *g = load_state(&version);
 
-			if (applied[existing])
+			if (graph_applied(g, version)[graph_lookup(g, rev.id)])
 				ereport(ERROR,
 						(errcode(MIGRATE_ERR_STATE),
 						 errmsg("revision \"%s\" is applied and its file differs from the registered revision", rev.id),
@@ -516,11 +546,7 @@ migrate_load(PG_FUNCTION_ARGS)
 		id = rev.id;
 	}
 	else
-	{
-		if (rev.id && f.revises.line == 0)
-			rev.down = NIL;
-		id = register_new(g, &rev);
-	}
+		id = register_new(&rev);
 	id = keep(id);
 	SPI_finish();
 	PG_RETURN_TEXT_P(cstring_to_text(id));

@@ -180,12 +180,6 @@ shares_lineage(Graph *g, int rev, int of, bool deps)
 	return MARKED(g, of);
 }
 
-bool
-graph_in_lineage(Graph *g, int rev, int of)
-{
-	return shares_lineage(g, rev, of, false);
-}
-
 /* ---------- sets of revisions ---------- */
 
 RevSet *
@@ -194,6 +188,7 @@ revset_create(Graph *g)
 	RevSet	   *s = palloc0(sizeof(RevSet));
 
 	s->member = palloc0(Max(g->n, 1) * sizeof(bool));
+	s->cxt = CurrentMemoryContext;
 	return s;
 }
 
@@ -205,8 +200,9 @@ revset_add(RevSet *s, int rev)
 	if (s->n == s->cap)
 	{
 		s->cap = s->cap ? s->cap * 2 : 8;
+		/* the set outlives per-step contexts: grow it in its own */
 		s->items = s->items ? repalloc(s->items, s->cap * sizeof(int))
-			: palloc(s->cap * sizeof(int));
+			: MemoryContextAlloc(s->cxt, s->cap * sizeof(int));
 	}
 	s->items[s->n++] = rev;
 	s->member[rev] = true;
@@ -364,10 +360,12 @@ check_cycles(Graph *g, bool deps)
 
 /*
  * Alembic's _normalize_depends_on: drop a dependency that an ancestor
- * (through down revisions) already declares.
+ * (through down revisions) already declares.  Only dependencies declared
+ * more than once need the ancestor walk, which keeps the build O(V+E) for
+ * the usual graph.
  */
 static void
-normalize_deps(Graph *g, int r)
+normalize_deps(Graph *g, int r, const int *declared)
 {
 	GraphRev   *rev = &g->revs[r];
 	IntList		keep = {0};
@@ -383,6 +381,16 @@ normalize_deps(Graph *g, int r)
 		return;
 
 	dropped = palloc0(rev->ndeps * sizeof(bool));
+	/* only a dependency declared by another revision too can be implied */
+	for (k = 0; k < rev->ndeps; k++)
+		if (declared[rev->deps[k]] > 1)
+			break;
+	if (k == rev->ndeps)
+	{
+		for (k = 0; k < rev->ndeps; k++)
+			il_push(&keep, rev->deps[k]);
+		goto append;
+	}
 	reach(g, &r, 1, ANC_NODEPS);
 	for (i = 0; i < g->n; i++)
 	{
@@ -399,6 +407,7 @@ normalize_deps(Graph *g, int r)
 	for (k = 0; k < rev->ndeps; k++)
 		if (!dropped[k])
 			il_push(&keep, rev->deps[k]);
+append:
 	for (k = 0; k < keep.n; k++)
 	{
 		bool		dup = false;
@@ -535,8 +544,16 @@ graph_build(RevRow *rows, int n)
 	check_cycles(g, false);
 	check_cycles(g, true);
 
-	for (i = 0; i < n; i++)
-		normalize_deps(g, i);
+	{
+		/* how many revisions declare each revision as a dependency */
+		int		   *declared = palloc0(Max(n, 1) * sizeof(int));
+
+		for (i = 0; i < n; i++)
+			for (k = 0; k < g->revs[i].ndeps; k++)
+				declared[g->revs[i].deps[k]]++;
+		for (i = 0; i < n; i++)
+			normalize_deps(g, i, declared);
+	}
 
 	g->heads = palloc(Max(n, 1) * sizeof(int));
 	g->real_heads = palloc(Max(n, 1) * sizeof(int));

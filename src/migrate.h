@@ -152,6 +152,7 @@ typedef struct RevSet
 	int			cap;
 	int		   *items;
 	bool	   *member;			/* indexed by revision, graph-sized */
+	MemoryContext cxt;			/* where items grow */
 } RevSet;
 
 typedef struct PlanStep
@@ -182,7 +183,6 @@ extern void graph_apply_step(Graph *g, RevSet *version, PlanStep *step);
 extern void graph_stamp(Graph *g, RevSet *version, List *targets);
 extern StepPlan *graph_history(Graph *g, RevSet *version, const char *range);
 extern int	graph_new_parent(Graph *g, const char *head);
-extern bool graph_in_lineage(Graph *g, int rev, int of);
 
 /* ---- store.c: every read and write of migrate.* tables ---- */
 
@@ -206,7 +206,17 @@ typedef struct NewRevision
 	char	   *checksum;
 } NewRevision;
 
+/* A name (id or label) and the revision owning it. */
+typedef struct NameOwner
+{
+	char	   *name;
+	char	   *owner;
+	bool		is_label;
+} NameOwner;
+
 extern Graph *store_load_graph(void);
+extern List *store_lookup_names(List *names);
+extern bool store_fetch_revision(const char *id, NewRevision *out);
 extern List *store_load_version(void);
 extern bool store_fetch_script(const char *id, StoredScript *out);
 extern void store_insert_revision(NewRevision *rev);

@@ -186,6 +186,8 @@ execute_script(ScriptContext *c, MemoryContext cxt)
 			rethrow_with_lock_hint(cxt);
 		}
 		PG_END_TRY();
+		/* SPI returns in its procedure context; stay in the step's */
+		MemoryContextSwitchTo(cxt);
 		if (rc == SPI_ERROR_TRANSACTION)
 			refuse_transaction_control(c, c->statement, c->line);
 		if (rc < 0)

@@ -51,6 +51,8 @@ typedef enum StoreQuery
 	Q_DELETE,
 	Q_STEP,
 	Q_SNAPSHOT,
+	Q_NAMES,
+	Q_REVISION,
 	Q_COUNT
 } StoreQuery;
 
@@ -85,11 +87,17 @@ static const char *const query_text[Q_COUNT] = {
 	"SELECT (SELECT max(id) FROM migrate.log)::text || '/' ||"
 	" coalesce((SELECT string_agg(revision, ',' ORDER BY revision)"
 	" FROM migrate.version), '')",
+	[Q_NAMES] =
+	"SELECT id, branch_labels FROM migrate.revisions"
+	" WHERE id = ANY ($1) OR branch_labels && $1",
+	[Q_REVISION] =
+	"SELECT down_revisions, depends_on, branch_labels, message,"
+	" transactional, checksum FROM migrate.revisions WHERE id = $1",
 };
 
 static const int query_nargs[Q_COUNT] = {
 	[Q_SCRIPT] = 1,[Q_INSERT] = 9,[Q_REPLACE] = 9,[Q_DELETE] = 1,
-	[Q_STEP] = 9,
+	[Q_STEP] = 9,[Q_NAMES] = 1,[Q_REVISION] = 1,
 };
 
 static SPIPlanPtr plans[Q_COUNT];
@@ -158,6 +166,8 @@ plan_for(StoreQuery q)
 		[Q_REPLACE] = {TEXTOID, TEXTARRAYOID, TEXTARRAYOID, TEXTARRAYOID,
 		TEXTOID, TEXTOID, TEXTOID, BOOLOID, TEXTOID},
 		[Q_DELETE] = {TEXTOID},
+		[Q_NAMES] = {TEXTARRAYOID},
+		[Q_REVISION] = {TEXTOID},
 		[Q_STEP] = {TEXTARRAYOID, TEXTARRAYOID, TEXTOID, TEXTOID, TEXTOID,
 		TIMESTAMPTZOID, INTERVALOID, TEXTARRAYOID, TEXTARRAYOID},
 	};
@@ -187,10 +197,13 @@ run(StoreQuery q, Datum *values, const char *nulls)
 {
 	StoreMode	m;
 	int			rc;
+	MemoryContext caller = CurrentMemoryContext;
 
 	store_enter(&m);
 	rc = SPI_execute_plan(plan_for(q), values, nulls, false, 0);
 	store_leave(&m);
+	/* SPI returns in its procedure context; results belong to the caller's */
+	MemoryContextSwitchTo(caller);
 	if (rc < 0)
 		elog(ERROR, "SPI_execute_plan failed for \"%s\": %s", query_text[q],
 			 SPI_result_code_string(rc));
@@ -356,6 +369,77 @@ store_fetch_script(const char *id, StoredScript *out)
 	return true;
 }
 
+/*
+ * Which registered revisions own these names, as ids or as branch labels
+ * (an index scan per name: registration does not load the graph).
+ */
+List *
+store_lookup_names(List *names)
+{
+	Datum		arg = migrate_list_to_array(names);
+	List	   *out = NIL;
+	uint64		i;
+
+	if (names == NIL)
+		return NIL;
+	run(Q_NAMES, &arg, NULL);
+	for (i = 0; i < SPI_processed; i++)
+	{
+		HeapTuple	tup = SPI_tuptable->vals[i];
+		TupleDesc	desc = SPI_tuptable->tupdesc;
+		char	   *id = SPI_getvalue(tup, desc, 1);
+		bool		isnull;
+		ListCell   *lc;
+		ListCell   *lc2;
+		List	   *labels = migrate_array_to_list(SPI_getbinval(tup, desc, 2, &isnull));
+
+		foreach(lc, names)
+		{
+			bool		owns = strcmp(lfirst(lc), id) == 0;
+			bool		as_label = false;
+
+			foreach(lc2, labels)
+				as_label |= strcmp(lfirst(lc), lfirst(lc2)) == 0;
+			if (owns || as_label)
+			{
+				NameOwner  *o = palloc(sizeof(NameOwner));
+
+				o->name = lfirst(lc);
+				o->owner = id;
+				o->is_label = !owns;
+				out = lappend(out, o);
+			}
+		}
+	}
+	SPI_freetuptable(SPI_tuptable);
+	return out;
+}
+
+/* The stored graph data and checksum of one revision, for load(). */
+bool
+store_fetch_revision(const char *id, NewRevision *out)
+{
+	Datum		arg = CStringGetTextDatum(id);
+	HeapTuple	tup;
+	TupleDesc	desc;
+	bool		isnull;
+
+	run(Q_REVISION, &arg, NULL);
+	if (SPI_processed != 1)
+		return false;
+	tup = SPI_tuptable->vals[0];
+	desc = SPI_tuptable->tupdesc;
+	out->id = pstrdup(id);
+	out->down = migrate_array_to_list(SPI_getbinval(tup, desc, 1, &isnull));
+	out->depends_on = migrate_array_to_list(SPI_getbinval(tup, desc, 2, &isnull));
+	out->branch_labels = migrate_array_to_list(SPI_getbinval(tup, desc, 3, &isnull));
+	out->message = SPI_getvalue(tup, desc, 4);
+	out->transactional = DatumGetBool(SPI_getbinval(tup, desc, 5, &isnull));
+	out->checksum = SPI_getvalue(tup, desc, 6);
+	SPI_freetuptable(SPI_tuptable);
+	return true;
+}
+
 /* ---------- writes ---------- */
 
 static void
@@ -448,6 +532,7 @@ store_check_snapshot(void)
 	StoreMode	m;
 	char	   *mine;
 	char	   *latest;
+	MemoryContext caller = CurrentMemoryContext;
 
 	if (!IsolationUsesXactSnapshot())
 		return;
@@ -459,6 +544,7 @@ store_check_snapshot(void)
 						 InvalidSnapshot, true, false, 1);
 	latest = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
 	store_leave(&m);
+	MemoryContextSwitchTo(caller);
 	if ((mine == NULL) != (latest == NULL) ||
 		(mine && strcmp(mine, latest) != 0))
 		ereport(ERROR,
