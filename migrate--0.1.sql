@@ -21,7 +21,8 @@ CREATE TABLE migrate.revisions (
     position       bigserial NOT NULL UNIQUE
 );
 -- registration looks names up by label without loading the graph
-CREATE INDEX revisions_branch_labels_idx ON migrate.revisions USING gin (branch_labels);
+CREATE INDEX revisions_branch_labels_idx ON migrate.revisions USING gin (branch_labels)
+    WITH (fastupdate = off);
 COMMENT ON TABLE migrate.revisions IS
   'Registered revisions: scripts and their place in the revision graph; position is the registration order';
 

@@ -174,8 +174,14 @@ plan_for(StoreQuery q)
 
 	if (plans[q] == NULL)
 	{
-		SPIPlanPtr	p = SPI_prepare(query_text[q], query_nargs[q],
-									(Oid *) arg_types[q]);
+		/*
+		 * A generic plan made while the table was small would keep scanning
+		 * it sequentially as a bulk registration grows it; the name lookup
+		 * is planned for its actual arguments every time instead.
+		 */
+		SPIPlanPtr	p = SPI_prepare_cursor(query_text[q], query_nargs[q],
+										   (Oid *) arg_types[q],
+										   q == Q_NAMES ? CURSOR_OPT_CUSTOM_PLAN : 0);
 
 		if (p == NULL)
 			elog(ERROR, "SPI_prepare failed for \"%s\": %s", query_text[q],

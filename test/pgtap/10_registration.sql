@@ -9,7 +9,7 @@ CREATE EXTENSION migrate;
 
 SELECT plan(77);
 
-CREATE TABLE trace (seq serial PRIMARY KEY, step text NOT NULL);
+\ir helpers.psql
 
 -- ---------------------------------------------------------------------
 -- revision(): generated ids and the down_revision / head rules
@@ -141,7 +141,9 @@ SELECT throws_ok(
 -- load(): the file format
 -- ---------------------------------------------------------------------
 
-SELECT is(migrate.load($f$-- migrate:revision ld_root
+-- two files loaded more than once below
+CREATE FUNCTION pg_temp.ld_root_file() RETURNS text LANGUAGE sql AS $$
+    SELECT $f$-- migrate:revision ld_root
 -- migrate:message Loaded root
 -- migrate:branch-labels loaded
 -- migrate:upgrade
@@ -150,7 +152,24 @@ INSERT INTO trace (step) VALUES ('up ld_root');
 -- migrate:downgrade
 DROP TABLE ld_root_t;
 INSERT INTO trace (step) VALUES ('down ld_root');
-$f$), 'ld_root', 'load() returns the id of the revision in the file');
+$f$
+$$;
+CREATE FUNCTION pg_temp.ld_merge_file() RETURNS text LANGUAGE sql AS $$
+    SELECT $f$-- migrate:revision ld_merge
+-- migrate:revises ld_root, ld_side
+-- migrate:message Loaded merge with a dependency
+-- migrate:branch-labels lm_one, lm_two
+-- migrate:depends-on trunk
+-- migrate:transactional false
+-- migrate:upgrade
+CREATE INDEX CONCURRENTLY ld_merge_idx ON ld_root_t (id);
+-- migrate:downgrade
+DROP INDEX CONCURRENTLY ld_merge_idx;
+$f$
+$$;
+
+SELECT is(migrate.load(pg_temp.ld_root_file()), 'ld_root',
+    'load() returns the id of the revision in the file');
 SELECT results_eq(
     $$SELECT down_revisions, branch_labels, message, transactional,
              downgrade_sql IS NOT NULL
@@ -172,17 +191,8 @@ $f$), 'ld_side', 'load() with revises base');
 SELECT is((SELECT down_revisions FROM migrate.revisions WHERE id = 'ld_side'),
     '{}'::text[], 'revises base makes a root');
 
-SELECT is(migrate.load($f$-- migrate:revision ld_merge
--- migrate:revises ld_root, ld_side
--- migrate:message Loaded merge with a dependency
--- migrate:branch-labels lm_one, lm_two
--- migrate:depends-on trunk
--- migrate:transactional false
--- migrate:upgrade
-CREATE INDEX CONCURRENTLY ld_merge_idx ON ld_root_t (id);
--- migrate:downgrade
-DROP INDEX CONCURRENTLY ld_merge_idx;
-$f$), 'ld_merge', 'load() of a file using every directive');
+SELECT is(migrate.load(pg_temp.ld_merge_file()), 'ld_merge',
+    'load() of a file using every directive');
 SELECT results_eq(
     $$SELECT down_revisions, branch_labels, transactional
         FROM migrate.revisions WHERE id = 'ld_merge'$$,
@@ -213,32 +223,15 @@ SELECT is((SELECT btrim(downgrade_sql, E' \n') FROM migrate.revisions WHERE id =
 
 -- loading the same file again
 SELECT results_eq(
-    $$SELECT migrate.load($f$-- migrate:revision ld_root
--- migrate:message Loaded root
--- migrate:branch-labels loaded
--- migrate:upgrade
-CREATE TABLE ld_root_t (id int);
-INSERT INTO trace (step) VALUES ('up ld_root');
--- migrate:downgrade
-DROP TABLE ld_root_t;
-INSERT INTO trace (step) VALUES ('down ld_root');
-$f$)$$,
+    $$SELECT migrate.load(pg_temp.ld_root_file())$$,
     ARRAY['ld_root'],
     'loading the same file twice returns its id');
 SELECT is((SELECT count(*)::int FROM migrate.revisions WHERE id = 'ld_root'), 1,
     'loading the same file twice registers it once');
 CREATE TEMP TABLE before_reload AS
     SELECT checksum, position, created_at FROM migrate.revisions WHERE id = 'ld_root';
-SELECT lives_ok($$SELECT migrate.load($f$-- migrate:revision ld_root
--- migrate:message Loaded root
--- migrate:branch-labels loaded
--- migrate:upgrade
-CREATE TABLE ld_root_t (id int);
-INSERT INTO trace (step) VALUES ('up ld_root');
--- migrate:downgrade
-DROP TABLE ld_root_t;
-INSERT INTO trace (step) VALUES ('down ld_root');
-$f$)$$, 'a third identical load succeeds');
+SELECT lives_ok($$SELECT migrate.load(pg_temp.ld_root_file())$$,
+    'a third identical load succeeds');
 SELECT results_eq(
     $$SELECT checksum, position, created_at FROM migrate.revisions WHERE id = 'ld_root'$$,
     $$SELECT checksum, position, created_at FROM before_reload$$,
@@ -261,17 +254,8 @@ SELECT isnt((SELECT checksum FROM migrate.revisions WHERE id = 'ld_side'), :'sid
 
 -- a file whose depends-on names a label reloads as a no-op too
 SELECT (SELECT position FROM migrate.revisions WHERE id = 'ld_merge') AS merge_pos \gset
-SELECT is(migrate.load($f$-- migrate:revision ld_merge
--- migrate:revises ld_root, ld_side
--- migrate:message Loaded merge with a dependency
--- migrate:branch-labels lm_one, lm_two
--- migrate:depends-on trunk
--- migrate:transactional false
--- migrate:upgrade
-CREATE INDEX CONCURRENTLY ld_merge_idx ON ld_root_t (id);
--- migrate:downgrade
-DROP INDEX CONCURRENTLY ld_merge_idx;
-$f$), 'ld_merge', 'reloading the file using every directive');
+SELECT is(migrate.load(pg_temp.ld_merge_file()), 'ld_merge',
+    'reloading the file using every directive');
 SELECT is((SELECT position FROM migrate.revisions WHERE id = 'ld_merge'), :'merge_pos'::bigint,
     'reloading an unchanged file with a label in depends-on keeps the stored revision');
 
@@ -295,28 +279,12 @@ SELECT results_eq($$SELECT message, upgrade_sql, downgrade_sql FROM migrate.revi
 SELECT results_eq($$SELECT revision FROM migrate.upgrade('ld_root')$$, ARRAY['ld_root'],
     'apply ld_root');
 SELECT throws_ok(
-    $$SELECT migrate.load($f$-- migrate:revision ld_root
--- migrate:message Loaded root
--- migrate:branch-labels loaded
--- migrate:upgrade
-CREATE TABLE ld_root_t (id int, changed int);
-INSERT INTO trace (step) VALUES ('up ld_root');
--- migrate:downgrade
-DROP TABLE ld_root_t;
-INSERT INTO trace (step) VALUES ('down ld_root');
-$f$)$$,
+    $$SELECT migrate.load(replace(pg_temp.ld_root_file(),
+                                  '(id int)', '(id int, changed int)'))$$,
     '55000', 'revision "ld_root" is applied and its file differs from the registered revision',
     'changed scripts for an applied revision are refused, naming it');
-SELECT lives_ok($$SELECT migrate.load($f$-- migrate:revision ld_root
--- migrate:message Loaded root
--- migrate:branch-labels loaded
--- migrate:upgrade
-CREATE TABLE ld_root_t (id int);
-INSERT INTO trace (step) VALUES ('up ld_root');
--- migrate:downgrade
-DROP TABLE ld_root_t;
-INSERT INTO trace (step) VALUES ('down ld_root');
-$f$)$$, 'the unchanged file of an applied revision still loads (no-op)');
+SELECT lives_ok($$SELECT migrate.load(pg_temp.ld_root_file())$$,
+    'the unchanged file of an applied revision still loads (no-op)');
 
 -- file format errors
 SELECT throws_ok(

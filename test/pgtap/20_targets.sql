@@ -13,37 +13,7 @@ CREATE EXTENSION migrate;
 
 SELECT plan(100);
 
-CREATE TABLE trace (seq serial PRIMARY KEY, step text NOT NULL);
-
--- a revision that creates tbl_<id> and writes to trace both ways
-CREATE FUNCTION pg_temp.rev(p_id text, p_down text[], p_labels text[] DEFAULT NULL)
-RETURNS text LANGUAGE sql AS $$
-    SELECT migrate.revision(
-        message => 'step ' || p_id,
-        upgrade => format('CREATE TABLE %I (id int); INSERT INTO trace (step) VALUES (%L);',
-                          'tbl_' || p_id, 'up ' || p_id),
-        downgrade => format('DROP TABLE %I; INSERT INTO trace (step) VALUES (%L);',
-                            'tbl_' || p_id, 'down ' || p_id),
-        down_revision => p_down, id => p_id, branch_labels => p_labels)
-$$;
-
--- trace rows written since the last call, in order
-CREATE FUNCTION pg_temp.drain() RETURNS SETOF text LANGUAGE sql AS $$
-    WITH d AS (DELETE FROM trace RETURNING seq, step) SELECT step FROM d ORDER BY seq
-$$;
-
--- the errdetail of the error a statement raises
-CREATE FUNCTION pg_temp.error_detail(p_sql text) RETURNS text LANGUAGE plpgsql AS $$
-DECLARE
-    d text;
-BEGIN
-    EXECUTE p_sql;
-    RETURN NULL;
-EXCEPTION WHEN OTHERS THEN
-    GET STACKED DIAGNOSTICS d = PG_EXCEPTION_DETAIL;
-    RETURN d;
-END
-$$;
+\ir helpers.psql
 
 DO $$
 BEGIN
@@ -159,9 +129,9 @@ SELECT results_eq('SELECT * FROM migrate.current()', ARRAY['cccc5555', 'dddd6666
 SELECT throws_ok($$SELECT * FROM migrate.upgrade('aaaa')$$,
     '42P08', 'revision prefix "aaaa" is ambiguous',
     'an ambiguous prefix is an error');
-SELECT ok(pg_temp.error_detail($$SELECT * FROM migrate.upgrade('aaaa')$$)
+SELECT ok(pg_temp.error_of($$SELECT * FROM migrate.upgrade('aaaa')$$, 'detail')
               ~ 'aaaa1111' AND
-          pg_temp.error_detail($$SELECT * FROM migrate.upgrade('aaaa')$$)
+          pg_temp.error_of($$SELECT * FROM migrate.upgrade('aaaa')$$, 'detail')
               ~ 'aaaa2222',
     'the ambiguous prefix error lists the candidates');
 SELECT throws_ok($$SELECT * FROM migrate.downgrade('cccc')$$,

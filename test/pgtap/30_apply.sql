@@ -10,33 +10,14 @@ CREATE EXTENSION migrate;
 
 SELECT plan(71);
 
-CREATE TABLE trace (seq serial PRIMARY KEY, step text NOT NULL);
+\ir helpers.psql
+
 -- nextval() is not undone by a rollback: scripts that bump this sequence
 -- prove whether they ran at all, even inside a failed (rolled back) call
 CREATE SEQUENCE side_effects;
 
-CREATE FUNCTION pg_temp.drain() RETURNS SETOF text LANGUAGE sql AS $$
-    WITH d AS (DELETE FROM trace RETURNING seq, step) SELECT step FROM d ORDER BY seq
-$$;
-
 CREATE FUNCTION pg_temp.side_effects() RETURNS bigint LANGUAGE sql AS $$
     SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM side_effects
-$$;
-
--- the diagnostics of the error a statement raises
-CREATE FUNCTION pg_temp.error_of(p_sql text, p_field text) RETURNS text
-LANGUAGE plpgsql AS $$
-DECLARE
-    st text; msg text; det text; hnt text; ctx text;
-BEGIN
-    EXECUTE p_sql;
-    RETURN NULL;
-EXCEPTION WHEN OTHERS THEN
-    GET STACKED DIAGNOSTICS st = RETURNED_SQLSTATE, msg = MESSAGE_TEXT,
-        det = PG_EXCEPTION_DETAIL, hnt = PG_EXCEPTION_HINT, ctx = PG_EXCEPTION_CONTEXT;
-    RETURN CASE p_field WHEN 'sqlstate' THEN st WHEN 'message' THEN msg
-                        WHEN 'detail' THEN det WHEN 'hint' THEN hnt ELSE ctx END;
-END
 $$;
 
 -- ---------------------------------------------------------------------

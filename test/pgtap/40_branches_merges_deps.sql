@@ -12,54 +12,13 @@ CREATE EXTENSION migrate;
 
 SELECT plan(144);
 
-CREATE TABLE trace (seq serial PRIMARY KEY, step text NOT NULL);
-
--- a revision that creates tbl_<id> and writes to trace both ways
-CREATE FUNCTION pg_temp.rev(p_id text, p_down text[], p_labels text[] DEFAULT NULL,
-                            p_deps text[] DEFAULT NULL)
-RETURNS text LANGUAGE sql AS $$
-    SELECT migrate.revision(
-        message => 'step ' || p_id,
-        upgrade => format('CREATE TABLE %I (id int); INSERT INTO trace (step) VALUES (%L);',
-                          'tbl_' || p_id, 'up ' || p_id),
-        downgrade => format('DROP TABLE %I; INSERT INTO trace (step) VALUES (%L);',
-                            'tbl_' || p_id, 'down ' || p_id),
-        down_revision => p_down, id => p_id, branch_labels => p_labels,
-        depends_on => p_deps)
-$$;
+\ir helpers.psql
 
 -- Run one command and check it three ways (three assertions).
 CREATE FUNCTION pg_temp.step(p_op text, p_target text, p_runs text[], p_current text[])
-RETURNS SETOF text LANGUAGE plpgsql AS $$
-DECLARE
-    dir text := CASE p_op WHEN 'upgrade' THEN 'up ' ELSE 'down ' END;
-BEGIN
-    DELETE FROM trace;
-    RETURN NEXT results_eq(
-        format('SELECT revision FROM migrate.%s(%L)', p_op, p_target),
-        p_runs,
-        format('%s %s returns the steps %s', p_op, p_target, p_runs));
-    RETURN NEXT results_eq(
-        'SELECT step FROM trace ORDER BY seq',
-        (SELECT coalesce(array_agg(dir || r ORDER BY o), '{}')
-           FROM unnest(p_runs) WITH ORDINALITY AS u(r, o)),
-        format('%s %s ran the scripts in the order %s', p_op, p_target, p_runs));
-    RETURN NEXT results_eq(
-        'SELECT * FROM migrate.current()',
-        p_current,
-        format('after %s %s the version table is %s', p_op, p_target, p_current));
-END
-$$;
-
--- Forget the graph (nothing may be applied) so the next one starts clean.
-CREATE FUNCTION pg_temp.forget() RETURNS void LANGUAGE plpgsql AS $$
-DECLARE
-    r record;
-BEGIN
-    FOR r IN SELECT id FROM migrate.revisions ORDER BY position DESC LOOP
-        PERFORM migrate.drop_revision(r.id);
-    END LOOP;
-END
+RETURNS SETOF text LANGUAGE sql AS $$
+    SELECT * FROM pg_temp.check_step(p_op, p_target, p_runs, p_current,
+        '%s %s returns the steps %s', '%s %s ran the scripts in the order %s')
 $$;
 
 -- ---------------------------------------------------------------------

@@ -11,72 +11,18 @@ CREATE EXTENSION migrate;
 
 SELECT plan(85);
 
-CREATE TABLE trace (seq serial PRIMARY KEY, step text NOT NULL);
-
-CREATE FUNCTION pg_temp.rev(p_id text, p_down text[], p_labels text[] DEFAULT NULL,
-                            p_deps text[] DEFAULT NULL)
-RETURNS text LANGUAGE sql AS $$
-    SELECT migrate.revision(
-        message => 'step ' || p_id,
-        upgrade => format('CREATE TABLE %I (id int); INSERT INTO trace (step) VALUES (%L);',
-                          'tbl_' || p_id, 'up ' || p_id),
-        downgrade => format('DROP TABLE IF EXISTS %I; INSERT INTO trace (step) VALUES (%L);',
-                            'tbl_' || p_id, 'down ' || p_id),
-        down_revision => p_down, id => p_id, branch_labels => p_labels,
-        depends_on => p_deps)
-$$;
-
--- the rows of a query as text, or its error as one row 'ERROR <sqlstate>: <message>',
--- so that an unexpected error fails one assertion instead of stopping the file
-CREATE FUNCTION pg_temp.rows_or_error(p_sql text) RETURNS SETOF text
-LANGUAGE plpgsql AS $$
-DECLARE
-    rows text[];
-BEGIN
-    EXECUTE format('SELECT array_agg(x::text) FROM (%s) AS q(x)', p_sql) INTO rows;
-    RETURN QUERY SELECT unnest(rows);
-EXCEPTION WHEN OTHERS THEN
-    RETURN NEXT format('ERROR %s: %s', SQLSTATE, SQLERRM);
-END
-$$;
+\ir helpers.psql
 
 -- Run one command (upgrade/downgrade/stamp) and check the rows it returns,
 -- the scripts it ran (trace) and the version table: three assertions.
 CREATE FUNCTION pg_temp.step(p_op text, p_target text, p_runs text[], p_current text[])
-RETURNS SETOF text LANGUAGE plpgsql AS $$
-DECLARE
-    dir text := CASE p_op WHEN 'upgrade' THEN 'up ' ELSE 'down ' END;
-    q text := CASE p_op WHEN 'stamp'
-                        THEN format('SELECT * FROM migrate.stamp(%L)', p_target)
-                        ELSE format('SELECT revision FROM migrate.%s(%L)', p_op, p_target) END;
-BEGIN
-    DELETE FROM trace;
-    RETURN NEXT results_eq(
-        format('SELECT * FROM pg_temp.rows_or_error(%L)', q),
-        CASE p_op WHEN 'stamp' THEN p_current ELSE p_runs END,
-        format('%s %s returns %s', p_op, p_target,
-               CASE p_op WHEN 'stamp' THEN p_current ELSE p_runs END));
-    RETURN NEXT results_eq(
-        'SELECT step FROM trace ORDER BY seq',
-        (SELECT coalesce(array_agg(dir || r ORDER BY o), '{}')
-           FROM unnest(p_runs) WITH ORDINALITY AS u(r, o)),
-        format('%s %s ran the scripts %s', p_op, p_target, p_runs));
-    RETURN NEXT results_eq(
-        'SELECT * FROM migrate.current()',
-        p_current,
-        format('after %s %s the version table is %s', p_op, p_target, p_current));
-END
+RETURNS SETOF text LANGUAGE sql AS $$
+    SELECT * FROM pg_temp.check_step(p_op, p_target, p_runs, p_current,
+        '%s %s returns %s', '%s %s ran the scripts %s')
 $$;
 
-CREATE FUNCTION pg_temp.forget() RETURNS void LANGUAGE plpgsql AS $$
-DECLARE
-    r record;
-BEGIN
-    FOR r IN SELECT id FROM migrate.revisions ORDER BY position DESC LOOP
-        PERFORM migrate.drop_revision(r.id);
-    END LOOP;
-END
-$$;
+-- the graphs below are registered with pg_temp.stampable_rev(): stamp x2
+-- followed by downgrade x1 runs the downgrade of x2, whose table was never made
 
 -- ---------------------------------------------------------------------
 --   aaaa1111 (trunk) -> aaaa2222 -> bbbb3333 -> cccc4444 (feat) -> cccc5555
@@ -85,13 +31,13 @@ $$;
 
 DO $$
 BEGIN
-    PERFORM pg_temp.rev('aaaa1111', '{}', '{trunk}');
-    PERFORM pg_temp.rev('aaaa2222', '{aaaa1111}');
-    PERFORM pg_temp.rev('bbbb3333', '{aaaa2222}');
-    PERFORM pg_temp.rev('cccc4444', '{bbbb3333}', '{feat}');
-    PERFORM pg_temp.rev('cccc5555', '{cccc4444}');
-    PERFORM pg_temp.rev('dd1', '{bbbb3333}', '{fix}');
-    PERFORM pg_temp.rev('dddd6666', '{dd1}');
+    PERFORM pg_temp.stampable_rev('aaaa1111', '{}', '{trunk}');
+    PERFORM pg_temp.stampable_rev('aaaa2222', '{aaaa1111}');
+    PERFORM pg_temp.stampable_rev('bbbb3333', '{aaaa2222}');
+    PERFORM pg_temp.stampable_rev('cccc4444', '{bbbb3333}', '{feat}');
+    PERFORM pg_temp.stampable_rev('cccc5555', '{cccc4444}');
+    PERFORM pg_temp.stampable_rev('dd1', '{bbbb3333}', '{fix}');
+    PERFORM pg_temp.stampable_rev('dddd6666', '{dd1}');
 END
 $$;
 
@@ -138,9 +84,9 @@ SELECT lives_ok('SELECT pg_temp.forget()', 'forget the first graph');
 -- a dependency that is already an ancestor is harmless
 DO $$
 BEGIN
-    PERFORM pg_temp.rev('y0', '{}');
-    PERFORM pg_temp.rev('y1', '{y0}');
-    PERFORM pg_temp.rev('y2', '{y1}', NULL, '{y0}');
+    PERFORM pg_temp.stampable_rev('y0', '{}');
+    PERFORM pg_temp.stampable_rev('y1', '{y0}');
+    PERFORM pg_temp.stampable_rev('y2', '{y1}', NULL, '{y0}');
 END
 $$;
 SELECT * FROM pg_temp.step('upgrade', 'heads', '{y0,y1,y2}', '{y2}');
@@ -159,13 +105,13 @@ SELECT lives_ok('SELECT pg_temp.forget()', 'forget the ancestor-dependency graph
 
 DO $$
 BEGIN
-    PERFORM pg_temp.rev('ma', '{}');
-    PERFORM pg_temp.rev('mb', '{ma}');
-    PERFORM pg_temp.rev('mc1', '{mb}');
-    PERFORM pg_temp.rev('mc2', '{mb}', '{two}');
-    PERFORM pg_temp.rev('md2', '{mc2}');
-    PERFORM pg_temp.rev('mm', '{mc1,md2}');
-    PERFORM pg_temp.rev('mn', '{mm}');
+    PERFORM pg_temp.stampable_rev('ma', '{}');
+    PERFORM pg_temp.stampable_rev('mb', '{ma}');
+    PERFORM pg_temp.stampable_rev('mc1', '{mb}');
+    PERFORM pg_temp.stampable_rev('mc2', '{mb}', '{two}');
+    PERFORM pg_temp.stampable_rev('md2', '{mc2}');
+    PERFORM pg_temp.stampable_rev('mm', '{mc1,md2}');
+    PERFORM pg_temp.stampable_rev('mn', '{mm}');
 END
 $$;
 
@@ -186,10 +132,10 @@ SELECT lives_ok('SELECT pg_temp.forget()', 'forget the merge graph');
 
 DO $$
 BEGIN
-    PERFORM pg_temp.rev('d0', '{}');
-    PERFORM pg_temp.rev('d1', '{d0}');
-    PERFORM pg_temp.rev('x1', '{}');
-    PERFORM pg_temp.rev('x2', '{x1}', NULL, '{d0}');
+    PERFORM pg_temp.stampable_rev('d0', '{}');
+    PERFORM pg_temp.stampable_rev('d1', '{d0}');
+    PERFORM pg_temp.stampable_rev('x1', '{}');
+    PERFORM pg_temp.stampable_rev('x2', '{x1}', NULL, '{d0}');
 END
 $$;
 

@@ -15,34 +15,7 @@ CREATE EXTENSION migrate;
 
 SELECT plan(77);
 
-CREATE TABLE trace (seq serial PRIMARY KEY, step text NOT NULL);
-
-CREATE FUNCTION pg_temp.rev(p_id text, p_down text[], p_labels text[] DEFAULT NULL,
-                            p_deps text[] DEFAULT NULL)
-RETURNS text LANGUAGE sql AS $$
-    SELECT migrate.revision(
-        message => 'step ' || p_id,
-        upgrade => format('CREATE TABLE %I (id int); INSERT INTO trace (step) VALUES (%L);',
-                          'tbl_' || p_id, 'up ' || p_id),
-        downgrade => format('DROP TABLE %I; INSERT INTO trace (step) VALUES (%L);',
-                            'tbl_' || p_id, 'down ' || p_id),
-        down_revision => p_down, id => p_id, branch_labels => p_labels,
-        depends_on => p_deps)
-$$;
-
--- the rows of a query as text, or its error as one row 'ERROR <sqlstate>: <message>',
--- so that a wrong error fails one assertion instead of stopping the file
-CREATE FUNCTION pg_temp.rows_or_error(p_sql text) RETURNS SETOF text
-LANGUAGE plpgsql AS $$
-DECLARE
-    rows text[];
-BEGIN
-    EXECUTE format('SELECT array_agg(x::text) FROM (%s) AS q(x)', p_sql) INTO rows;
-    RETURN QUERY SELECT unnest(rows);
-EXCEPTION WHEN OTHERS THEN
-    RETURN NEXT format('ERROR %s: %s', SQLSTATE, SQLERRM);
-END
-$$;
+\ir helpers.psql
 
 DO $$
 BEGIN

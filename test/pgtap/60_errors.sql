@@ -10,23 +10,7 @@ CREATE EXTENSION migrate;
 
 SELECT plan(97);
 
-CREATE TABLE trace (seq serial PRIMARY KEY, step text NOT NULL);
-
--- the diagnostics of the error a statement raises
-CREATE FUNCTION pg_temp.error_of(p_sql text, p_field text) RETURNS text
-LANGUAGE plpgsql AS $$
-DECLARE
-    st text; msg text; det text; hnt text; ctx text;
-BEGIN
-    EXECUTE p_sql;
-    RETURN NULL;
-EXCEPTION WHEN OTHERS THEN
-    GET STACKED DIAGNOSTICS st = RETURNED_SQLSTATE, msg = MESSAGE_TEXT,
-        det = PG_EXCEPTION_DETAIL, hnt = PG_EXCEPTION_HINT, ctx = PG_EXCEPTION_CONTEXT;
-    RETURN CASE p_field WHEN 'sqlstate' THEN st WHEN 'message' THEN msg
-                        WHEN 'detail' THEN det WHEN 'hint' THEN hnt ELSE ctx END;
-END
-$$;
+\ir helpers.psql
 
 -- a small graph to refer to:  e1 (lab) -> e2 -> e3
 --                                       \-> f2 (side)
@@ -347,19 +331,6 @@ SELECT lives_ok($$SELECT migrate.drop_revision('dep1'); SELECT migrate.drop_revi
 -- ---------------------------------------------------------------------
 -- migrate's own queries are immune to the caller's search_path
 -- ---------------------------------------------------------------------
-
--- the rows of a query as text, or its error as one row
-CREATE FUNCTION pg_temp.rows_or_error(p_sql text) RETURNS SETOF text
-LANGUAGE plpgsql AS $$
-DECLARE
-    rows text[];
-BEGIN
-    EXECUTE format('SELECT array_agg(x::text) FROM (%s) AS q(x)', p_sql) INTO rows;
-    RETURN QUERY SELECT unnest(rows);
-EXCEPTION WHEN OTHERS THEN
-    RETURN NEXT format('ERROR %s: %s', SQLSTATE, SQLERRM);
-END
-$$;
 
 SELECT migrate.revision('path proof', 'INSERT INTO public.trace (step) VALUES (''up k1'')',
                         'SELECT 1', id => 'k1', down_revision => '{h1}') \gset
