@@ -433,21 +433,13 @@ migrate_merge(PG_FUNCTION_ARGS)
 				(errcode(MIGRATE_ERR_STATE),
 				 errmsg("a merge needs at least two revisions"),
 				 errdetail("Found %d: %s.", list_length(parents),
-						   list_length(parents) ? (char *) linitial(parents) : "none"),
+						   parents ? migrate_join(parents) : "none"),
 				 errhint("Merge when the graph has several heads, or name the revisions.")));
 	rev.down = parents;
 	rev.id = text_arg(fcinfo, 2);
 	rev.message = text_arg(fcinfo, 1);
 	if (rev.message == NULL)
-	{
-		StringInfoData buf;
-
-		initStringInfo(&buf);
-		appendStringInfoString(&buf, "merge");
-		foreach(lc, parents)
-			appendStringInfo(&buf, "%s %s", foreach_current_index(lc) ? "," : "", (char *) lfirst(lc));
-		rev.message = buf.data;
-	}
+		rev.message = psprintf("merge %s", migrate_join(parents));
 	rev.upgrade_sql = "";
 	rev.downgrade_sql = "";
 	rev.transactional = true;
@@ -653,8 +645,6 @@ stamp(FunctionCallInfo fcinfo, List *targets)
 	List	   *before,
 			   *after;
 	ListCell   *lc;
-	List	   *removed = NIL,
-			   *added = NIL;
 	StringInfoData what;
 	TimestampTz started = GetCurrentTimestamp();
 	Interval	duration;
@@ -671,15 +661,14 @@ stamp(FunctionCallInfo fcinfo, List *targets)
 	revset_sort(g, version);
 	after = revset_ids(g, version);
 
-	removed = migrate_list_minus(before, after);
-	added = migrate_list_minus(after, before);
 	initStringInfo(&what);
 	foreach(lc, targets)
 		appendStringInfo(&what, "%s%s", foreach_current_index(lc) ? " " : "", (char *) lfirst(lc));
 	memset(&duration, 0, sizeof(duration));
 	duration.time = GetCurrentTimestamp() - started;
+	store_set_version(before, after);
 	store_record_step(what.data, "stamp", NULL, started, &duration,
-					  removed, added, before, after);
+					  before, after);
 	ereport(NOTICE, (errmsg_internal("running stamp %s -> %s",
 									 before ? migrate_join(before) : "base",
 									 after ? migrate_join(after) : "base")));

@@ -224,8 +224,8 @@ extern void store_replace_revision(NewRevision *rev);
 extern void store_delete_revision(const char *id);
 extern void store_record_step(const char *revision, const char *operation,
 							  const char *checksum, TimestampTz started,
-							  Interval *duration, List *removed, List *added,
-							  List *before, List *after);
+							  Interval *duration, List *before, List *after);
+extern void store_set_version(List *before, List *after);
 extern void store_check_snapshot(void);
 extern char *store_checksum(const char *upgrade_sql, const char *downgrade_sql);
 

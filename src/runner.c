@@ -272,20 +272,22 @@ check_plan(Graph *g, StepPlan *plan)
 
 /*
  * Run the plan step by step in the caller's transaction, updating the
- * version set, the version table and the log after each step, and handing
- * each step's result to cb.
+ * version set and the log after each step and the version table at the
+ * end, and handing each step's result to cb.
  */
 void
 runner_apply(Graph *g, RevSet *version, StepPlan *plan, StepCallback cb, void *arg)
 {
 	MemoryContext caller = CurrentMemoryContext;
 	MemoryContext stepcxt;
+	List	   *initial;
 
 	runner_enter();
 	check_plan(g, plan);
 	if (plan->nsteps == 0)
 		return;
 	stepcxt = AllocSetContextCreate(caller, "migrate step", ALLOCSET_DEFAULT_SIZES);
+	initial = sorted_ids(g, version);
 
 	runner_active = true;
 	PG_TRY();
@@ -335,15 +337,15 @@ runner_apply(Graph *g, RevSet *version, StepPlan *plan, StepCallback cb, void *a
 			graph_apply_step(g, version, step);
 			after = sorted_ids(g, version);
 			store_record_step(rev->id, op, script.checksum, started, &duration,
-							  migrate_list_minus(before, after), migrate_list_minus(after, before),
 							  before, after);
 
 			result.revision = rev->id;
 			result.operation = op;
 			result.message = rev->message;
 			result.duration = duration;
-			MemoryContextSwitchTo(caller);
+			/* still in the step context: cb copies what it keeps */
 			cb(&result, arg);
+			MemoryContextSwitchTo(caller);
 			MemoryContextReset(stepcxt);
 		}
 	}
@@ -354,6 +356,13 @@ runner_apply(Graph *g, RevSet *version, StepPlan *plan, StepCallback cb, void *a
 	PG_END_TRY();
 	MemoryContextSwitchTo(caller);
 	MemoryContextDelete(stepcxt);
+
+	/*
+	 * The version table is written once, after the last step: within one
+	 * transaction nobody else can see the rows in between, and rewriting
+	 * rows this transaction inserted would cost a combo command id per step.
+	 */
+	store_set_version(initial, sorted_ids(g, version));
 	if (debug_query_string)
 		pgstat_report_activity(STATE_RUNNING, debug_query_string);
 }

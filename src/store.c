@@ -50,6 +50,7 @@ typedef enum StoreQuery
 	Q_REPLACE,
 	Q_DELETE,
 	Q_STEP,
+	Q_SET_VERSION,
 	Q_SNAPSHOT,
 	Q_NAMES,
 	Q_REVISION,
@@ -78,11 +79,12 @@ static const char *const query_text[Q_COUNT] = {
 	[Q_DELETE] =
 	"DELETE FROM migrate.revisions WHERE id = $1",
 	[Q_STEP] =
-	"WITH gone AS (DELETE FROM migrate.version WHERE revision = ANY ($1)),"
-	" born AS (INSERT INTO migrate.version (revision) SELECT unnest($2))"
-	" INSERT INTO migrate.log (revision, operation, checksum, started_at,"
+	"INSERT INTO migrate.log (revision, operation, checksum, started_at,"
 	" duration, applied_by, heads_before, heads_after)"
-	" VALUES ($3, $4, $5, $6, $7, session_user, $8, $9)",
+	" VALUES ($1, $2, $3, $4, $5, session_user, $6, $7)",
+	[Q_SET_VERSION] =
+	"WITH gone AS (DELETE FROM migrate.version WHERE revision = ANY ($1))"
+	" INSERT INTO migrate.version (revision) SELECT unnest($2)",
 	[Q_SNAPSHOT] =
 	"SELECT (SELECT max(id) FROM migrate.log)::text || '/' ||"
 	" coalesce((SELECT string_agg(revision, ',' ORDER BY revision)"
@@ -97,7 +99,7 @@ static const char *const query_text[Q_COUNT] = {
 
 static const int query_nargs[Q_COUNT] = {
 	[Q_SCRIPT] = 1,[Q_INSERT] = 9,[Q_REPLACE] = 9,[Q_DELETE] = 1,
-	[Q_STEP] = 9,[Q_NAMES] = 1,[Q_REVISION] = 1,
+	[Q_STEP] = 7,[Q_SET_VERSION] = 2,[Q_NAMES] = 1,[Q_REVISION] = 1,
 };
 
 static SPIPlanPtr plans[Q_COUNT];
@@ -168,8 +170,9 @@ plan_for(StoreQuery q)
 		[Q_DELETE] = {TEXTOID},
 		[Q_NAMES] = {TEXTARRAYOID},
 		[Q_REVISION] = {TEXTOID},
-		[Q_STEP] = {TEXTARRAYOID, TEXTARRAYOID, TEXTOID, TEXTOID, TEXTOID,
-		TIMESTAMPTZOID, INTERVALOID, TEXTARRAYOID, TEXTARRAYOID},
+		[Q_STEP] = {TEXTOID, TEXTOID, TEXTOID, TIMESTAMPTZOID, INTERVALOID,
+		TEXTARRAYOID, TEXTARRAYOID},
+		[Q_SET_VERSION] = {TEXTARRAYOID, TEXTARRAYOID},
 	};
 
 	if (plans[q] == NULL)
@@ -497,33 +500,38 @@ store_delete_revision(const char *id)
 	run(Q_DELETE, &arg, NULL);
 }
 
-/*
- * Record one step: the version rows it removed and added, and a log row,
- * in one statement.
- */
+/* Append one row to migrate.log. */
 void
 store_record_step(const char *revision, const char *operation,
 				  const char *checksum, TimestampTz started,
-				  Interval *duration, List *removed, List *added,
-				  List *before, List *after)
+				  Interval *duration, List *before, List *after)
 {
-	Datum		values[9];
-	char		nulls[9];
+	Datum		values[7];
+	char		nulls[7];
 
 	memset(nulls, ' ', sizeof(nulls));
-	values[0] = migrate_list_to_array(removed);
-	values[1] = migrate_list_to_array(added);
-	values[2] = CStringGetTextDatum(revision);
-	values[3] = CStringGetTextDatum(operation);
+	values[0] = CStringGetTextDatum(revision);
+	values[1] = CStringGetTextDatum(operation);
 	if (checksum)
-		values[4] = CStringGetTextDatum(checksum);
+		values[2] = CStringGetTextDatum(checksum);
 	else
-		nulls[4] = 'n';
-	values[5] = TimestampTzGetDatum(started);
-	values[6] = IntervalPGetDatum(duration);
-	values[7] = migrate_list_to_array(before);
-	values[8] = migrate_list_to_array(after);
+		nulls[2] = 'n';
+	values[3] = TimestampTzGetDatum(started);
+	values[4] = IntervalPGetDatum(duration);
+	values[5] = migrate_list_to_array(before);
+	values[6] = migrate_list_to_array(after);
 	run(Q_STEP, values, nulls);
+}
+
+/* Change the version table from the rows before to the rows after. */
+void
+store_set_version(List *before, List *after)
+{
+	Datum		values[2];
+
+	values[0] = migrate_list_to_array(migrate_list_minus(before, after));
+	values[1] = migrate_list_to_array(migrate_list_minus(after, before));
+	run(Q_SET_VERSION, values, NULL);
 }
 
 /*
