@@ -315,7 +315,9 @@ END
 EOF
 "${PSQL[@]}" -d mem_inrun -f "$WORK/register_inrun.sql" >"$WORK/register_inrun.log" 2>&1 ||
 	die "registering the in-run probe chain" "$WORK/register_inrun.log"
-timed MEM_SECS "$WORK/mem_inrun.log" \
+# work_mem of 64kB makes the result rows (one per step, held by the set-
+# returning function up to work_mem) spill to disk, isolating the runner.
+PGOPTIONS="-c work_mem=64kB" timed MEM_SECS "$WORK/mem_inrun.log" \
 	"${PSQL[@]}" -At -1 -d mem_inrun -c "$UPGRADE"
 INRUN=$(sql mem_inrun "SELECT string_agg(step || ' ' || rss_anon_kb || ' ' || contexts, ' ' ORDER BY step) FROM probe")
 read -r IN_S1 IN_A1 IN_C1 IN_S2 IN_A2 IN_C2 <<<"$INRUN"
@@ -354,7 +356,7 @@ say "  (contexts = sum(total_bytes) of pg_backend_memory_contexts after the upgr
 say "   statement, still in its transaction: memory freed at the end of the statement"
 say "   is not in it, but it is in VmHWM; compare VmRSS with VmHWM in the detail lines)"
 say ""
-say "memory inside one upgrade of N=$N trivial revisions (read by the running steps):"
+say "memory inside one upgrade of N=$N trivial revisions (read by the running steps; work_mem=64kB):"
 printf '  %-34s %10s kB   contexts %10s bytes\n' \
 	"at step $IN_S1: RssAnon" "$IN_A1" "$IN_C1" \
 	"at step $IN_S2: RssAnon" "$IN_A2" "$IN_C2"
