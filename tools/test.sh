@@ -20,14 +20,18 @@ passed=0
 failed=0
 logdir=$(mktemp -d)
 
-echo "== pg_regress"
+echo "== pg_regress and isolation tests"
 make installcheck >"$logdir/regress.log" 2>&1
 status=$?
 grep -E '^(test| +[a-z0-9_]+ +\.\.\.|ok|not ok)' "$logdir/regress.log" || true
 n_ok=$(grep -cE '^(ok|test) .*\.\.\. ok' "$logdir/regress.log" || true)
 n_bad=$(grep -cE '\.\.\. FAILED' "$logdir/regress.log" || true)
 if [ "$status" -ne 0 ] && [ "$n_bad" -eq 0 ]; then n_bad=1; tail -40 "$logdir/regress.log"; fi
-[ "$n_bad" -gt 0 ] && [ -f results-regress/regression.diffs ] && head -200 results-regress/regression.diffs
+if [ "$n_bad" -gt 0 ]; then
+    for d in results-regress/regression.diffs results-isolation/regression.diffs; do
+        [ -f "$d" ] && head -200 "$d"
+    done
+fi
 passed=$((passed + n_ok)); failed=$((failed + n_bad))
 
 echo "== pgTAP"
