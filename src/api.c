@@ -346,7 +346,7 @@ register_new(NewRevision *rev)
 				 : errmsg("revision \"%s\" already exists", rev->id),
 				 errhint("Choose another id, or omit it to have one generated.")));
 	validate_revision(names, rev, NULL);
-	store_insert_revision(rev);
+	store_save_revision(rev, false);
 	return rev->id;
 }
 
@@ -531,7 +531,7 @@ migrate_load(PG_FUNCTION_ARGS)
 						 errmsg("revision \"%s\" is applied and its file differs from the registered revision", rev.id),
 						 errdetail("Registered checksum %s, file checksum %s.", stored.checksum, rev.checksum),
 						 errhint("Put the change in a new revision, or downgrade below \"%s\" before loading the edited file.", rev.id)));
-			store_replace_revision(&rev);
+			store_save_revision(&rev, true);
 			/* a changed parent list may close a cycle: rebuilding checks */
 			(void) store_load_graph();
 		}

@@ -219,8 +219,7 @@ extern List *store_lookup_names(List *names);
 extern bool store_fetch_revision(const char *id, NewRevision *out);
 extern List *store_load_version(void);
 extern bool store_fetch_script(const char *id, StoredScript *out);
-extern void store_insert_revision(NewRevision *rev);
-extern void store_replace_revision(NewRevision *rev);
+extern void store_save_revision(NewRevision *rev, bool replace);
 extern void store_delete_revision(const char *id);
 extern void store_record_step(const char *revision, const char *operation,
 							  const char *checksum, TimestampTz started,

@@ -472,24 +472,15 @@ revision_args(NewRevision *rev, Datum *values, char *nulls)
 	values[8] = CStringGetTextDatum(rev->checksum);
 }
 
+/* Insert a new revision, or replace the stored row with the same id. */
 void
-store_insert_revision(NewRevision *rev)
+store_save_revision(NewRevision *rev, bool replace)
 {
 	Datum		values[9];
 	char		nulls[9];
 
 	revision_args(rev, values, nulls);
-	run(Q_INSERT, values, nulls);
-}
-
-void
-store_replace_revision(NewRevision *rev)
-{
-	Datum		values[9];
-	char		nulls[9];
-
-	revision_args(rev, values, nulls);
-	run(Q_REPLACE, values, nulls);
+	run(replace ? Q_REPLACE : Q_INSERT, values, nulls);
 }
 
 void
