@@ -34,6 +34,9 @@ SELECT * FROM migrate.stamp(ARRAY['l3', 'r2']);
 SELECT * FROM migrate.stamp('left@base');
 SELECT * FROM migrate.stamp('heads');
 SELECT * FROM migrate.stamp('base');
+-- on an empty table "-N" walks down from the heads, as in Alembic
+SELECT * FROM migrate.stamp('left@-1');
+SELECT * FROM migrate.stamp('base');
 SELECT * FROM migrate.stamp(ARRAY['l1', 'l3']);
 SELECT revision FROM migrate.upgrade('heads');
 SELECT * FROM migrate.stamp('+1');

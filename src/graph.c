@@ -1491,10 +1491,28 @@ graph_stamp(Graph *g, RevSet *version, List *targets)
 
 		refuse_range(text);
 		parse_or_error(text, &spec);
+		if (spec.kind == TARGET_RELATIVE && spec.delta < 0 && version->n == 0)
+		{
+			/* Alembic: "-N" on an empty table walks down from each head */
+			int			branch = spec.label ? resolve_branch(g, span(spec.label, spec.label_len)) : -1;
+			IntList		heads = {0};
+
+			filter_lineage(g, g->real_heads, g->nreal_heads, branch, false, &heads);
+			for (i = 0; i < heads.n; i++)
+			{
+				int			r = walk(g, heads.v[i], spec.delta, -1);
+
+				if (r < 0)
+					relative_too_far(&spec, text);
+				il_push(&dests, r);
+			}
+			continue;
+		}
 		if (spec.has_delta || spec.kind == TARGET_RELATIVE || spec.kind == TARGET_CURRENT)
 			ereport(ERROR,
 					(errcode(MIGRATE_ERR_BAD_ARGUMENT),
 					 errmsg("stamp target \"%s\" must be absolute", text),
+					 errdetail("Only \"-N\" and \"label@-N\" are relative stamp targets, and only on an empty version table."),
 					 errhint("Name a revision, \"heads\", \"head\", \"base\" or \"label@base\".")));
 		if (spec.label)
 			il_push(&shares, resolve_branch(g, span(spec.label, spec.label_len)));

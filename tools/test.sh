@@ -49,7 +49,7 @@ passed=$((passed + n_total - (n_bad > n_total ? n_total : n_bad))); failed=$((fa
 
 if [ -f test/alembic/compare.py ]; then
     echo "== differential test against Alembic"
-    /usr/bin/python3 test/alembic/compare.py --seed 1 --cases "${ALEMBIC_CASES:-40}" >"$logdir/alembic.log" 2>&1
+    /usr/bin/python3 test/alembic/compare.py --seed 1 --cases "${ALEMBIC_CASES:-100}" >"$logdir/alembic.log" 2>&1
     status=$?
     tail -30 "$logdir/alembic.log"
     line=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$logdir/alembic.log" | tail -1)
