@@ -73,14 +73,16 @@ array_arg(FunctionCallInfo fcinfo, int n, const char *name)
 	if (ARR_NDIM(arr) > 1)
 		ereport(ERROR,
 				(errcode(MIGRATE_ERR_BAD_ARGUMENT),
-				 errmsg("argument \"%s\" must be a one-dimensional array", name)));
+				 errmsg("argument \"%s\" must be a one-dimensional array", name),
+				 errhint("Pass a text array such as ARRAY['a1', 'b2'].")));
 	deconstruct_array(arr, TEXTOID, -1, false, TYPALIGN_INT, &elems, &nulls, &count);
 	for (i = 0; i < count; i++)
 	{
 		if (nulls[i])
 			ereport(ERROR,
 					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-					 errmsg("argument \"%s\" must not contain nulls", name)));
+					 errmsg("argument \"%s\" must not contain nulls", name),
+					 errhint("Remove the null elements.")));
 		out = lappend(out, TextDatumGetCString(elems[i]));
 	}
 	return out;

@@ -262,7 +262,9 @@ name_enter(Graph *g, const char *name, bool *found)
 	if (strlen(name) > MIGRATE_ID_MAXLEN)
 		ereport(ERROR,
 				(errcode(ERRCODE_DATA_CORRUPTED),
-				 errmsg("revision graph holds an overlong name \"%.64s...\"", name)));
+				 errmsg("revision graph holds an overlong name \"%.64s...\"", name),
+				 errdetail("Ids and branch labels are at most 64 characters; the rows of migrate.revisions were changed outside migrate's functions."),
+				 errhint("Correct the row in migrate.revisions.")));
 	memset(key, 0, sizeof(key));
 	strlcpy(key, name, sizeof(key));
 	return hash_search(g->names, key, HASH_ENTER, found);
@@ -455,7 +457,8 @@ graph_build(RevRow *rows, int n)
 		if (found)
 			ereport(ERROR,
 					(errcode(ERRCODE_DATA_CORRUPTED),
-					 errmsg("revision \"%s\" is registered twice", rows[i].id)));
+					 errmsg("revision \"%s\" is registered twice", rows[i].id),
+					 errhint("Remove one of the rows from migrate.revisions.")));
 		e->rev = i;
 		e->is_label = false;
 		g->revs[i].id = rows[i].id;
@@ -475,7 +478,9 @@ graph_build(RevRow *rows, int n)
 				ereport(ERROR,
 						(errcode(ERRCODE_DATA_CORRUPTED),
 						 errmsg("branch label \"%s\" of revision \"%s\" is already used by revision \"%s\"",
-								rows[i].labels[k], rows[i].id, g->revs[e->rev].id)));
+								rows[i].labels[k], rows[i].id, g->revs[e->rev].id),
+						 errdetail("The rows of migrate.revisions were changed outside migrate's functions."),
+						 errhint("Remove the label from one of the two revisions.")));
 			e->rev = i;
 			e->is_label = true;
 		}

@@ -314,7 +314,9 @@ runner_apply(Graph *g, RevSet *version, StepPlan *plan, StepCallback cb, void *a
 			if (!store_fetch_script(rev->id, &script))
 				ereport(ERROR,
 						(errcode(MIGRATE_ERR_STATE),
-						 errmsg("revision \"%s\" disappeared during the migration", rev->id)));
+						 errmsg("revision \"%s\" disappeared during the migration", rev->id),
+						 errdetail("Its row in migrate.revisions was deleted by an earlier step of this run."),
+						 errhint("A revision script must not change migrate's own tables.")));
 			progress = step->upgrade
 				? psprintf("running upgrade %s -> %s%s%s", down_text(g, rev), rev->id,
 						   rev->message ? ", " : "", rev->message ? rev->message : "")
