@@ -13,8 +13,7 @@ ISOLATION = $(patsubst specs/%.spec,%,$(sort $(wildcard specs/*.spec)))
 ISOLATION_OPTS = --inputdir=. --outputdir=results-isolation
 
 PG_CPPFLAGS = -Isrc
-PG_CFLAGS = -Wall -Wextra -Werror -Wno-unused-parameter \
-            -Wno-missing-field-initializers -Wno-sign-compare $(PG_CFLAGS_EXTRA)
+PG_CFLAGS = -Wall -Wextra -Werror -Wno-unused-parameter $(PG_CFLAGS_EXTRA)
 
 EXTRA_CLEAN = results-regress results-isolation
 
