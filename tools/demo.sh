@@ -10,10 +10,14 @@ set -euo pipefail
 {
     echo "CREATE EXTENSION migrate;"
     echo "\\echo == registering the example revisions"
+    echo "\\pset tuples_only on"
+    echo "\\pset format unaligned"
     while read -r file; do
         echo "\\set script \`cat examples/$file\`"
-        echo "SELECT migrate.load(:'\''script'\'') AS registered;"
+        echo "SELECT '\''registered '\'' || migrate.load(:'\''script'\'');"
     done < examples/order.txt
+    echo "\\pset tuples_only off"
+    echo "\\pset format aligned"
     cat <<SQL
 \\echo == upgrade to heads
 SELECT revision, operation, message FROM migrate.upgrade('\''heads'\'');
