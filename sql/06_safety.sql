@@ -78,6 +78,22 @@ SELECT revision FROM migrate.downgrade('base');
 SELECT migrate.load(E'-- migrate:revision t1\n-- migrate:revises w1\n-- migrate:upgrade\nCREATE TABLE public.t (a int);\n-- migrate:downgrade\nDROP TABLE public.t;\n');
 SELECT id, down_revisions FROM migrate.revisions ORDER BY position;
 
+-- a failure caught by the caller's exception handler leaves nothing behind:
+-- no steps, the caller's user and search_path, a session that migrates on
+SELECT migrate.revision('fails', 'SELECT 1/0', 'SELECT 1', id => 'f1', down_revision => '{w1}');
+SET search_path = public;
+DO $$ BEGIN
+  PERFORM * FROM migrate.upgrade('f1');
+EXCEPTION WHEN division_by_zero THEN RAISE NOTICE 'caught: %', SQLERRM;
+END $$;
+SHOW search_path;
+SELECT current_user = session_user AS same_user;
+SELECT * FROM migrate.current();
+SELECT revision FROM migrate.upgrade('w1');
+SELECT revision FROM migrate.downgrade('base');
+RESET search_path;
+SELECT migrate.drop_revision('f1');
+
 -- a deploy that exhausts lock slots is told the ways out
 SELECT migrate.revision('many tables', $q$DO $do$ BEGIN
     FOR i IN 1..1000000 LOOP EXECUTE format('CREATE TABLE many_%s ()', i); END LOOP;
