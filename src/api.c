@@ -89,7 +89,7 @@ array_arg(FunctionCallInfo fcinfo, int n, const char *name)
 }
 
 static List *
-rev_ids(Graph *g, int *revs, int n)
+rev_ids(Graph *g, const int *revs, int n)
 {
 	List	   *l = NIL;
 	int			i;
@@ -102,12 +102,7 @@ rev_ids(Graph *g, int *revs, int n)
 static Datum
 ids_array(Graph *g, const int *revs, int n)
 {
-	List	   *l = NIL;
-	int			i;
-
-	for (i = 0; i < n; i++)
-		l = lappend(l, g->revs[revs[i]].id);
-	return migrate_list_to_array(l);
+	return migrate_list_to_array(rev_ids(g, revs, n));
 }
 
 static Datum

@@ -315,7 +315,7 @@ runner_apply(Graph *g, RevSet *version, StepPlan *plan, StepCallback cb, void *a
 				ereport(ERROR,
 						(errcode(MIGRATE_ERR_STATE),
 						 errmsg("revision \"%s\" disappeared during the migration", rev->id),
-						 errdetail("Its row in migrate.revisions was deleted by an earlier step of this run."),
+						 errdetail("Its row in migrate.revisions was deleted after the plan was made, by a script of this run or outside migrate's functions."),
 						 errhint("A revision script must not change migrate's own tables.")));
 			progress = step->upgrade
 				? psprintf("running upgrade %s -> %s%s%s", down_text(g, rev), rev->id,
