@@ -1,10 +1,11 @@
 # PGXS build of the migrate extension.
 MODULE_big = migrate
 OBJS = src/migrate.o src/api.o src/graph.o src/store.o src/runner.o \
+       src/catalog.o src/check.o src/offline.o \
        src/lock.o src/script.o src/target.o
 
 EXTENSION = migrate
-DATA = migrate--0.1.sql
+DATA = migrate--0.1.sql migrate--0.1--0.2.sql
 PGFILEDESC = "migrate - Alembic-style schema migrations inside PostgreSQL"
 
 REGRESS = $(patsubst sql/%.sql,%,$(sort $(wildcard sql/*.sql)))

@@ -15,6 +15,7 @@
 #include "funcapi.h"
 #include "lib/stringinfo.h"
 #include "miscadmin.h"
+#include "nodes/parsenodes.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/timestamp.h"
@@ -37,6 +38,17 @@ PG_FUNCTION_INFO_V1(migrate_branches);
 PG_FUNCTION_INFO_V1(migrate_history);
 PG_FUNCTION_INFO_V1(migrate_show);
 PG_FUNCTION_INFO_V1(migrate_status);
+PG_FUNCTION_INFO_V1(migrate_upgrade_each);
+PG_FUNCTION_INFO_V1(migrate_downgrade_each);
+PG_FUNCTION_INFO_V1(migrate_upgrade_statements);
+PG_FUNCTION_INFO_V1(migrate_downgrade_statements);
+PG_FUNCTION_INFO_V1(migrate_apply_step);
+PG_FUNCTION_INFO_V1(migrate_begin_step);
+PG_FUNCTION_INFO_V1(migrate_end_step);
+PG_FUNCTION_INFO_V1(migrate_upgrade_sql);
+PG_FUNCTION_INFO_V1(migrate_downgrade_sql);
+PG_FUNCTION_INFO_V1(migrate_verify);
+PG_FUNCTION_INFO_V1(migrate_check_roundtrip);
 
 /* ---------- argument helpers ---------- */
 
@@ -581,14 +593,15 @@ migrate_drop_revision(PG_FUNCTION_ARGS)
 typedef struct StepSink
 {
 	ReturnSetInfo *rsinfo;
+	bool		dry_run;
 } StepSink;
 
 static void
 emit_step(StepResult *r, void *arg)
 {
 	StepSink   *sink = arg;
-	Datum		values[4];
-	bool		nulls[4] = {false, false, false, false};
+	Datum		values[6];
+	bool		nulls[6] = {false, false, false, false, true, true};
 
 	values[0] = CStringGetTextDatum(r->revision);
 	values[1] = CStringGetTextDatum(r->operation);
@@ -597,25 +610,65 @@ emit_step(StepResult *r, void *arg)
 	else
 		nulls[2] = true;
 	values[3] = IntervalPGetDatum(&r->duration);
+	/* dry runs only; the 0.1 definition of the function has 4 columns */
+	if (sink->dry_run && sink->rsinfo->setDesc->natts >= 6)
+	{
+		values[4] = migrate_list_to_array(r->locks);
+		values[5] = migrate_list_to_array(r->rewritten);
+		nulls[4] = nulls[5] = false;
+	}
 	tuplestore_putvalues(sink->rsinfo->setResult, sink->rsinfo->setDesc, values, nulls);
+}
+
+typedef struct DryRun
+{
+	Graph	   *g;
+	RevSet	   *version;
+	StepPlan   *plan;
+	RunOptions *opts;
+} DryRun;
+
+static bool
+dry_run_body(void *arg)
+{
+	DryRun	   *d = arg;
+
+	runner_apply(d->g, d->version, d->plan, d->opts);
+	return true;
 }
 
 static Datum
 apply(FunctionCallInfo fcinfo, bool upgrade)
 {
 	char	   *target = required_text(fcinfo, 0, "target");
+	bool		dry_run = PG_NARGS() > 1 && !PG_ARGISNULL(1) && PG_GETARG_BOOL(1);
 	StepSink	sink;
 	Graph	   *g;
 	RevSet	   *version;
-	StepPlan	   *plan;
+	StepPlan   *plan;
+	RunOptions	opts = {emit_step, &sink, false, true};
 
 	InitMaterializedSRF(fcinfo, 0);
 	sink.rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	sink.dry_run = dry_run;
 	begin_mutation();
 	g = load_state(&version);
 	plan = upgrade ? graph_plan_upgrade(g, version, target)
 		: graph_plan_downgrade(g, version, target);
-	runner_apply(g, version, plan, emit_step, &sink);
+	if (dry_run)
+	{
+		/* everything runs in a subtransaction that is rolled back */
+		DryRun		d = {g, version, plan, &opts};
+		ErrorData  *err;
+
+		opts.observe = true;
+		opts.bookkeeping = false;
+		err = runner_subxact(dry_run_body, &d, false);
+		if (err != NULL)
+			ReThrowError(err);
+	}
+	else
+		runner_apply(g, version, plan, &opts);
 	SPI_finish();
 	return (Datum) 0;
 }
@@ -630,6 +683,316 @@ Datum
 migrate_downgrade(PG_FUNCTION_ARGS)
 {
 	return apply(fcinfo, false);
+}
+
+/*
+ * upgrade_each / downgrade_each: procedures that commit after every step,
+ * so they need CALL at top level (a non-atomic context).
+ */
+static Datum
+apply_each(FunctionCallInfo fcinfo, bool upgrade)
+{
+	char	   *target = required_text(fcinfo, 0, "target");
+	const char *name = upgrade ? "upgrade_each" : "downgrade_each";
+	Graph	   *g;
+	RevSet	   *version;
+	StepPlan   *plan;
+
+	if (fcinfo->context == NULL || !IsA(fcinfo->context, CallContext) ||
+		castNode(CallContext, fcinfo->context)->atomic)
+		ereport(ERROR,
+				(errcode(ERRCODE_ACTIVE_SQL_TRANSACTION),
+				 errmsg("migrate.%s cannot run inside a transaction block", name),
+				 errdetail("It commits after every revision, which a procedure can do only when CALL runs at top level."),
+				 errhint("CALL it outside BEGIN ... COMMIT (and not from a function), or use migrate.%s() to run every revision in the caller's transaction.",
+						 upgrade ? "upgrade" : "downgrade")));
+	runner_enter();
+	if (SPI_connect_ext(SPI_OPT_NONATOMIC) != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	/* the SPI procedure context survives the commits: state lives there */
+	lock_acquire();
+	g = load_state(&version);
+	plan = upgrade ? graph_plan_upgrade(g, version, target)
+		: graph_plan_downgrade(g, version, target);
+	runner_apply_each(g, version, plan);
+	SPI_finish();
+	PG_RETURN_VOID();
+}
+
+Datum
+migrate_upgrade_each(PG_FUNCTION_ARGS)
+{
+	return apply_each(fcinfo, true);
+}
+
+Datum
+migrate_downgrade_each(PG_FUNCTION_ARGS)
+{
+	return apply_each(fcinfo, false);
+}
+
+/* ---------- statements for \gexec and their bookkeeping ---------- */
+
+static Datum
+statements(FunctionCallInfo fcinfo, bool upgrade)
+{
+	char	   *target = required_text(fcinfo, 0, "target");
+	ReturnSetInfo *rsinfo;
+	Graph	   *g;
+	RevSet	   *version;
+	StepPlan   *plan;
+	ListCell   *lc;
+
+	InitMaterializedSRF(fcinfo, MAT_SRF_USE_EXPECTED_DESC);
+	rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	connect_spi();
+	g = load_state(&version);
+	plan = upgrade ? graph_plan_upgrade(g, version, target)
+		: graph_plan_downgrade(g, version, target);
+	foreach(lc, offline_statements(g, version, plan))
+	{
+		Datum		v = CStringGetTextDatum(lfirst(lc));
+		bool		n = false;
+
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, &v, &n);
+	}
+	SPI_finish();
+	return (Datum) 0;
+}
+
+Datum
+migrate_upgrade_statements(PG_FUNCTION_ARGS)
+{
+	return statements(fcinfo, true);
+}
+
+Datum
+migrate_downgrade_statements(PG_FUNCTION_ARGS)
+{
+	return statements(fcinfo, false);
+}
+
+/* When begin_step ran, so end_step can log the duration of the whole step. */
+static char begun_revision[MIGRATE_ID_MAXLEN + 1];
+static bool begun_upgrade;
+static TimestampTz begun_at;
+
+/*
+ * Common part of apply_step, begin_step and end_step: lock, load, and
+ * check that the named step may run now, with the scripts the plan was
+ * made from.
+ */
+static PlanStep
+named_step(FunctionCallInfo fcinfo, Graph **g, RevSet **version)
+{
+	char	   *id = required_text(fcinfo, 0, "revision");
+	char	   *op = required_text(fcinfo, 1, "operation");
+	char	   *checksum = text_arg(fcinfo, 2);
+	PlanStep	step;
+	int			r;
+
+	if (strcmp(op, "upgrade") != 0 && strcmp(op, "downgrade") != 0)
+		ereport(ERROR,
+				(errcode(MIGRATE_ERR_BAD_ARGUMENT),
+				 errmsg("invalid operation \"%s\"", op),
+				 errhint("Pass 'upgrade' or 'downgrade'.")));
+	begin_mutation();
+	*g = load_state(version);
+	r = graph_lookup(*g, id);
+	if (r < 0 || graph_is_label(*g, id))
+		ereport(ERROR,
+				(errcode(MIGRATE_ERR_UNKNOWN),
+				 errmsg("revision \"%s\" does not exist", id),
+				 errhint("Steps take full revision ids; make the plan again with migrate.%s_statements().", op)));
+	step.rev = r;
+	step.upgrade = op[0] == 'u';
+	graph_check_step(*g, *version, &step);
+	if (checksum)
+	{
+		StoredScript s;
+
+		if (!store_fetch_script(id, &s) || strcmp(s.checksum, checksum) != 0)
+			ereport(ERROR,
+					(errcode(MIGRATE_ERR_STATE),
+					 errmsg("revision \"%s\" changed after the plan was made", id),
+					 errdetail("The plan was made for checksum %s; the registered scripts have checksum %s.",
+							   checksum, s.checksum),
+					 errhint("Review the new scripts and make the plan again with migrate.%s_statements().", op)));
+	}
+	return step;
+}
+
+static void
+require_transactional(Graph *g, PlanStep *step, bool want)
+{
+	GraphRev   *rev = &g->revs[step->rev];
+
+	if (rev->transactional != want)
+		ereport(ERROR,
+				(errcode(want ? ERRCODE_ACTIVE_SQL_TRANSACTION : MIGRATE_ERR_BAD_ARGUMENT),
+				 errmsg("revision \"%s\" is %s", rev->id,
+						rev->transactional ? "transactional" : "not transactional"),
+				 want
+				 ? errhint("Run it as begin_step, each of its statements at top level, then end_step, as migrate.%s_statements() lists them.",
+						   step->upgrade ? "upgrade" : "downgrade")
+				 : errhint("Run it with migrate.apply_step().")));
+}
+
+Datum
+migrate_apply_step(PG_FUNCTION_ARGS)
+{
+	Graph	   *g;
+	RevSet	   *version;
+	PlanStep	step = named_step(fcinfo, &g, &version);
+	StepPlan	plan = {1, &step};
+	RunOptions	opts = {NULL, NULL, false, true};
+	char	   *done;
+
+	require_transactional(g, &step, true);
+	done = runner_progress(g, &step);
+	runner_apply(g, version, &plan, &opts);
+	done = keep(done + strlen("running "));
+	SPI_finish();
+	PG_RETURN_TEXT_P(cstring_to_text(done));
+}
+
+Datum
+migrate_begin_step(PG_FUNCTION_ARGS)
+{
+	Graph	   *g;
+	RevSet	   *version;
+	PlanStep	step = named_step(fcinfo, &g, &version);
+	char	   *progress;
+
+	require_transactional(g, &step, false);
+	progress = runner_progress(g, &step);
+	ereport(NOTICE, (errmsg_internal("%s", progress)));
+	strlcpy(begun_revision, g->revs[step.rev].id, sizeof(begun_revision));
+	begun_upgrade = step.upgrade;
+	begun_at = GetCurrentTimestamp();
+	progress = keep(psprintf("%s (non-transactional: its statements follow)", progress + strlen("running ")));
+	SPI_finish();
+	PG_RETURN_TEXT_P(cstring_to_text(progress));
+}
+
+Datum
+migrate_end_step(PG_FUNCTION_ARGS)
+{
+	Graph	   *g;
+	RevSet	   *version;
+	PlanStep	step = named_step(fcinfo, &g, &version);
+	GraphRev   *rev = &g->revs[step.rev];
+	StoredScript s;
+	char	   *done;
+	bool		begun = strcmp(begun_revision, rev->id) == 0 && begun_upgrade == step.upgrade;
+
+	require_transactional(g, &step, false);
+	if (!store_fetch_script(rev->id, &s))
+		elog(ERROR, "revision \"%s\" has no row", rev->id);
+	done = keep(psprintf("recorded %s", runner_progress(g, &step) + strlen("running ")));
+	runner_record(g, version, &step, s.checksum, begun ? begun_at : GetCurrentTimestamp());
+	begun_revision[0] = '\0';
+	SPI_finish();
+	PG_RETURN_TEXT_P(cstring_to_text(done));
+}
+
+/* ---------- offline SQL ---------- */
+
+static Datum
+offline_sql(FunctionCallInfo fcinfo, bool upgrade)
+{
+	char	   *target = required_text(fcinfo, 0, "target");
+	char	   *from = text_arg(fcinfo, 1);
+	Graph	   *g;
+	RevSet	   *version;
+	StepPlan   *plan;
+	char	   *script;
+
+	connect_spi();
+	if (from == NULL)
+		g = load_state(&version);
+	else
+	{
+		/* the starting state as stamp(from) would set it */
+		List	   *targets = NIL;
+		char	   *tok;
+		char	   *save;
+
+		g = store_load_graph();
+		version = revset_create(g);
+		for (tok = strtok_r(from, ", ", &save); tok; tok = strtok_r(NULL, ", ", &save))
+			targets = lappend(targets, tok);
+		if (targets == NIL)
+			ereport(ERROR,
+					(errcode(MIGRATE_ERR_BAD_ARGUMENT),
+					 errmsg("from_revision is empty"),
+					 errhint("Pass 'base', a revision, or several separated by commas; NULL starts from the version table.")));
+		graph_stamp(g, version, targets);
+	}
+	plan = upgrade ? graph_plan_upgrade(g, version, target)
+		: graph_plan_downgrade(g, version, target);
+	script = keep(offline_script(g, version, plan, upgrade));
+	SPI_finish();
+	PG_RETURN_TEXT_P(cstring_to_text(script));
+}
+
+Datum
+migrate_upgrade_sql(PG_FUNCTION_ARGS)
+{
+	return offline_sql(fcinfo, true);
+}
+
+Datum
+migrate_downgrade_sql(PG_FUNCTION_ARGS)
+{
+	return offline_sql(fcinfo, false);
+}
+
+/* ---------- operating safely ---------- */
+
+static void
+emit_problems(FunctionCallInfo fcinfo, List *problems)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	ListCell   *lc;
+
+	foreach(lc, problems)
+	{
+		Problem    *p = lfirst(lc);
+		Datum		values[3];
+		bool		nulls[3] = {p->revision == NULL, false, p->detail == NULL};
+
+		values[0] = p->revision ? CStringGetTextDatum(p->revision) : (Datum) 0;
+		values[1] = CStringGetTextDatum(p->problem);
+		values[2] = p->detail ? CStringGetTextDatum(p->detail) : (Datum) 0;
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+}
+
+Datum
+migrate_verify(PG_FUNCTION_ARGS)
+{
+	InitMaterializedSRF(fcinfo, 0);
+	connect_spi();
+	emit_problems(fcinfo, check_verify());
+	SPI_finish();
+	return (Datum) 0;
+}
+
+Datum
+migrate_check_roundtrip(PG_FUNCTION_ARGS)
+{
+	char	   *target = required_text(fcinfo, 0, "target");
+	Graph	   *g;
+	RevSet	   *version;
+
+	InitMaterializedSRF(fcinfo, 0);
+	begin_mutation();
+	g = load_state(&version);
+	emit_problems(fcinfo, check_roundtrip(g, version,
+										  graph_plan_upgrade(g, version, target)));
+	SPI_finish();
+	return (Datum) 0;
 }
 
 static Datum

@@ -225,6 +225,30 @@ revset_remove(RevSet *s, int rev)
 		}
 }
 
+RevSet *
+revset_copy(Graph *g, RevSet *s)
+{
+	RevSet	   *c = revset_create(g);
+	int			i;
+
+	for (i = 0; i < s->n; i++)
+		revset_add(c, s->items[i]);
+	return c;
+}
+
+bool
+revset_equal(RevSet *a, RevSet *b)
+{
+	int			i;
+
+	if (a->n != b->n)
+		return false;
+	for (i = 0; i < a->n; i++)
+		if (!b->member[a->items[i]])
+			return false;
+	return true;
+}
+
 static int
 cmp_by_id(const void *a, const void *b, void *arg)
 {
@@ -1694,5 +1718,58 @@ graph_new_parent(Graph *g, const char *head)
 					 errhint("Pass down_revision => ARRAY['%s'] to start a new branch from it.",
 							 g->revs[r].id)));
 		return r;
+	}
+}
+
+/*
+ * Refuse one step that the current version rows do not allow: the
+ * bookkeeping calls of a \gexec plan run one by one, and the state may
+ * have moved since the plan was made (another deploy, an earlier
+ * statement that failed).
+ */
+void
+graph_check_step(Graph *g, RevSet *version, PlanStep *step)
+{
+	GraphRev   *rev = &g->revs[step->rev];
+	bool	   *applied = graph_applied(g, version);
+	int			k;
+
+	if (step->upgrade)
+	{
+		if (applied[step->rev])
+			ereport(ERROR,
+					(errcode(MIGRATE_ERR_STATE),
+					 errmsg("revision \"%s\" is already applied", rev->id),
+					 errdetail("The version table is now: %s.",
+							   version->n ? migrate_join(revset_ids(g, version)) : "empty"),
+					 errhint("The plan is out of date: make it again from the current version table.")));
+		for (k = 0; k < rev->ndown + rev->ndeps; k++)
+		{
+			int			need = k < rev->ndown ? rev->down[k] : rev->deps[k - rev->ndown];
+
+			if (!applied[need])
+				ereport(ERROR,
+						(errcode(MIGRATE_ERR_STATE),
+						 errmsg("revision \"%s\" cannot be applied yet", rev->id),
+						 errdetail("It needs revision \"%s\", which is not applied.",
+								   g->revs[need].id),
+						 errhint("Run the steps in plan order; make the plan again from the current version table.")));
+		}
+	}
+	else
+	{
+		if (!applied[step->rev])
+			ereport(ERROR,
+					(errcode(MIGRATE_ERR_STATE),
+					 errmsg("revision \"%s\" is not applied", rev->id),
+					 errhint("The plan is out of date: make it again from the current version table.")));
+		for (k = 0; k < rev->nnext; k++)
+			if (applied[rev->next[k]])
+				ereport(ERROR,
+						(errcode(MIGRATE_ERR_STATE),
+						 errmsg("revision \"%s\" cannot be downgraded yet", rev->id),
+						 errdetail("Applied revision \"%s\" builds on or depends on it.",
+								   g->revs[rev->next[k]].id),
+						 errhint("Run the steps in plan order; make the plan again from the current version table.")));
 	}
 }

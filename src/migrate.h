@@ -80,6 +80,7 @@ extern bool script_next_item(ScriptText *list, ScriptText *item);
 
 #include "postgres.h"
 #include "fmgr.h"
+#include "executor/spi.h"
 #include "nodes/pg_list.h"
 #include "utils/hsearch.h"
 #include "utils/timestamp.h"
@@ -183,6 +184,9 @@ extern void graph_apply_step(Graph *g, RevSet *version, PlanStep *step);
 extern void graph_stamp(Graph *g, RevSet *version, List *targets);
 extern StepPlan *graph_history(Graph *g, RevSet *version, const char *range);
 extern int	graph_new_parent(Graph *g, const char *head);
+extern void graph_check_step(Graph *g, RevSet *version, PlanStep *step);
+extern RevSet *revset_copy(Graph *g, RevSet *s);
+extern bool revset_equal(RevSet *a, RevSet *b);
 
 /* ---- store.c: every read and write of migrate.* tables ---- */
 
@@ -214,6 +218,7 @@ typedef struct NameOwner
 	bool		is_label;
 } NameOwner;
 
+extern RevRow *store_load_rows(int *nrows);
 extern Graph *store_load_graph(void);
 extern List *store_lookup_names(List *names);
 extern bool store_fetch_revision(const char *id, NewRevision *out);
@@ -224,12 +229,22 @@ extern void store_delete_revision(const char *id);
 extern void store_record_step(const char *revision, const char *operation,
 							  const char *checksum, TimestampTz started,
 							  Interval *duration, List *before, List *after);
+extern void store_record_failure(const char *revision, const char *operation,
+								 const char *checksum, TimestampTz started,
+								 Interval *duration, List *heads,
+								 const char *sqlstate, const char *error);
 extern void store_set_version(List *before, List *after);
+extern int	store_run_catalog(SPIPlanPtr *plan, const char *sql);
+extern List *store_log_checksums(void);
 extern void store_check_snapshot(void);
 extern char *store_checksum(const char *upgrade_sql, const char *downgrade_sql);
 
 /* ---- lock.c ---- */
 extern void lock_acquire(void);
+
+/* ---- migrate.c: settings ---- */
+extern int	migrate_lock_timeout;
+extern int	migrate_lock_retries;
 
 /* ---- runner.c ---- */
 
@@ -240,15 +255,61 @@ typedef struct StepResult
 	const char *operation;
 	const char *message;
 	Interval	duration;
+	List	   *locks;			/* dry runs: "Mode on schema.table", sorted */
+	List	   *rewritten;		/* dry runs: tables whose relfilenode changed */
 } StepResult;
 
 typedef void (*StepCallback) (StepResult *result, void *arg);
 
+/* How runner_apply runs a plan. */
+typedef struct RunOptions
+{
+	StepCallback after;			/* each executed step, or NULL */
+	void	   *arg;
+	bool		observe;		/* fill locks and rewritten (dry runs) */
+	bool		bookkeeping;	/* write migrate.log and migrate.version */
+} RunOptions;
+
+typedef bool (*SubxactBody) (void *arg);
+
 extern void runner_apply(Graph *g, RevSet *version, StepPlan *plan,
-						 StepCallback cb, void *arg);
+						 RunOptions *opts);
+extern void runner_check_plan(Graph *g, StepPlan *plan, bool allow_nontransactional);
+extern void runner_apply_each(Graph *g, RevSet *version, StepPlan *plan);
+extern void runner_record(Graph *g, RevSet *version, PlanStep *step,
+						  const char *checksum, TimestampTz started);
+extern char *runner_progress(Graph *g, PlanStep *step);
+extern List *runner_split_script(const char *id, const char *section,
+								 const char *sql);
+extern ErrorData *runner_subxact(SubxactBody body, void *arg, bool keep);
 extern void runner_check_script(const char *id, const char *section,
 								const char *sql);
 extern void runner_enter(void);
+
+/* ---- catalog.c: what dry runs and round trips observe ---- */
+typedef struct RelationMap RelationMap;
+extern RelationMap *catalog_relations(void);
+extern List *catalog_locks(void);
+extern void catalog_step_changes(RelationMap *before, List *locks_before,
+								 List **locks, List **rewritten);
+extern List *catalog_fingerprint(void);
+extern char *catalog_diff(List *expected, List *found, int *ndiff);
+
+/* ---- offline.c: plans rendered as SQL text ---- */
+extern List *offline_statements(Graph *g, RevSet *version, StepPlan *plan);
+extern char *offline_script(Graph *g, RevSet *version, StepPlan *plan,
+							bool upgrade);
+
+/* ---- check.c: verify() and check_roundtrip() ---- */
+typedef struct Problem
+{
+	char	   *revision;
+	char	   *problem;
+	char	   *detail;
+} Problem;
+
+extern List *check_verify(void);
+extern List *check_roundtrip(Graph *g, RevSet *version, StepPlan *plan);
 
 /* text[] helpers shared by store.c and api.c */
 extern Datum migrate_list_to_array(List *strings);

@@ -6,22 +6,28 @@
  * Every step runs in its own memory context, reset afterwards, so a
  * 10,000-revision upgrade holds one script at a time.  Scripts are split
  * into statements with the server's own parser so an error can name the
- * statement and its line.
+ * statement and its line.  The same split feeds psql's \gexec with the
+ * statements of non-transactional revisions.
  */
 #include "postgres.h"
 
 #include <ctype.h>
 
+#include "access/xact.h"
 #include "executor/spi.h"
 #include "lib/stringinfo.h"
 #include "miscadmin.h"
 #include "nodes/parsenodes.h"
 #include "parser/parser.h"
 #include "pgstat.h"
+#include "storage/latch.h"
 #include "tcop/tcopprot.h"
 #include "utils/backend_status.h"
 #include "utils/builtins.h"
+#include "utils/guc.h"
 #include "utils/memutils.h"
+#include "utils/resowner.h"
+#include "utils/wait_event.h"
 #include "utils/timestamp.h"
 
 #include "migrate.h"
@@ -126,25 +132,202 @@ runner_check_script(const char *id, const char *section, const char *sql)
 }
 
 /*
- * Add our way out to the "out of shared memory" error that a deploy
- * creating thousands of objects in one transaction runs into.
+ * Re-raise a script's error, adding our way out to the "out of shared
+ * memory" error that a deploy creating thousands of objects in one
+ * transaction runs into.
  */
 static void
-rethrow_with_lock_hint(MemoryContext cxt)
+rethrow_script_error(ScriptContext *c, ErrorData *ed)
 {
-	ErrorData  *ed;
-
-	MemoryContextSwitchTo(cxt);
-	ed = CopyErrorData();
 	if (ed->sqlerrcode == ERRCODE_OUT_OF_MEMORY && ed->message &&
 		strstr(ed->message, "shared memory") != NULL)
+		ed->hint = psprintf("Run the deploy with CALL migrate.%s_each(...), which commits after every revision, "
+							"or raise max_locks_per_transaction.", c->section);
+	ReThrowError(ed);
+}
+
+/* The text of one parsed statement, without the whitespace before it. */
+static char *
+statement_text(const char *sql, RawStmt *rs, int *start)
+{
+	int			len;
+
+	*start = rs->stmt_location;
+	len = rs->stmt_len ? rs->stmt_len : (int) strlen(sql + *start);
+	/* the statement starts after the previous one's semicolon */
+	while (len > 0 && isspace((unsigned char) sql[*start]))
 	{
-		FlushErrorState();
-		ed->hint = pstrdup("Raise max_locks_per_transaction, or upgrade in several transactions "
-						   "to intermediate revisions (for example \"+100\", then \"heads\").");
-		ReThrowError(ed);
+		(*start)++;
+		len--;
 	}
-	PG_RE_THROW();
+	return pnstrdup(sql + *start, len);
+}
+
+/*
+ * The statements of a script, each as its own text, split by the server's
+ * parser (never by searching for semicolons: they occur in strings,
+ * comments and function bodies).
+ */
+List *
+runner_split_script(const char *id, const char *section, const char *sql)
+{
+	ScriptContext c = {id, section, sql, 0, 0};
+	List	   *stmts = parse_script(&c);
+	List	   *out = NIL;
+	ListCell   *lc;
+
+	foreach(lc, stmts)
+	{
+		int			start;
+
+		out = lappend(out, statement_text(sql, lfirst_node(RawStmt, lc), &start));
+	}
+	return out;
+}
+
+/*
+ * Run body in an internal subtransaction, kept (released) or rolled back
+ * at the end as asked.  Returns NULL, or the error body raised, copied
+ * into the caller's memory context after the subtransaction is rolled
+ * back.  The caller's memory context and resource owner are restored
+ * either way.
+ */
+ErrorData *
+runner_subxact(SubxactBody body, void *arg, bool keep)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+	ResourceOwner owner = CurrentResourceOwner;
+	ErrorData  *volatile err = NULL;
+
+	BeginInternalSubTransaction(NULL);
+	MemoryContextSwitchTo(cxt);
+	PG_TRY();
+	{
+		body(arg);
+		MemoryContextSwitchTo(cxt);
+		if (keep)
+			ReleaseCurrentSubTransaction();
+		else
+			RollbackAndReleaseCurrentSubTransaction();
+	}
+	PG_CATCH();
+	{
+		MemoryContextSwitchTo(cxt);
+		err = CopyErrorData();
+		FlushErrorState();
+		RollbackAndReleaseCurrentSubTransaction();
+	}
+	PG_END_TRY();
+	MemoryContextSwitchTo(cxt);
+	CurrentResourceOwner = owner;
+	return err;
+}
+
+typedef struct Attempt
+{
+	const char *sql;
+	int		   *rc;
+} Attempt;
+
+static bool
+attempt_statement(void *arg)
+{
+	Attempt    *a = arg;
+	int			nest = NewGUCNestLevel();
+	char		value[32];
+
+	snprintf(value, sizeof(value), "%d", migrate_lock_timeout);
+	(void) set_config_option("lock_timeout", value, PGC_USERSET, PGC_S_SESSION,
+							 GUC_ACTION_SAVE, true, 0, false);
+	*a->rc = SPI_execute(a->sql, false, 0);
+	AtEOXact_GUC(true, nest);
+	return true;
+}
+
+/* 100 ms before the first retry, doubling up to 10 s */
+static long
+backoff_ms(int retry)
+{
+	long		ms = 100;
+
+	while (--retry > 0 && ms < 10000)
+		ms *= 2;
+	return Min(ms, 10000);
+}
+
+static void
+sleep_ms(long ms)
+{
+	TimestampTz until = TimestampTzPlusMilliseconds(GetCurrentTimestamp(), ms);
+
+	for (;;)
+	{
+		long		left = TimestampDifferenceMilliseconds(GetCurrentTimestamp(), until);
+
+		CHECK_FOR_INTERRUPTS();
+		if (left <= 0)
+			break;
+		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+						 left, PG_WAIT_EXTENSION);
+		ResetLatch(MyLatch);
+	}
+}
+
+/*
+ * Run one statement of a script.  With migrate.lock_timeout set, each
+ * attempt runs in a subtransaction under that lock_timeout; one that
+ * times out is rolled back, which releases the locks it took so the
+ * queries queued behind them proceed, and runs again after a pause.
+ */
+static int
+execute_statement(ScriptContext *c, const char *one, MemoryContext cxt)
+{
+	int			rc = 0;
+	int			retry;
+	Attempt		a = {one, &rc};
+
+	if (migrate_lock_timeout <= 0)
+	{
+		PG_TRY();
+		{
+			rc = SPI_execute(one, false, 0);
+		}
+		PG_CATCH();
+		{
+			ErrorData  *ed;
+
+			MemoryContextSwitchTo(cxt);
+			ed = CopyErrorData();
+			FlushErrorState();
+			rethrow_script_error(c, ed);
+		}
+		PG_END_TRY();
+		return rc;
+	}
+
+	for (retry = 1;; retry++)
+	{
+		ErrorData  *ed = runner_subxact(attempt_statement, &a, true);
+
+		if (ed == NULL)
+			return rc;
+		if (ed->sqlerrcode != ERRCODE_LOCK_NOT_AVAILABLE)
+			rethrow_script_error(c, ed);
+		if (retry > migrate_lock_retries)
+		{
+			ed->hint = psprintf("The statement timed out %d times waiting for a lock (migrate.lock_timeout = %d ms). "
+								"Retry when the blocking session is gone (pg_blocking_pids() names it), or raise migrate.lock_retries.",
+								retry, migrate_lock_timeout);
+			ReThrowError(ed);
+		}
+		ereport(NOTICE,
+				(errmsg("lock timeout in statement %d of revision \"%s\" (%s), retry %d of %d in %ld ms",
+						c->statement, c->revision, c->section, retry,
+						migrate_lock_retries, backoff_ms(retry)),
+				 errdetail("%s", ed->message)));
+		FreeErrorData(ed);
+		sleep_ms(backoff_ms(retry));
+	}
 }
 
 static void
@@ -161,31 +344,15 @@ execute_script(ScriptContext *c, MemoryContext cxt)
 	foreach(lc, stmts)
 	{
 		RawStmt    *rs = lfirst_node(RawStmt, lc);
-		int			start = rs->stmt_location;
-		int			len = rs->stmt_len ? rs->stmt_len : (int) strlen(c->sql + start);
-		char	   *one;
+		int			start;
+		char	   *one = statement_text(c->sql, rs, &start);
 		int			rc;
 
-		/* the statement starts after the previous one's semicolon */
-		while (len > 0 && isspace((unsigned char) c->sql[start]))
-		{
-			start++;
-			len--;
-		}
-		one = pnstrdup(c->sql + start, len);
 		c->statement++;
 		c->line = line_of(c->sql, start);
 		if (IsA(rs->stmt, TransactionStmt))
 			refuse_transaction_control(c, c->statement, c->line);
-		PG_TRY();
-		{
-			rc = SPI_execute(one, false, 0);
-		}
-		PG_CATCH();
-		{
-			rethrow_with_lock_hint(cxt);
-		}
-		PG_END_TRY();
+		rc = execute_statement(c, one, cxt);
 		/* SPI returns in its procedure context; stay in the step's */
 		MemoryContextSwitchTo(cxt);
 		if (rc == SPI_ERROR_TRANSACTION)
@@ -240,25 +407,28 @@ down_text(Graph *g, GraphRev *rev)
 }
 
 /*
- * Refuse a plan that cannot run before running any of it: non-
- * transactional revisions and downgrades through irreversible ones.
+ * Refuse a plan that cannot run before running any of it: downgrades
+ * through irreversible revisions and, through SPI, non-transactional
+ * revisions.
  */
-static void
-check_plan(Graph *g, StepPlan *plan)
+void
+runner_check_plan(Graph *g, StepPlan *plan, bool allow_nontransactional)
 {
 	int			i;
 
 	for (i = 0; i < plan->nsteps; i++)
 	{
 		GraphRev   *rev = &g->revs[plan->steps[i].rev];
+		const char *op = plan->steps[i].upgrade ? "upgrade" : "downgrade";
 
-		if (!rev->transactional)
+		if (!rev->transactional && !allow_nontransactional)
 			ereport(ERROR,
 					(errcode(ERRCODE_ACTIVE_SQL_TRANSACTION),
 					 errmsg("revision \"%s\" is not transactional", rev->id),
 					 errdetail("It is marked transactional => false (for statements such as CREATE INDEX CONCURRENTLY), and step %d of %d would run it.",
 							   i + 1, plan->nsteps),
-					 errhint("Run its statements outside a transaction block, then record the result with migrate.stamp().")));
+					 errhint("Run the plan from psql, where each statement runs at top level: SELECT * FROM migrate.%s_statements(...) \\gexec",
+							 op)));
 		if (!plan->steps[i].upgrade && !rev->reversible)
 			ereport(ERROR,
 					(errcode(MIGRATE_ERR_STATE),
@@ -270,20 +440,33 @@ check_plan(Graph *g, StepPlan *plan)
 	}
 }
 
+/* "running upgrade a -> b, message", Alembic's INFO line */
+char *
+runner_progress(Graph *g, PlanStep *step)
+{
+	GraphRev   *rev = &g->revs[step->rev];
+	const char *sep = rev->message ? ", " : "";
+	const char *msg = rev->message ? rev->message : "";
+
+	return step->upgrade
+		? psprintf("running upgrade %s -> %s%s%s", down_text(g, rev), rev->id, sep, msg)
+		: psprintf("running downgrade %s -> %s%s%s", rev->id, down_text(g, rev), sep, msg);
+}
+
 /*
  * Run the plan step by step in the caller's transaction, updating the
  * version set and the log after each step and the version table at the
- * end, and handing each step's result to cb.
+ * end, and handing each step's result to opts->after.
  */
 void
-runner_apply(Graph *g, RevSet *version, StepPlan *plan, StepCallback cb, void *arg)
+runner_apply(Graph *g, RevSet *version, StepPlan *plan, RunOptions *opts)
 {
 	MemoryContext caller = CurrentMemoryContext;
 	MemoryContext stepcxt;
 	List	   *initial;
 
 	runner_enter();
-	check_plan(g, plan);
+	runner_check_plan(g, plan, false);
 	if (plan->nsteps == 0)
 		return;
 	stepcxt = AllocSetContextCreate(caller, "migrate step", ALLOCSET_DEFAULT_SIZES);
@@ -301,15 +484,16 @@ runner_apply(Graph *g, RevSet *version, StepPlan *plan, StepCallback cb, void *a
 			const char *op = step->upgrade ? "upgrade" : "downgrade";
 			StoredScript script;
 			ScriptContext sc;
-			List	   *before,
-					   *after;
+			List	   *before;
 			TimestampTz started;
-			Interval	duration;
 			char	   *progress;
 			StepResult	result;
+			RelationMap *rels = NULL;
+			List	   *locks = NIL;
 
 			CHECK_FOR_INTERRUPTS();
 			MemoryContextSwitchTo(stepcxt);
+			memset(&result, 0, sizeof(result));
 
 			if (!store_fetch_script(rev->id, &script))
 				ereport(ERROR,
@@ -317,14 +501,15 @@ runner_apply(Graph *g, RevSet *version, StepPlan *plan, StepCallback cb, void *a
 						 errmsg("revision \"%s\" disappeared during the migration", rev->id),
 						 errdetail("Its row in migrate.revisions was deleted after the plan was made, by a script of this run or outside migrate's functions."),
 						 errhint("A revision script must not change migrate's own tables.")));
-			progress = step->upgrade
-				? psprintf("running upgrade %s -> %s%s%s", down_text(g, rev), rev->id,
-						   rev->message ? ", " : "", rev->message ? rev->message : "")
-				: psprintf("running downgrade %s -> %s%s%s", rev->id, down_text(g, rev),
-						   rev->message ? ", " : "", rev->message ? rev->message : "");
+			progress = runner_progress(g, step);
 			ereport(NOTICE, (errmsg_internal("%s", progress)));
 			pgstat_report_activity(STATE_RUNNING, psprintf("migrate: %s", progress));
 
+			if (opts->observe)
+			{
+				rels = catalog_relations();
+				locks = catalog_locks();
+			}
 			before = sorted_ids(g, version);
 			started = GetCurrentTimestamp();
 			sc.revision = rev->id;
@@ -334,19 +519,20 @@ runner_apply(Graph *g, RevSet *version, StepPlan *plan, StepCallback cb, void *a
 			sc.line = 0;
 			execute_script(&sc, stepcxt);
 
-			memset(&duration, 0, sizeof(duration));
-			duration.time = GetCurrentTimestamp() - started;
+			result.duration.time = GetCurrentTimestamp() - started;
+			if (opts->observe)
+				catalog_step_changes(rels, locks, &result.locks, &result.rewritten);
 			graph_apply_step(g, version, step);
-			after = sorted_ids(g, version);
-			store_record_step(rev->id, op, script.checksum, started, &duration,
-							  before, after);
+			if (opts->bookkeeping)
+				store_record_step(rev->id, op, script.checksum, started,
+								  &result.duration, before, sorted_ids(g, version));
 
 			result.revision = rev->id;
 			result.operation = op;
 			result.message = rev->message;
-			result.duration = duration;
-			/* still in the step context: cb copies what it keeps */
-			cb(&result, arg);
+			/* still in the step context: the callback copies what it keeps */
+			if (opts->after)
+				opts->after(&result, opts->arg);
 			MemoryContextSwitchTo(caller);
 			MemoryContextReset(stepcxt);
 		}
@@ -364,7 +550,110 @@ runner_apply(Graph *g, RevSet *version, StepPlan *plan, StepCallback cb, void *a
 	 * transaction nobody else can see the rows in between, and rewriting
 	 * rows this transaction inserted would cost a combo command id per step.
 	 */
-	store_set_version(initial, sorted_ids(g, version));
+	if (opts->bookkeeping)
+		store_set_version(initial, sorted_ids(g, version));
 	if (debug_query_string)
 		pgstat_report_activity(STATE_RUNNING, debug_query_string);
+}
+
+/*
+ * Record a step whose statements ran outside migrate (a non-transactional
+ * revision run by psql's \gexec): log it and move the version rows.
+ */
+void
+runner_record(Graph *g, RevSet *version, PlanStep *step, const char *checksum,
+			  TimestampTz started)
+{
+	List	   *before = sorted_ids(g, version);
+	List	   *after;
+	Interval	duration;
+
+	memset(&duration, 0, sizeof(duration));
+	duration.time = GetCurrentTimestamp() - started;
+	graph_apply_step(g, version, step);
+	after = sorted_ids(g, version);
+	store_record_step(g->revs[step->rev].id, step->upgrade ? "upgrade" : "downgrade",
+					  checksum, started, &duration, before, after);
+	store_set_version(before, after);
+}
+
+typedef struct EachStep
+{
+	Graph	   *g;
+	RevSet	   *version;
+	StepPlan	plan;
+} EachStep;
+
+static bool
+each_body(void *arg)
+{
+	EachStep   *es = arg;
+	RunOptions	opts = {NULL, NULL, false, true};
+
+	runner_apply(es->g, es->version, &es->plan, &opts);
+	return true;
+}
+
+/*
+ * upgrade_each / downgrade_each: commit after every step.  The plan is
+ * made once (so "+2" means two steps from where the call started); each
+ * later step starts a transaction, takes the lock again and checks that
+ * nobody moved the version rows meanwhile.  A failing step is rolled back
+ * in its subtransaction and logged with its error, the log row is
+ * committed, and then the error is raised.  Needs a non-atomic SPI
+ * connection (CALL outside a transaction block); g, version and plan
+ * must live in a context that survives commits.
+ */
+void
+runner_apply_each(Graph *g, RevSet *version, StepPlan *plan)
+{
+	int			i;
+
+	runner_check_plan(g, plan, false);
+	for (i = 0; i < plan->nsteps; i++)
+	{
+		PlanStep   *step = &plan->steps[i];
+		EachStep	es = {g, version, {1, step}};
+		List	   *before;
+		TimestampTz started;
+		ErrorData  *err;
+
+		if (i > 0)
+		{
+			RevSet	   *now;
+
+			lock_acquire();
+			now = revset_create(g);
+			graph_check_version(g, store_load_version(), now);
+			if (!revset_equal(now, version))
+				ereport(ERROR,
+						(errcode(MIGRATE_ERR_STATE),
+						 errmsg("the version table changed while %s_each was running",
+								step->upgrade ? "upgrade" : "downgrade"),
+						 errdetail("After step %d it should hold %s; it holds %s.", i,
+								   version->n ? migrate_join(sorted_ids(g, version)) : "no rows",
+								   now->n ? migrate_join(sorted_ids(g, now)) : "no rows"),
+						 errhint("Another session migrated this database meanwhile; call the procedure again to continue from the new state.")));
+		}
+		before = sorted_ids(g, version);
+		started = GetCurrentTimestamp();
+		err = runner_subxact(each_body, &es, true);
+		if (err != NULL)
+		{
+			StoredScript script;
+			Interval	duration;
+
+			memset(&duration, 0, sizeof(duration));
+			duration.time = GetCurrentTimestamp() - started;
+			store_record_failure(g->revs[step->rev].id,
+								 step->upgrade ? "upgrade" : "downgrade",
+								 store_fetch_script(g->revs[step->rev].id, &script) ? script.checksum : NULL,
+								 started, &duration, before,
+								 unpack_sql_state(err->sqlerrcode),
+								 err->message ? err->message : "");
+			SPI_commit();
+			ReThrowError(err);
+		}
+		SPI_commit();
+	}
 }

@@ -54,6 +54,8 @@ typedef enum StoreQuery
 	Q_SNAPSHOT,
 	Q_NAMES,
 	Q_REVISION,
+	Q_FAIL,
+	Q_CHECKSUMS,
 	Q_COUNT
 } StoreQuery;
 
@@ -95,11 +97,28 @@ static const char *const query_text[Q_COUNT] = {
 	[Q_REVISION] =
 	"SELECT down_revisions, depends_on, branch_labels, message,"
 	" transactional, checksum FROM migrate.revisions WHERE id = $1",
+	[Q_FAIL] =
+	"INSERT INTO migrate.log (revision, operation, checksum, started_at,"
+	" duration, applied_by, heads_before, heads_after, sqlstate, error)"
+	" VALUES ($1, $2, $3, $4, $5, session_user, $6, $6, $7, $8)",
+	/* the scripts hashed as store_checksum does, and the last applied step */
+	[Q_CHECKSUMS] =
+	"SELECT r.id, r.checksum, encode(sha256("
+	" convert_to(r.upgrade_sql, getdatabaseencoding()) || decode('00', 'hex')"
+	" || coalesce(convert_to(r.downgrade_sql, getdatabaseencoding()),"
+	" decode('01', 'hex'))), 'hex'),"
+	" l.operation, l.checksum"
+	" FROM migrate.revisions r LEFT JOIN"
+	" (SELECT DISTINCT ON (revision) revision, operation, checksum"
+	" FROM migrate.log WHERE operation IN ('upgrade', 'downgrade')"
+	" AND sqlstate IS NULL ORDER BY revision, id DESC) l"
+	" ON l.revision = r.id ORDER BY r.position",
 };
 
 static const int query_nargs[Q_COUNT] = {
 	[Q_SCRIPT] = 1,[Q_INSERT] = 9,[Q_REPLACE] = 9,[Q_DELETE] = 1,
 	[Q_STEP] = 7,[Q_SET_VERSION] = 2,[Q_NAMES] = 1,[Q_REVISION] = 1,
+	[Q_FAIL] = 8,
 };
 
 static SPIPlanPtr plans[Q_COUNT];
@@ -173,6 +192,8 @@ plan_for(StoreQuery q)
 		[Q_STEP] = {TEXTOID, TEXTOID, TEXTOID, TIMESTAMPTZOID, INTERVALOID,
 		TEXTARRAYOID, TEXTARRAYOID},
 		[Q_SET_VERSION] = {TEXTARRAYOID, TEXTARRAYOID},
+		[Q_FAIL] = {TEXTOID, TEXTOID, TEXTOID, TIMESTAMPTZOID, INTERVALOID,
+		TEXTARRAYOID, TEXTOID, TEXTOID},
 	};
 
 	if (plans[q] == NULL)
@@ -318,14 +339,13 @@ array_column(HeapTuple tup, TupleDesc desc, int col, int *n)
  * Load the whole graph (without scripts, which runner.c fetches one at a
  * time so memory stays flat) in registration order.
  */
-Graph *
-store_load_graph(void)
+RevRow *
+store_load_rows(int *nrows)
 {
 	uint64		i,
 				n;
 	RevRow	   *rows;
 	SPITupleTable *tt;
-	Graph	   *g;
 
 	run(Q_GRAPH, NULL, NULL);
 	tt = SPI_tuptable;
@@ -346,8 +366,17 @@ store_load_graph(void)
 		rows[i].reversible = DatumGetBool(SPI_getbinval(tup, desc, 7, &isnull));
 	}
 	SPI_freetuptable(tt);
-	g = graph_build(rows, (int) n);
-	return g;
+	*nrows = (int) n;
+	return rows;
+}
+
+Graph *
+store_load_graph(void)
+{
+	int			n;
+	RevRow	   *rows = store_load_rows(&n);
+
+	return graph_build(rows, n);
 }
 
 List *
@@ -512,6 +541,92 @@ store_record_step(const char *revision, const char *operation,
 	values[5] = migrate_list_to_array(before);
 	values[6] = migrate_list_to_array(after);
 	run(Q_STEP, values, nulls);
+}
+
+/*
+ * Log a step that failed and was rolled back: the version rows stay what
+ * they were, and the error is kept for the DBA (upgrade_each commits it).
+ */
+void
+store_record_failure(const char *revision, const char *operation,
+					 const char *checksum, TimestampTz started,
+					 Interval *duration, List *heads,
+					 const char *sqlstate, const char *error)
+{
+	Datum		values[8];
+	char		nulls[8];
+
+	memset(nulls, ' ', sizeof(nulls));
+	values[0] = CStringGetTextDatum(revision);
+	values[1] = CStringGetTextDatum(operation);
+	if (checksum)
+		values[2] = CStringGetTextDatum(checksum);
+	else
+		nulls[2] = 'n';
+	values[3] = TimestampTzGetDatum(started);
+	values[4] = IntervalPGetDatum(duration);
+	values[5] = migrate_list_to_array(heads);
+	values[6] = CStringGetTextDatum(sqlstate);
+	values[7] = CStringGetTextDatum(error);
+	run(Q_FAIL, values, nulls);
+}
+
+/*
+ * Per revision, in registration order: id, stored checksum, checksum of
+ * the stored scripts, and the operation and checksum of the last step
+ * that succeeded (NULL if none).  Each row is a char *[5].
+ */
+List *
+store_log_checksums(void)
+{
+	List	   *out = NIL;
+	uint64		i;
+	int			k;
+
+	run(Q_CHECKSUMS, NULL, NULL);
+	for (i = 0; i < SPI_processed; i++)
+	{
+		char	  **row = palloc(5 * sizeof(char *));
+
+		for (k = 0; k < 5; k++)
+			row[k] = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, k + 1);
+		out = lappend(out, row);
+	}
+	SPI_freetuptable(SPI_tuptable);
+	return out;
+}
+
+/*
+ * Run a catalog query (no parameters) in bookkeeping mode, so the
+ * caller's search_path cannot capture a function or operator in it.  The
+ * plan is prepared on first use and kept in *plan.  Results are in
+ * SPI_tuptable.
+ */
+int
+store_run_catalog(SPIPlanPtr *plan, const char *sql)
+{
+	StoreMode	m;
+	int			rc;
+	MemoryContext caller = CurrentMemoryContext;
+
+	store_enter(&m);
+	if (*plan == NULL)
+	{
+		SPIPlanPtr	p = SPI_prepare(sql, 0, NULL);
+
+		if (p == NULL)
+			elog(ERROR, "SPI_prepare failed for \"%s\": %s", sql,
+				 SPI_result_code_string(SPI_result));
+		SPI_keepplan(p);
+		*plan = p;
+	}
+	rc = SPI_execute_plan(*plan, NULL, NULL, false, 0);
+	store_leave(&m);
+	MemoryContextSwitchTo(caller);
+	if (rc < 0)
+		elog(ERROR, "SPI_execute_plan failed for \"%s\": %s", sql,
+			 SPI_result_code_string(rc));
+	return rc;
 }
 
 /* Change the version table from the rows before to the rows after. */

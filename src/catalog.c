@@ -1,0 +1,331 @@
+/*
+ * catalog.c
+ *		What migrate observes in the system catalogs: the relation locks
+ *		this backend holds and the relfilenodes of user relations (for dry
+ *		runs), and a fingerprint of the user schemas (for round trips).
+ *
+ * Only user relations count: system catalogs, TOAST, temporary schemas
+ * and migrate's own schema are left out, so a step's report lists what
+ * a DBA cares about (ACCESS EXCLUSIVE on a table, not ROW EXCLUSIVE on
+ * pg_class).  The queries run in bookkeeping mode (store.c), immune to
+ * the caller's search_path, which also makes every name they print
+ * schema-qualified.
+ */
+#include "postgres.h"
+
+#include "executor/spi.h"
+#include "lib/stringinfo.h"
+#include "utils/builtins.h"
+
+#include "migrate.h"
+
+#define USER_SCHEMAS \
+	"SELECT oid, nspname FROM pg_namespace" \
+	" WHERE nspname NOT IN ('pg_catalog', 'information_schema', 'migrate')" \
+	" AND nspname !~ '^pg_(toast|temp_|toast_temp_)'"
+
+/* User relations by oid, sorted: name, relfilenode and kind. */
+struct RelationMap
+{
+	int			n;
+	Oid		   *oids;
+	Oid		   *filenodes;
+	char	   *kinds;
+	char	  **names;
+};
+
+static SPIPlanPtr relations_plan;
+static SPIPlanPtr locks_plan;
+static SPIPlanPtr fingerprint_plan;
+
+RelationMap *
+catalog_relations(void)
+{
+	RelationMap *m = palloc0(sizeof(RelationMap));
+	uint64		i;
+
+	store_run_catalog(&relations_plan,
+					  "WITH ns AS (" USER_SCHEMAS ")"
+					  " SELECT c.oid, c.relfilenode, c.relkind,"
+					  " format('%I.%I', ns.nspname, c.relname)"
+					  " FROM pg_class c JOIN ns ON ns.oid = c.relnamespace"
+					  " ORDER BY c.oid");
+	m->n = (int) SPI_processed;
+	m->oids = palloc(Max(m->n, 1) * sizeof(Oid));
+	m->filenodes = palloc(Max(m->n, 1) * sizeof(Oid));
+	m->kinds = palloc(Max(m->n, 1));
+	m->names = palloc(Max(m->n, 1) * sizeof(char *));
+	for (i = 0; i < SPI_processed; i++)
+	{
+		HeapTuple	tup = SPI_tuptable->vals[i];
+		TupleDesc	desc = SPI_tuptable->tupdesc;
+		bool		isnull;
+
+		m->oids[i] = DatumGetObjectId(SPI_getbinval(tup, desc, 1, &isnull));
+		m->filenodes[i] = DatumGetObjectId(SPI_getbinval(tup, desc, 2, &isnull));
+		m->kinds[i] = DatumGetChar(SPI_getbinval(tup, desc, 3, &isnull));
+		m->names[i] = SPI_getvalue(tup, desc, 4);
+	}
+	SPI_freetuptable(SPI_tuptable);
+	return m;
+}
+
+static int
+find_relation(RelationMap *m, Oid oid)
+{
+	int			lo = 0,
+				hi = m->n - 1;
+
+	while (lo <= hi)
+	{
+		int			mid = lo + (hi - lo) / 2;
+
+		if (m->oids[mid] == oid)
+			return mid;
+		if (m->oids[mid] < oid)
+			lo = mid + 1;
+		else
+			hi = mid - 1;
+	}
+	return -1;
+}
+
+/* The relation locks this backend holds, as "oid mode" strings. */
+List *
+catalog_locks(void)
+{
+	List	   *out = NIL;
+	uint64		i;
+
+	store_run_catalog(&locks_plan,
+					  "SELECT relation::text || ' ' || mode FROM pg_locks"
+					  " WHERE pid = pg_backend_pid() AND locktype = 'relation' AND granted"
+					  " AND database = (SELECT oid FROM pg_database"
+					  "                 WHERE datname = current_database())");
+	for (i = 0; i < SPI_processed; i++)
+		out = lappend(out, SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1));
+	SPI_freetuptable(SPI_tuptable);
+	return out;
+}
+
+static bool
+has_string(List *l, const char *s)
+{
+	ListCell   *lc;
+
+	foreach(lc, l)
+		if (strcmp(lfirst(lc), s) == 0)
+		return true;
+	return false;
+}
+
+static int
+cmp_strings(const ListCell *a, const ListCell *b)
+{
+	return strcmp(lfirst(a), lfirst(b));
+}
+
+/*
+ * What a step did, from the snapshots taken before it: the relation locks
+ * it acquired ("AccessExclusiveLock on public.users"; a lock already held
+ * from an earlier step is not new) and the tables and materialized views
+ * whose relfilenode changed (rewritten or truncated).  Relations the step
+ * created are named from the catalogs as they are now, those it dropped
+ * from the snapshot before it.
+ */
+void
+catalog_step_changes(RelationMap *before, List *locks_before,
+					 List **locks, List **rewritten)
+{
+	RelationMap *after = catalog_relations();
+	List	   *now = catalog_locks();
+	ListCell   *lc;
+	int			i;
+
+	*locks = NIL;
+	*rewritten = NIL;
+	foreach(lc, now)
+	{
+		char	   *entry = lfirst(lc);
+		char	   *mode = strchr(entry, ' ');
+		Oid			oid;
+		int			k;
+		char	   *name;
+
+		if (mode == NULL || has_string(locks_before, entry))
+			continue;
+		oid = (Oid) strtoul(entry, NULL, 10);
+		if ((k = find_relation(after, oid)) >= 0)
+			name = after->names[k];
+		else if ((k = find_relation(before, oid)) >= 0)
+			name = before->names[k];
+		else
+			continue;			/* not a user relation */
+		*locks = lappend(*locks, psprintf("%s on %s", mode + 1, name));
+	}
+	for (i = 0; i < before->n; i++)
+	{
+		int			k = find_relation(after, before->oids[i]);
+
+		if (k >= 0 && (before->kinds[i] == 'r' || before->kinds[i] == 'm') &&
+			after->filenodes[k] != before->filenodes[i])
+			*rewritten = lappend(*rewritten, before->names[i]);
+	}
+	list_sort(*locks, cmp_strings);
+	list_sort(*rewritten, cmp_strings);
+}
+
+/*
+ * The schema as one sorted line per fact: tables, columns (type, default,
+ * NOT NULL, identity, generation), constraints, indexes, views, functions
+ * (by a hash of their definition), sequences, enums, domains and
+ * triggers of every user schema.  Nothing in it depends on OIDs, so a
+ * dropped and re-created object prints the same line.
+ */
+List *
+catalog_fingerprint(void)
+{
+	List	   *out = NIL;
+	uint64		i;
+
+	store_run_catalog(&fingerprint_plan,
+					  "WITH ns AS (" USER_SCHEMAS ") SELECT line FROM ("
+					  " SELECT 'schema ' || quote_ident(nspname) AS line FROM ns"
+					  " UNION ALL"
+					  " SELECT format('%s %I.%I%s%s', CASE c.relkind WHEN 'r' THEN 'table'"
+					  "   WHEN 'p' THEN 'partitioned table' WHEN 'v' THEN 'view'"
+					  "   WHEN 'm' THEN 'materialized view' WHEN 'S' THEN 'sequence'"
+					  "   WHEN 'f' THEN 'foreign table' WHEN 'c' THEN 'composite type'"
+					  "   WHEN 'i' THEN 'index' WHEN 'I' THEN 'partitioned index'"
+					  "   ELSE 'relation' END, ns.nspname, c.relname,"
+					  "   CASE c.relpersistence WHEN 'u' THEN ' unlogged' ELSE '' END,"
+					  "   coalesce(' partition ' || pg_get_expr(c.relpartbound, c.oid), ''))"
+					  " FROM pg_class c JOIN ns ON ns.oid = c.relnamespace"
+					  " UNION ALL"
+					  " SELECT format('column %I.%I.%I %s%s%s%s%s', ns.nspname, c.relname,"
+					  "   a.attname, format_type(a.atttypid, a.atttypmod),"
+					  "   CASE WHEN a.attnotnull THEN ' not null' ELSE '' END,"
+					  "   CASE a.attidentity WHEN 'a' THEN ' generated always as identity'"
+					  "     WHEN 'd' THEN ' generated by default as identity' ELSE '' END,"
+					  "   CASE WHEN a.attgenerated = 's' THEN ' generated always as ' ELSE '' END,"
+					  "   coalesce(CASE WHEN a.attgenerated = 's' THEN '' ELSE ' default ' END"
+					  "     || pg_get_expr(d.adbin, d.adrelid), ''),"
+					  "   CASE WHEN a.attcollation <> t.typcollation"
+					  "     THEN ' collate ' || a.attcollation::regcollation::text ELSE '' END)"
+					  " FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid"
+					  " JOIN ns ON ns.oid = c.relnamespace"
+					  " JOIN pg_type t ON t.oid = a.atttypid"
+					  " LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum"
+					  " WHERE a.attnum > 0 AND NOT a.attisdropped"
+					  "   AND c.relkind IN ('r', 'p', 'v', 'm', 'f', 'c')"
+					  " UNION ALL"
+					  " SELECT format('constraint %I on %s: %s', co.conname,"
+					  "   CASE WHEN co.conrelid <> 0 THEN co.conrelid::regclass::text"
+					  "     ELSE co.contypid::regtype::text END, pg_get_constraintdef(co.oid))"
+					  " FROM pg_constraint co JOIN ns ON ns.oid = co.connamespace"
+					  " UNION ALL"
+					  " SELECT 'index ' || pg_get_indexdef(i.indexrelid)"
+					  " FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid"
+					  " JOIN ns ON ns.oid = c.relnamespace"
+					  " UNION ALL"
+					  " SELECT format('view %I.%I: %s', ns.nspname, c.relname, pg_get_viewdef(c.oid))"
+					  " FROM pg_class c JOIN ns ON ns.oid = c.relnamespace"
+					  " WHERE c.relkind IN ('v', 'm')"
+					  " UNION ALL"
+					  " SELECT format('%s %s: %s', CASE p.prokind WHEN 'a' THEN 'aggregate'"
+					  "   WHEN 'p' THEN 'procedure' ELSE 'function' END, p.oid::regprocedure,"
+					  "   md5(CASE WHEN p.prokind = 'a' THEN p.prosrc"
+					  "     ELSE pg_get_functiondef(p.oid) END))"
+					  " FROM pg_proc p JOIN ns ON ns.oid = p.pronamespace"
+					  " UNION ALL"
+					  " SELECT format('sequence %s as %s start %s increment %s min %s max %s cache %s%s',"
+					  "   s.seqrelid::regclass, format_type(s.seqtypid, NULL), s.seqstart,"
+					  "   s.seqincrement, s.seqmin, s.seqmax, s.seqcache,"
+					  "   CASE WHEN s.seqcycle THEN ' cycle' ELSE '' END)"
+					  " FROM pg_sequence s JOIN pg_class c ON c.oid = s.seqrelid"
+					  " JOIN ns ON ns.oid = c.relnamespace"
+					  " UNION ALL"
+					  " SELECT format('enum %s: %s', t.oid::regtype,"
+					  "   (SELECT string_agg(quote_literal(e.enumlabel), ', ' ORDER BY e.enumsortorder)"
+					  "    FROM pg_enum e WHERE e.enumtypid = t.oid))"
+					  " FROM pg_type t JOIN ns ON ns.oid = t.typnamespace WHERE t.typtype = 'e'"
+					  " UNION ALL"
+					  " SELECT format('domain %s: %s%s%s', t.oid::regtype,"
+					  "   format_type(t.typbasetype, t.typtypmod),"
+					  "   CASE WHEN t.typnotnull THEN ' not null' ELSE '' END,"
+					  "   coalesce(' default ' || t.typdefault, ''))"
+					  " FROM pg_type t JOIN ns ON ns.oid = t.typnamespace WHERE t.typtype = 'd'"
+					  " UNION ALL"
+					  " SELECT 'trigger ' || pg_get_triggerdef(tg.oid)"
+					  " FROM pg_trigger tg JOIN pg_class c ON c.oid = tg.tgrelid"
+					  " JOIN ns ON ns.oid = c.relnamespace WHERE NOT tg.tgisinternal"
+					  ") f ORDER BY line COLLATE \"C\"");
+	for (i = 0; i < SPI_processed; i++)
+		out = lappend(out, SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1));
+	SPI_freetuptable(SPI_tuptable);
+	return out;
+}
+
+static void
+append_side(StringInfo buf, const char *label, List *lines, int *shown)
+{
+	ListCell   *lc;
+
+	if (lines == NIL)
+		return;
+	appendStringInfo(buf, "%s%s: ", buf->len ? " " : "", label);
+	foreach(lc, lines)
+	{
+		if (foreach_current_index(lc) == 5)
+		{
+			appendStringInfo(buf, "; and %d more", list_length(lines) - 5);
+			break;
+		}
+		appendStringInfo(buf, "%s%s", foreach_current_index(lc) ? "; " : "",
+						 (char *) lfirst(lc));
+		(*shown)++;
+	}
+	appendStringInfoChar(buf, '.');
+}
+
+/*
+ * Compare two fingerprints (both sorted by strcmp, as the query sorts
+ * them).  Returns NULL when they are equal, else a description of what
+ * is missing and what is extra, with the number of differing lines in
+ * *ndiff.
+ */
+char *
+catalog_diff(List *expected, List *found, int *ndiff)
+{
+	List	   *missing = NIL;
+	List	   *extra = NIL;
+	int			i = 0,
+				k = 0;
+	int			shown = 0;
+	StringInfoData buf;
+
+	while (i < list_length(expected) || k < list_length(found))
+	{
+		int			c;
+
+		if (i >= list_length(expected))
+			c = 1;
+		else if (k >= list_length(found))
+			c = -1;
+		else
+			c = strcmp(list_nth(expected, i), list_nth(found, k));
+		if (c == 0)
+			i++, k++;
+		else if (c < 0)
+			missing = lappend(missing, list_nth(expected, i++));
+		else
+			extra = lappend(extra, list_nth(found, k++));
+	}
+	*ndiff = list_length(missing) + list_length(extra);
+	if (*ndiff == 0)
+		return NULL;
+	initStringInfo(&buf);
+	append_side(&buf, "Missing", missing, &shown);
+	append_side(&buf, "Extra", extra, &shown);
+	return buf.data;
+}

@@ -1,0 +1,311 @@
+/*
+ * check.c
+ *		verify(): what is wrong with the stored revisions and version rows;
+ *		check_roundtrip(): which pending revisions do not downgrade cleanly.
+ *
+ * Both report problems as rows instead of raising errors: a DBA (or a
+ * pgTAP test) wants the whole list, and verify() must work on exactly
+ * the broken states that make every other function refuse to run.
+ */
+#include "postgres.h"
+
+#include "utils/builtins.h"
+#include "utils/hsearch.h"
+
+#include "migrate.h"
+
+static List *
+add_problem(List *out, const char *revision, const char *problem, char *detail)
+{
+	Problem    *p = palloc(sizeof(Problem));
+
+	p->revision = revision ? pstrdup(revision) : NULL;
+	p->problem = pstrdup(problem);
+	p->detail = detail;
+	return lappend(out, p);
+}
+
+typedef struct NameKey
+{
+	char		name[MIGRATE_ID_MAXLEN + 1];
+} NameKey;
+
+typedef struct BuildArgs
+{
+	RevRow	   *rows;
+	int			n;
+	Graph	   *g;
+} BuildArgs;
+
+static bool
+build_body(void *arg)
+{
+	BuildArgs  *b = arg;
+
+	b->g = graph_build(b->rows, b->n);
+	return true;
+}
+
+/* Heads in one connected piece of the graph grew from shared history. */
+static int
+find_root(int *parent, int x)
+{
+	while (parent[x] != x)
+	{
+		parent[x] = parent[parent[x]];
+		x = parent[x];
+	}
+	return x;
+}
+
+static List *
+unmerged_heads(Graph *g, List *out)
+{
+	int		   *parent = palloc(Max(g->n, 1) * sizeof(int));
+	int			i,
+				k;
+
+	for (i = 0; i < g->n; i++)
+		parent[i] = i;
+	for (i = 0; i < g->n; i++)
+		for (k = 0; k < g->revs[i].ndown; k++)
+			parent[find_root(parent, i)] = find_root(parent, g->revs[i].down[k]);
+	for (i = 0; i < g->nheads; i++)
+	{
+		int			root = find_root(parent, g->heads[i]);
+		List	   *same = NIL;
+
+		for (k = 0; k < g->nheads; k++)
+			if (find_root(parent, g->heads[k]) == root)
+				same = lappend(same, g->revs[g->heads[k]].id);
+		if (list_length(same) > 1)
+			out = add_problem(out, g->revs[g->heads[i]].id, "unmerged heads",
+							  psprintf("Heads %s grew from shared history and no revision merges them.",
+									   migrate_join(same)));
+	}
+	return out;
+}
+
+/*
+ * Everything verify() reports, in this order: references to unregistered
+ * revisions, a graph that does not build (cycles), version rows naming
+ * unknown revisions, scripts that no longer match their stored checksum,
+ * applied revisions edited since they ran, and heads of one history that
+ * were never merged.
+ */
+List *
+check_verify(void)
+{
+	int			n,
+				i,
+				k;
+	RevRow	   *rows = store_load_rows(&n);
+	List	   *version = store_load_version();
+	List	   *out = NIL;
+	HTAB	   *names;
+	HASHCTL		ctl;
+	bool		broken = false;
+	ListCell   *lc;
+	BuildArgs	b = {rows, n, NULL};
+	ErrorData  *err;
+
+	memset(&ctl, 0, sizeof(ctl));
+	ctl.keysize = sizeof(NameKey);
+	ctl.entrysize = sizeof(NameKey);
+	ctl.hcxt = CurrentMemoryContext;
+	names = hash_create("migrate verify names", Max(n, 16), &ctl,
+						HASH_ELEM | HASH_STRINGS | HASH_CONTEXT);
+	for (i = 0; i < n; i++)
+		(void) hash_search(names, rows[i].id, HASH_ENTER, NULL);
+
+	for (i = 0; i < n; i++)
+		for (k = 0; k < rows[i].ndown + rows[i].ndeps; k++)
+		{
+			bool		is_down = k < rows[i].ndown;
+			char	   *ref = is_down ? rows[i].down[k] : rows[i].deps[k - rows[i].ndown];
+
+			if (strlen(ref) <= MIGRATE_ID_MAXLEN &&
+				hash_search(names, ref, HASH_FIND, NULL) != NULL)
+				continue;
+			/* a depends_on may name a branch label */
+			if (!is_down)
+			{
+				int			m,
+							l;
+				bool		label = false;
+
+				for (m = 0; m < n && !label; m++)
+					for (l = 0; l < rows[m].nlabels && !label; l++)
+						label = strcmp(rows[m].labels[l], ref) == 0;
+				if (label)
+					continue;
+			}
+			broken = true;
+			out = add_problem(out, rows[i].id, is_down ? "missing parent" : "missing dependency",
+							  psprintf("%s \"%s\" is not a registered revision.",
+									   is_down ? "Down revision" : "Dependency", ref));
+		}
+
+	foreach(lc, version)
+	{
+		char	   *v = lfirst(lc);
+
+		if (strlen(v) > MIGRATE_ID_MAXLEN || hash_search(names, v, HASH_FIND, NULL) == NULL)
+			out = add_problem(out, v, "unknown version row",
+							  psprintf("migrate.version holds \"%s\", which is not a registered revision.", v));
+	}
+
+	if (broken)
+		return out;
+	err = runner_subxact(build_body, &b, true);
+	if (err != NULL)
+		return add_problem(out, NULL, "invalid graph",
+						   err->detail ? psprintf("%s: %s", err->message, err->detail)
+						   : pstrdup(err->message));
+
+	{
+		Graph	   *g = b.g;
+		RevSet	   *applied_rows = revset_create(g);
+		bool	   *applied;
+
+		foreach(lc, version)
+		{
+			int			r = graph_lookup(g, lfirst(lc));
+
+			if (r >= 0 && !graph_is_label(g, lfirst(lc)))
+				revset_add(applied_rows, r);
+		}
+		applied = graph_applied(g, applied_rows);
+		foreach(lc, store_log_checksums())
+		{
+			char	  **row = lfirst(lc);	/* id, stored, actual, last op, its checksum */
+			int			r = graph_lookup(g, row[0]);
+
+			if (strcmp(row[1], row[2]) != 0)
+				out = add_problem(out, row[0], "checksum mismatch",
+								  psprintf("migrate.revisions.checksum is %s but the scripts hash to %s: they were changed without migrate.load().",
+										   row[1], row[2]));
+			if (r >= 0 && applied[r] && row[3] && strcmp(row[3], "upgrade") == 0 &&
+				row[4] && strcmp(row[4], row[2]) != 0)
+				out = add_problem(out, row[0], "edited after apply",
+								  psprintf("The applied upgrade ran scripts with checksum %s; the registered scripts hash to %s.",
+										   row[4], row[2]));
+		}
+		out = unmerged_heads(g, out);
+	}
+	return out;
+}
+
+/* ---------- check_roundtrip ---------- */
+
+typedef struct Roundtrip
+{
+	Graph	   *g;
+	RevSet	   *version;
+	StepPlan   *plan;
+	List	   *problems;
+	PlanStep	step;			/* the step run_one runs */
+} Roundtrip;
+
+static bool
+run_one(void *arg)
+{
+	Roundtrip  *rt = arg;
+	StepPlan	one = {1, &rt->step};
+	RunOptions	opts = {NULL, NULL, false, false};
+
+	runner_apply(rt->g, rt->version, &one, &opts);
+	return true;
+}
+
+/* Run one step in its own subtransaction; on error, report and say so. */
+static bool
+step_ok(Roundtrip *rt, int rev, bool upgrade, const char *problem)
+{
+	ErrorData  *err;
+
+	rt->step.rev = rev;
+	rt->step.upgrade = upgrade;
+	err = runner_subxact(run_one, rt, true);
+	if (err == NULL)
+		return true;
+	rt->problems = add_problem(rt->problems, rt->g->revs[rev].id, problem,
+							   psprintf("%s (SQLSTATE %s). The check stops here.",
+										err->message, unpack_sql_state(err->sqlerrcode)));
+	return false;
+}
+
+static void
+compare(Roundtrip *rt, int rev, List *expected, List *found, const char *problem,
+		const char *against)
+{
+	int			ndiff;
+	char	   *diff = catalog_diff(expected, found, &ndiff);
+
+	if (diff != NULL)
+		rt->problems = add_problem(rt->problems, rt->g->revs[rev].id, problem,
+								   psprintf("%d difference%s from the schema %s. %s",
+											ndiff, ndiff == 1 ? "" : "s", against, diff));
+}
+
+static bool
+roundtrip_body(void *arg)
+{
+	Roundtrip  *rt = arg;
+	List	   *before = catalog_fingerprint();
+	int			i;
+
+	for (i = 0; i < rt->plan->nsteps; i++)
+	{
+		int			r = rt->plan->steps[i].rev;
+		GraphRev   *rev = &rt->g->revs[r];
+		List	   *up,
+				   *again;
+
+		if (!rev->transactional)
+		{
+			rt->problems = add_problem(rt->problems, rev->id, "not transactional",
+									   pstrdup("It cannot run through SPI, so the check stops here; try it with upgrade_statements() on a copy of the database."));
+			break;
+		}
+		if (!step_ok(rt, r, true, "upgrade failed"))
+			break;
+		up = catalog_fingerprint();
+		if (!rev->reversible)
+		{
+			rt->problems = add_problem(rt->problems, rev->id, "irreversible",
+									   pstrdup("It has no downgrade script; the revisions after it are checked on top of its upgrade."));
+			before = up;
+			continue;
+		}
+		if (!step_ok(rt, r, false, "downgrade failed"))
+			break;
+		compare(rt, r, before, catalog_fingerprint(), "downgrade does not restore the schema",
+				"before the upgrade");
+		if (!step_ok(rt, r, true, "upgrade after downgrade failed"))
+			break;
+		again = catalog_fingerprint();
+		compare(rt, r, up, again, "upgrade after downgrade differs",
+				"after the first upgrade");
+		before = again;
+	}
+	return true;
+}
+
+/*
+ * Upgrade, downgrade and upgrade again each step of the plan, comparing
+ * schema fingerprints, all inside a subtransaction that is rolled back:
+ * nothing stays applied, logged or created.  The first step that fails
+ * ends the check (what follows builds on it).
+ */
+List *
+check_roundtrip(Graph *g, RevSet *version, StepPlan *plan)
+{
+	Roundtrip	rt = {g, version, plan, NIL, {0, true}};
+	ErrorData  *err;
+
+	err = runner_subxact(roundtrip_body, &rt, false);
+	if (err != NULL)
+		ReThrowError(err);
+	return rt.problems;
+}

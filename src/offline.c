@@ -1,0 +1,223 @@
+/*
+ * offline.c
+ *		Plans rendered as SQL text: the statement list that psql's \gexec
+ *		runs (upgrade_statements), and the reviewable script that psql -f
+ *		runs without migrate's functions (upgrade_sql, like Alembic's
+ *		--sql mode).
+ *
+ * Both are made from the same plan upgrade() would run.  The \gexec list
+ * calls migrate's bookkeeping functions, which check every step against
+ * the version table as it is when the step runs, so an interrupted list
+ * can simply be made again.  The offline script writes migrate.version
+ * and migrate.log itself and starts with a guard that refuses to run on
+ * a database whose version rows differ from the ones it was made for.
+ */
+#include "postgres.h"
+
+#include <ctype.h>
+
+#include "lib/stringinfo.h"
+#include "utils/builtins.h"
+
+#include "migrate.h"
+
+static StoredScript
+fetch(GraphRev *rev)
+{
+	StoredScript s;
+
+	if (!store_fetch_script(rev->id, &s))
+		elog(ERROR, "revision \"%s\" has no row", rev->id);
+	return s;
+}
+
+static char *
+call(const char *fn, GraphRev *rev, bool upgrade, const char *checksum)
+{
+	return psprintf("SELECT migrate.%s(%s, '%s', %s)", fn,
+					quote_literal_cstr(rev->id), upgrade ? "upgrade" : "downgrade",
+					quote_literal_cstr(checksum));
+}
+
+/*
+ * One top-level statement per element: a transactional revision is one
+ * apply_step call; a non-transactional one is begin_step, each of its
+ * statements on its own, and end_step, so CREATE INDEX CONCURRENTLY runs
+ * at top level as it must.
+ */
+List *
+offline_statements(Graph *g, RevSet *version, StepPlan *plan)
+{
+	List	   *out = NIL;
+	int			i;
+
+	runner_check_plan(g, plan, true);
+	for (i = 0; i < plan->nsteps; i++)
+	{
+		PlanStep   *step = &plan->steps[i];
+		GraphRev   *rev = &g->revs[step->rev];
+		StoredScript s = fetch(rev);
+
+		if (rev->transactional)
+			out = lappend(out, call("apply_step", rev, step->upgrade, s.checksum));
+		else
+		{
+			out = lappend(out, call("begin_step", rev, step->upgrade, s.checksum));
+			out = list_concat(out, runner_split_script(rev->id,
+													   step->upgrade ? "upgrade" : "downgrade",
+													   step->upgrade ? s.upgrade_sql : s.downgrade_sql));
+			out = lappend(out, call("end_step", rev, step->upgrade, s.checksum));
+		}
+	}
+	return out;
+}
+
+/* '{a,b}' as a quoted text[] literal */
+static char *
+array_literal(List *ids)
+{
+	StringInfoData buf;
+	ListCell   *lc;
+
+	initStringInfo(&buf);
+	appendStringInfoChar(&buf, '{');
+	foreach(lc, ids)
+		appendStringInfo(&buf, "%s%s", foreach_current_index(lc) ? "," : "",
+						 quote_identifier(lfirst(lc)));
+	appendStringInfoChar(&buf, '}');
+	return psprintf("%s::text[]", quote_literal_cstr(buf.data));
+}
+
+static List *
+sorted_copy(Graph *g, RevSet *version)
+{
+	RevSet	   *c = revset_copy(g, version);
+
+	revset_sort(g, c);
+	return revset_ids(g, c);
+}
+
+/* The version table statements of one step, as Alembic writes them. */
+static void
+append_version_change(StringInfo buf, List *before, List *after)
+{
+	List	   *gone = migrate_list_minus(before, after);
+	List	   *added = migrate_list_minus(after, before);
+	ListCell   *lc;
+
+	if (list_length(gone) == 1 && list_length(added) == 1)
+	{
+		appendStringInfo(buf, "UPDATE migrate.version SET revision = %s WHERE revision = %s;\n",
+						 quote_literal_cstr(linitial(added)), quote_literal_cstr(linitial(gone)));
+		return;
+	}
+	foreach(lc, gone)
+		appendStringInfo(buf, "DELETE FROM migrate.version WHERE revision = %s;\n",
+						 quote_literal_cstr(lfirst(lc)));
+	foreach(lc, added)
+		appendStringInfo(buf, "INSERT INTO migrate.version (revision) VALUES (%s);\n",
+						 quote_literal_cstr(lfirst(lc)));
+}
+
+/*
+ * The script text, terminated so that what follows starts a new
+ * statement even when the script ends in a comment or lacks its last
+ * semicolon.
+ */
+static void
+append_script(StringInfo buf, const char *sql)
+{
+	int			len = strlen(sql);
+
+	while (len > 0 && isspace((unsigned char) sql[len - 1]))
+		len--;
+	appendBinaryStringInfo(buf, sql, len);
+	if (len > 0 && sql[len - 1] != ';')
+		appendStringInfoString(buf, "\n;");
+	appendStringInfoChar(buf, '\n');
+}
+
+static void
+append_log(StringInfo buf, GraphRev *rev, bool upgrade,
+					const char *checksum, List *before, List *after)
+{
+	appendStringInfo(buf,
+					 "INSERT INTO migrate.log (revision, operation, checksum, started_at, duration,"
+					 " applied_by, heads_before, heads_after)\n"
+					 "    VALUES (%s, '%s', %s, pg_catalog.clock_timestamp(), '0', session_user, %s, %s);\n",
+					 quote_literal_cstr(rev->id), upgrade ? "upgrade" : "downgrade",
+					 quote_literal_cstr(checksum), array_literal(before), array_literal(after));
+}
+
+/*
+ * The whole plan as one psql script: BEGIN, the advisory lock, a guard on
+ * the version rows, then per step its script, a log row and the version
+ * table change, and COMMIT.  A non-transactional revision runs between a
+ * COMMIT and a new BEGIN.  version is the assumed starting state.
+ */
+char *
+offline_script(Graph *g, RevSet *version, StepPlan *plan, bool upgrade)
+{
+	StringInfoData buf;
+	List	   *start = sorted_copy(g, version);
+	const char *lock = "SELECT pg_catalog.pg_advisory_xact_lock(1835624306, 1);\n";
+	int			i;
+
+	runner_check_plan(g, plan, true);
+	initStringInfo(&buf);
+	appendStringInfo(&buf,
+					 "-- migrate %s script: %d step%s from %s\n"
+					 "-- run it with: psql -v ON_ERROR_STOP=1 -f <this file>\n\n"
+					 "BEGIN;\n%s",
+					 upgrade ? "upgrade" : "downgrade", plan->nsteps,
+					 plan->nsteps == 1 ? "" : "s",
+					 start ? migrate_join(start) : "base", lock);
+	appendStringInfo(&buf,
+					 "DO $migrate_guard$\n"
+					 "DECLARE found text[] := (SELECT coalesce(pg_catalog.array_agg(revision ORDER BY revision), '{}')\n"
+					 "                         FROM migrate.version);\n"
+					 "BEGIN\n"
+					 "    IF found IS DISTINCT FROM %s THEN\n"
+					 "        RAISE EXCEPTION 'version table does not match this script'\n"
+					 "            USING ERRCODE = '55000',\n"
+					 "                  DETAIL = pg_catalog.format('The script starts from %%s; migrate.version holds %%s.', %s, found),\n"
+					 "                  HINT = 'Make the script again with migrate.%s_sql() for the current state.';\n"
+					 "    END IF;\n"
+					 "END\n"
+					 "$migrate_guard$;\n",
+					 array_literal(start), array_literal(start), upgrade ? "upgrade" : "downgrade");
+
+	for (i = 0; i < plan->nsteps; i++)
+	{
+		PlanStep   *step = &plan->steps[i];
+		GraphRev   *rev = &g->revs[step->rev];
+		StoredScript s = fetch(rev);
+		List	   *before = sorted_copy(g, version);
+		List	   *after;
+
+		graph_apply_step(g, version, step);
+		after = sorted_copy(g, version);
+
+		appendStringInfo(&buf, "\n-- %s%s\n", runner_progress(g, step),
+						 rev->transactional ? "" : " (non-transactional: runs outside a transaction block)");
+		if (rev->transactional)
+		{
+			/* the log row goes first so its duration can be measured */
+			append_log(&buf, rev, step->upgrade, s.checksum, before, after);
+			append_script(&buf, step->upgrade ? s.upgrade_sql : s.downgrade_sql);
+			appendStringInfoString(&buf,
+								   "UPDATE migrate.log SET duration = pg_catalog.clock_timestamp() OPERATOR(pg_catalog.-) started_at\n"
+								   "    WHERE id = pg_catalog.currval('migrate.log_id_seq');\n");
+		}
+		else
+		{
+			appendStringInfoString(&buf, "COMMIT;\n");
+			append_script(&buf, step->upgrade ? s.upgrade_sql : s.downgrade_sql);
+			appendStringInfo(&buf, "BEGIN;\n%s", lock);
+			append_log(&buf, rev, step->upgrade, s.checksum, before, after);
+		}
+		append_version_change(&buf, before, after);
+	}
+	appendStringInfoString(&buf, "\nCOMMIT;\n");
+	return buf.data;
+}
