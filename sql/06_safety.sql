@@ -35,7 +35,7 @@ INSERT INTO migrate.version VALUES ('t1');
 RESET ROLE;
 
 -- a deployer granted EXECUTE migrates without any right on the tables
-GRANT EXECUTE ON FUNCTION migrate.upgrade(text), migrate.downgrade(text) TO migrate_deployer;
+GRANT EXECUTE ON FUNCTION migrate.upgrade(text, boolean), migrate.downgrade(text, boolean) TO migrate_deployer;
 SET ROLE migrate_deployer;
 SELECT revision, operation FROM migrate.upgrade('heads');
 SELECT * FROM migrate.current();

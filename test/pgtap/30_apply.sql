@@ -245,8 +245,8 @@ SELECT throws_ok($$SELECT * FROM migrate.upgrade('u11')$$,
 SELECT is(pg_temp.side_effects(), 2::bigint,
     'the refusal came before any step ran (u10 did not run)');
 SELECT ok(pg_temp.error_of($$SELECT * FROM migrate.upgrade('u11')$$, 'hint')
-              ~ 'outside a transaction block.*migrate\.stamp\(\)',
-    'the hint says how to run it and record it');
+              ~ 'top level: SELECT \* FROM migrate\.upgrade_statements\(\.\.\.\) \\gexec',
+    'the hint points at upgrade_statements and \gexec');
 SELECT results_eq('SELECT * FROM migrate.current()', ARRAY['u7'], 'current is still u7');
 SELECT lives_ok($$SELECT migrate.drop_revision('u11')$$, 'drop u11');
 

@@ -273,7 +273,7 @@ CREATE ROLE migrate_pgtap_nobody NOLOGIN;
 CREATE ROLE migrate_pgtap_deployer NOLOGIN;
 CREATE SCHEMA deploy_area AUTHORIZATION migrate_pgtap_deployer;
 GRANT USAGE ON SCHEMA deploy_area TO PUBLIC;
-GRANT EXECUTE ON FUNCTION migrate.upgrade(text), migrate.downgrade(text)
+GRANT EXECUTE ON FUNCTION migrate.upgrade(text, boolean), migrate.downgrade(text, boolean)
     TO migrate_pgtap_deployer;
 SELECT migrate.revision('deployable', 'CREATE TABLE deploy_area.deployed (id int)',
                         'DROP TABLE deploy_area.deployed', id => 'h1', down_revision => '{g4}') \gset

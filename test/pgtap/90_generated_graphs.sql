@@ -271,7 +271,7 @@ LANGUAGE sql AS $$
                      INSERT INTO gg.steps
                      SELECT %L, s.n, s.revision, s.operation
                        FROM migrate.%I(%L) WITH ORDINALITY
-                            AS s(revision, operation, message, duration, n)$q$,
+                            AS s(revision, operation, message, duration, locks, rewritten, n)$q$,
                   ph, ph, fn, target)
 $$;
 
