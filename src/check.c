@@ -160,8 +160,8 @@ check_verify(void)
 	err = runner_subxact(build_body, &b, true);
 	if (err != NULL)
 		return add_problem(out, NULL, "invalid graph",
-						   err->detail ? psprintf("%s: %s", err->message, err->detail)
-						   : pstrdup(err->message));
+						   psprintf("The graph does not build: %s.%s%s", err->message,
+									err->detail ? " " : "", err->detail ? err->detail : ""));
 
 	{
 		Graph	   *g = b.g;
