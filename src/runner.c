@@ -598,7 +598,8 @@ each_body(void *arg)
  * upgrade_each / downgrade_each: commit after every step.  The plan is
  * made once (so "+2" means two steps from where the call started); each
  * later step starts a transaction, takes the lock again and checks that
- * nobody moved the version rows meanwhile.  A failing step is rolled back
+ * nobody moved the version rows meanwhile (if another session already
+ * reached the plan's end state, there is nothing left to do).  A failing step is rolled back
  * in its subtransaction and logged with its error, the log row is
  * committed, and then the error is raised.  Needs a non-atomic SPI
  * connection (CALL outside a transaction block); g, version and plan
@@ -607,9 +608,12 @@ each_body(void *arg)
 void
 runner_apply_each(Graph *g, RevSet *version, StepPlan *plan)
 {
+	RevSet	   *final = revset_copy(g, version);
 	int			i;
 
 	runner_check_plan(g, plan, false);
+	for (i = 0; i < plan->nsteps; i++)
+		graph_apply_step(g, final, &plan->steps[i]);
 	for (i = 0; i < plan->nsteps; i++)
 	{
 		PlanStep   *step = &plan->steps[i];
@@ -625,6 +629,15 @@ runner_apply_each(Graph *g, RevSet *version, StepPlan *plan)
 			lock_acquire();
 			now = revset_create(g);
 			graph_check_version(g, store_load_version(), now);
+			if (!revset_equal(now, version) && revset_equal(now, final))
+			{
+				/* a concurrent upgrade() ran the rest of this plan */
+				ereport(NOTICE,
+						(errmsg("another session applied the remaining %d step%s of %s_each",
+								plan->nsteps - i, plan->nsteps - i == 1 ? "" : "s",
+								step->upgrade ? "upgrade" : "downgrade")));
+				break;
+			}
 			if (!revset_equal(now, version))
 				ereport(ERROR,
 						(errcode(MIGRATE_ERR_STATE),

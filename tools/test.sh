@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Run every test suite of migrate on throwaway clusters: pg_regress
-# (sql/ + expected/), pgTAP (test/pgtap), and the differential test
-# against real Alembic (test/alembic).  Installs what it needs first.
+# (sql/ + expected/) and isolation (specs/), pgTAP (test/pgtap), psql-driven
+# tests (test/psql), and the differential test against real Alembic
+# (test/alembic).  Installs what it needs first.
 # Ends with one line "N passed, N failed"; exits non-zero on any failure.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -46,6 +47,18 @@ n_bad=$(grep -oE 'Failed [0-9]+/[0-9]+ subtests' "$logdir/pgtap.log" | awk -F'[ 
 n_total=${n_total:-0}
 if [ "$status" -ne 0 ] && [ "$n_bad" -eq 0 ]; then n_bad=1; fi
 passed=$((passed + n_total - (n_bad > n_total ? n_total : n_bad))); failed=$((failed + n_bad))
+
+if [ -f test/psql/run.sh ]; then
+    echo "== psql-driven tests (\\gexec, kill and resume, offline scripts, extension update)"
+    bash test/psql/run.sh >"$logdir/psql.log" 2>&1
+    status=$?
+    grep -E '^(ok|not ok|#)' "$logdir/psql.log" | tail -60
+    line=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$logdir/psql.log" | tail -1)
+    n_ok=$(echo "${line:-0 passed, 0 failed}" | awk '{print $1}')
+    n_bad=$(echo "${line:-0 passed, 0 failed}" | awk '{print $3}')
+    if [ "$status" -ne 0 ] && [ "$n_bad" -eq 0 ]; then n_bad=1; tail -30 "$logdir/psql.log"; fi
+    passed=$((passed + n_ok)); failed=$((failed + n_bad))
+fi
 
 if [ -f test/alembic/compare.py ]; then
     echo "== differential test against Alembic"
