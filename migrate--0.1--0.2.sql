@@ -17,22 +17,45 @@ COMMENT ON COLUMN migrate.log.error IS
 -- Applying: upgrade and downgrade gain dry_run
 -- ---------------------------------------------------------------------
 
-DROP FUNCTION migrate.upgrade(text);
-DROP FUNCTION migrate.downgrade(text);
+-- Replaced in one block so that the grants a DBA gave on the 0.1
+-- functions carry over to the new ones.
+DO $update$
+DECLARE
+    grants text[];
+    stmt   text;
+BEGIN
+    SELECT coalesce(pg_catalog.array_agg(pg_catalog.format(
+               'GRANT EXECUTE ON FUNCTION migrate.%I(text, boolean) TO %s%s', p.proname,
+               CASE WHEN a.grantee = 0 THEN 'PUBLIC'
+                    ELSE pg_catalog.quote_ident(pg_catalog.pg_get_userbyid(a.grantee)) END,
+               CASE WHEN a.is_grantable THEN ' WITH GRANT OPTION' ELSE '' END)), '{}')
+      INTO grants
+      FROM pg_catalog.pg_proc p, pg_catalog.aclexplode(p.proacl) a
+     WHERE p.oid IN ('migrate.upgrade(text)'::pg_catalog.regprocedure,
+                     'migrate.downgrade(text)'::pg_catalog.regprocedure)
+       AND a.privilege_type = 'EXECUTE' AND a.grantee <> p.proowner;
 
-CREATE FUNCTION migrate.upgrade(target text DEFAULT 'head', dry_run boolean DEFAULT false)
-RETURNS TABLE(revision text, operation text, message text, duration interval,
-              locks text[], rewritten text[])
-AS 'MODULE_PATHNAME', 'migrate_upgrade'
-LANGUAGE C VOLATILE;
+    DROP FUNCTION migrate.upgrade(text);
+    DROP FUNCTION migrate.downgrade(text);
+    CREATE FUNCTION migrate.upgrade(target text DEFAULT 'head', dry_run boolean DEFAULT false)
+    RETURNS TABLE(revision text, operation text, message text, duration interval,
+                  locks text[], rewritten text[])
+    AS 'MODULE_PATHNAME', 'migrate_upgrade'
+    LANGUAGE C VOLATILE;
+    CREATE FUNCTION migrate.downgrade(target text, dry_run boolean DEFAULT false)
+    RETURNS TABLE(revision text, operation text, message text, duration interval,
+                  locks text[], rewritten text[])
+    AS 'MODULE_PATHNAME', 'migrate_downgrade'
+    LANGUAGE C VOLATILE;
+    REVOKE ALL ON FUNCTION migrate.upgrade(text, boolean), migrate.downgrade(text, boolean)
+        FROM PUBLIC;
+    FOREACH stmt IN ARRAY grants LOOP
+        EXECUTE stmt;
+    END LOOP;
+END
+$update$;
 COMMENT ON FUNCTION migrate.upgrade(text, boolean) IS
   'Run the upgrade scripts up to target in the caller''s transaction; one row per executed step. dry_run => true runs them in a subtransaction, reports the locks each step took and the tables it rewrote, and rolls back';
-
-CREATE FUNCTION migrate.downgrade(target text, dry_run boolean DEFAULT false)
-RETURNS TABLE(revision text, operation text, message text, duration interval,
-              locks text[], rewritten text[])
-AS 'MODULE_PATHNAME', 'migrate_downgrade'
-LANGUAGE C VOLATILE;
 COMMENT ON FUNCTION migrate.downgrade(text, boolean) IS
   'Run the downgrade scripts down to target in the caller''s transaction; one row per executed step. dry_run => true reports locks and rewrites, then rolls back';
 
@@ -124,8 +147,6 @@ COMMENT ON FUNCTION migrate.check_roundtrip(text) IS
   'Upgrade, downgrade and upgrade each pending revision in a subtransaction, compare catalog fingerprints, roll back; one row per problem';
 
 REVOKE ALL ON FUNCTION
-    migrate.upgrade(text, boolean),
-    migrate.downgrade(text, boolean),
     migrate.apply_step(text, text, text),
     migrate.begin_step(text, text, text),
     migrate.end_step(text, text, text),
@@ -135,3 +156,4 @@ REVOKE ALL ON PROCEDURE
     migrate.upgrade_each(text),
     migrate.downgrade_each(text)
 FROM PUBLIC;
+

@@ -78,6 +78,22 @@ SELECT * FROM migrate.upgrade_statements('heads');
 -- upgrade() still refuses the non-transactional revision, before anything runs
 SELECT revision FROM migrate.upgrade('heads');
 SELECT * FROM migrate.current();
+-- while another session is inside a non-transactional step, nobody else
+-- may start one; its lock goes away with the session
+CREATE EXTENSION dblink;
+SELECT dblink_connect('other', format('host=%s port=%s dbname=%s',
+         split_part(current_setting('unix_socket_directories'), ',', 1),
+         current_setting('port'), current_database()));
+SELECT * FROM dblink('other', $$SET client_min_messages = warning;
+                                SELECT migrate.begin_step('c1', 'upgrade')$$) AS t(step text);
+SELECT migrate.begin_step('c1', 'upgrade');
+SELECT dblink_disconnect('other');
+DO $$ BEGIN
+  WHILE EXISTS (SELECT FROM pg_locks WHERE locktype = 'advisory'
+                   AND classid = 1835624306 AND objid = 2 AND objsubid = 2) LOOP
+    PERFORM pg_sleep(0.01);
+  END LOOP;
+END $$;
 -- psql runs the plan; CREATE INDEX CONCURRENTLY at top level
 SELECT * FROM migrate.upgrade_statements('heads') \gexec
 SELECT * FROM migrate.current();
@@ -123,12 +139,14 @@ SELECT migrate.revision('side', 'SELECT 1', 'SELECT 1', id => 's1', down_revisio
 SELECT migrate.upgrade_sql('heads', from_revision => 'ow, s1');
 SELECT migrate.upgrade_sql('heads', from_revision => ' ');
 SELECT migrate.upgrade_sql('heads', from_revision => 'nope');
--- the script refuses to run on a different version table: the guard
--- fails, everything after it is skipped until the script's COMMIT
-SELECT migrate.upgrade_sql('e2', from_revision => 'base') AS script \gset
-:script
+-- a script whose last statement ends in a comment gets its terminator
+SELECT migrate.revision('trailing comment', id => 'tc', down_revision => '{}',
+  upgrade => 'SELECT 1 -- done;', downgrade => 'SELECT 2; -- done');
+SELECT migrate.upgrade_sql('tc', from_revision => 'base');
+SELECT migrate.downgrade_sql('base', from_revision => 'tc');
 SELECT * FROM migrate.current();
 
 DROP TABLE trace;
 DROP FUNCTION rev(text, text[], text);
+DROP EXTENSION dblink;
 DROP EXTENSION migrate;

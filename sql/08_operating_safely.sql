@@ -104,6 +104,11 @@ DELETE FROM migrate.version WHERE revision = 'ghost';
 UPDATE migrate.revisions SET upgrade_sql = 'ALTER TABLE accounts ADD flag boolean' WHERE id = 'd5';
 UPDATE migrate.revisions SET checksum = encode(sha256(convert_to(upgrade_sql, 'UTF8') || '\x00'::bytea || convert_to(downgrade_sql, 'UTF8')), 'hex') WHERE id = 'd5';
 SELECT * FROM migrate.verify();
+-- a version row implied by another one, which upgrade() refuses
+INSERT INTO migrate.version VALUES ('d1');
+SELECT * FROM migrate.verify();
+SELECT revision FROM migrate.upgrade('heads');
+DELETE FROM migrate.version WHERE revision = 'd1';
 
 -- ---------------------------------------------------------------------
 -- check_roundtrip(): upgrade, downgrade, upgrade each pending revision

@@ -865,6 +865,7 @@ migrate_begin_step(PG_FUNCTION_ARGS)
 	char	   *progress;
 
 	require_transactional(g, &step, false);
+	lock_step_begin();
 	progress = runner_progress(g, &step);
 	ereport(NOTICE, (errmsg_internal("%s", progress)));
 	strlcpy(begun_revision, g->revs[step.rev].id, sizeof(begun_revision));
@@ -892,6 +893,7 @@ migrate_end_step(PG_FUNCTION_ARGS)
 	done = keep(psprintf("recorded %s", runner_progress(g, &step) + strlen("running ")));
 	runner_record(g, version, &step, s.checksum, begun ? begun_at : GetCurrentTimestamp());
 	begun_revision[0] = '\0';
+	lock_step_end();
 	SPI_finish();
 	PG_RETURN_TEXT_P(cstring_to_text(done));
 }

@@ -176,10 +176,11 @@ catalog_step_changes(RelationMap *before, List *locks_before,
 }
 
 /*
- * The schema as one sorted line per fact: tables, columns (type, default,
- * NOT NULL, identity, generation), constraints, indexes, views, functions
- * (by a hash of their definition), sequences, enums, domains and
- * triggers of every user schema.  Nothing in it depends on OIDs, so a
+ * The schema as one sorted line per fact: tables (with row security and
+ * grants), columns (type, default, NOT NULL, identity, generation),
+ * constraints, indexes, views, functions (by a hash of their
+ * definition), sequences, enums, domains, policies, comments on tables
+ * and columns, and triggers of every user schema.  Nothing in it depends on OIDs, so a
  * dropped and re-created object prints the same line.
  */
 List *
@@ -199,7 +200,10 @@ catalog_fingerprint(void)
 					  "   WHEN 'i' THEN 'index' WHEN 'I' THEN 'partitioned index'"
 					  "   ELSE 'relation' END, ns.nspname, c.relname,"
 					  "   CASE c.relpersistence WHEN 'u' THEN ' unlogged' ELSE '' END,"
-					  "   coalesce(' partition ' || pg_get_expr(c.relpartbound, c.oid), ''))"
+					  "   coalesce(' partition ' || pg_get_expr(c.relpartbound, c.oid), '')"
+					  "   || CASE WHEN c.relrowsecurity THEN ' row security' ELSE '' END"
+					  "   || CASE WHEN c.relforcerowsecurity THEN ' forced' ELSE '' END"
+					  "   || coalesce(' acl ' || c.relacl::text, ''))"
 					  " FROM pg_class c JOIN ns ON ns.oid = c.relnamespace"
 					  " UNION ALL"
 					  " SELECT format('column %I.%I.%I %s%s%s%s%s', ns.nspname, c.relname,"
@@ -255,6 +259,20 @@ catalog_fingerprint(void)
 					  "   CASE WHEN t.typnotnull THEN ' not null' ELSE '' END,"
 					  "   coalesce(' default ' || t.typdefault, ''))"
 					  " FROM pg_type t JOIN ns ON ns.oid = t.typnamespace WHERE t.typtype = 'd'"
+					  " UNION ALL"
+					  " SELECT format('policy %I on %s: %s %s to %s using %s check %s', pol.polname,"
+					  "   pol.polrelid::regclass, CASE WHEN pol.polpermissive THEN 'permissive'"
+					  "   ELSE 'restrictive' END, pol.polcmd, pol.polroles::regrole[]::text,"
+					  "   pg_get_expr(pol.polqual, pol.polrelid), pg_get_expr(pol.polwithcheck, pol.polrelid))"
+					  " FROM pg_policy pol JOIN pg_class c ON c.oid = pol.polrelid"
+					  " JOIN ns ON ns.oid = c.relnamespace"
+					  " UNION ALL"
+					  " SELECT format('comment on %s: %s',"
+					  "   CASE WHEN d.objsubid = 0 THEN c.oid::regclass::text"
+					  "     ELSE format('%s.%I', c.oid::regclass, a.attname) END, d.description)"
+					  " FROM pg_description d JOIN pg_class c ON d.classoid = 'pg_class'::regclass"
+					  "   AND c.oid = d.objoid JOIN ns ON ns.oid = c.relnamespace"
+					  " LEFT JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = d.objsubid"
 					  " UNION ALL"
 					  " SELECT 'trigger ' || pg_get_triggerdef(tg.oid)"
 					  " FROM pg_trigger tg JOIN pg_class c ON c.oid = tg.tgrelid"

@@ -89,9 +89,9 @@ unmerged_heads(Graph *g, List *out)
 /*
  * Everything verify() reports, in this order: references to unregistered
  * revisions, a graph that does not build (cycles), version rows naming
- * unknown revisions, scripts that no longer match their stored checksum,
- * applied revisions edited since they ran, and heads of one history that
- * were never merged.
+ * unknown revisions, version rows implied by other rows, scripts that no
+ * longer match their stored checksum, applied revisions edited since
+ * they ran, and heads of one history that were never merged.
  */
 List *
 check_verify(void)
@@ -176,6 +176,17 @@ check_verify(void)
 				revset_add(applied_rows, r);
 		}
 		applied = graph_applied(g, applied_rows);
+		for (i = 0; i < applied_rows->n; i++)
+		{
+			RevSet	   *others = revset_copy(g, applied_rows);
+			int			v = applied_rows->items[i];
+
+			revset_remove(others, v);
+			if (graph_applied(g, others)[v])
+				out = add_problem(out, g->revs[v].id, "overlapping version rows",
+								  psprintf("Version row \"%s\" is an ancestor or dependency of another version row; upgrade() and downgrade() refuse such a table.",
+										   g->revs[v].id));
+		}
 		foreach(lc, store_log_checksums())
 		{
 			char	  **row = lfirst(lc);	/* id, stored, actual, last op, its checksum */

@@ -241,6 +241,8 @@ extern char *store_checksum(const char *upgrade_sql, const char *downgrade_sql);
 
 /* ---- lock.c ---- */
 extern void lock_acquire(void);
+extern void lock_step_begin(void);
+extern void lock_step_end(void);
 
 /* ---- migrate.c: settings ---- */
 extern int	migrate_lock_timeout;
@@ -281,6 +283,8 @@ extern void runner_record(Graph *g, RevSet *version, PlanStep *step,
 extern char *runner_progress(Graph *g, PlanStep *step);
 extern List *runner_split_script(const char *id, const char *section,
 								 const char *sql);
+extern bool runner_script_terminated(const char *id, const char *section,
+									 const char *sql);
 extern ErrorData *runner_subxact(SubxactBody body, void *arg, bool keep);
 extern void runner_check_script(const char *id, const char *section,
 								const char *sql);

@@ -121,20 +121,45 @@ append_version_change(StringInfo buf, List *before, List *after)
 
 /*
  * The script text, terminated so that what follows starts a new
- * statement even when the script ends in a comment or lacks its last
- * semicolon.
+ * statement: the parser says whether the last statement has its
+ * semicolon (a ';' at the end of a trailing comment does not count).
  */
 static void
-append_script(StringInfo buf, const char *sql)
+append_script(StringInfo buf, GraphRev *rev, bool upgrade, const char *sql)
 {
 	int			len = strlen(sql);
 
 	while (len > 0 && isspace((unsigned char) sql[len - 1]))
 		len--;
 	appendBinaryStringInfo(buf, sql, len);
-	if (len > 0 && sql[len - 1] != ';')
+	if (!runner_script_terminated(rev->id, upgrade ? "upgrade" : "downgrade", sql))
 		appendStringInfoString(buf, "\n;");
 	appendStringInfoChar(buf, '\n');
+}
+
+/*
+ * Refuse to go on unless migrate.version holds exactly these rows: the
+ * script was made for them.  Sorted as the C locale sorts, like the ids
+ * in the script, whatever the database's collation.
+ */
+static void
+append_guard(StringInfo buf, List *expected, bool upgrade)
+{
+	appendStringInfo(buf,
+					 "DO $migrate_guard$\n"
+					 "DECLARE found text[] := (SELECT coalesce(pg_catalog.array_agg(revision ORDER BY revision COLLATE \"C\"), '{}')\n"
+					 "                         FROM migrate.version);\n"
+					 "BEGIN\n"
+					 "    IF found IS DISTINCT FROM %s THEN\n"
+					 "        RAISE EXCEPTION 'version table does not match this script'\n"
+					 "            USING ERRCODE = '55000',\n"
+					 "                  DETAIL = pg_catalog.format('The script expects %%s here; migrate.version holds %%s.', %s, found),\n"
+					 "                  HINT = 'Make the script again with migrate.%s_sql() for the current state.';\n"
+					 "    END IF;\n"
+					 "END\n"
+					 "$migrate_guard$;\n",
+					 array_literal(expected), array_literal(expected),
+					 upgrade ? "upgrade" : "downgrade");
 }
 
 static void
@@ -150,10 +175,12 @@ append_log(StringInfo buf, GraphRev *rev, bool upgrade,
 }
 
 /*
- * The whole plan as one psql script: BEGIN, the advisory lock, a guard on
- * the version rows, then per step its script, a log row and the version
- * table change, and COMMIT.  A non-transactional revision runs between a
- * COMMIT and a new BEGIN.  version is the assumed starting state.
+ * The whole plan as one psql script: ON_ERROR_STOP, BEGIN, the advisory
+ * lock, a guard on the version rows, then per step its script, a log row
+ * and the version table change, and COMMIT.  A non-transactional revision
+ * runs between a COMMIT and a new BEGIN, after which the lock and the
+ * guard come again (another session may have moved in between).  version
+ * is the assumed starting state.
  */
 char *
 offline_script(Graph *g, RevSet *version, StepPlan *plan, bool upgrade)
@@ -165,27 +192,16 @@ offline_script(Graph *g, RevSet *version, StepPlan *plan, bool upgrade)
 
 	runner_check_plan(g, plan, true);
 	initStringInfo(&buf);
+	/* psql must stop at the first error: the guards depend on it */
 	appendStringInfo(&buf,
 					 "-- migrate %s script: %d step%s from %s\n"
-					 "-- run it with: psql -v ON_ERROR_STOP=1 -f <this file>\n\n"
+					 "-- run it with: psql -f <this file>\n\n"
+					 "\\set ON_ERROR_STOP on\n"
 					 "BEGIN;\n%s",
 					 upgrade ? "upgrade" : "downgrade", plan->nsteps,
 					 plan->nsteps == 1 ? "" : "s",
 					 start ? migrate_join(start) : "base", lock);
-	appendStringInfo(&buf,
-					 "DO $migrate_guard$\n"
-					 "DECLARE found text[] := (SELECT coalesce(pg_catalog.array_agg(revision ORDER BY revision), '{}')\n"
-					 "                         FROM migrate.version);\n"
-					 "BEGIN\n"
-					 "    IF found IS DISTINCT FROM %s THEN\n"
-					 "        RAISE EXCEPTION 'version table does not match this script'\n"
-					 "            USING ERRCODE = '55000',\n"
-					 "                  DETAIL = pg_catalog.format('The script starts from %%s; migrate.version holds %%s.', %s, found),\n"
-					 "                  HINT = 'Make the script again with migrate.%s_sql() for the current state.';\n"
-					 "    END IF;\n"
-					 "END\n"
-					 "$migrate_guard$;\n",
-					 array_literal(start), array_literal(start), upgrade ? "upgrade" : "downgrade");
+	append_guard(&buf, start, upgrade);
 
 	for (i = 0; i < plan->nsteps; i++)
 	{
@@ -204,7 +220,7 @@ offline_script(Graph *g, RevSet *version, StepPlan *plan, bool upgrade)
 		{
 			/* the log row goes first so its duration can be measured */
 			append_log(&buf, rev, step->upgrade, s.checksum, before, after);
-			append_script(&buf, step->upgrade ? s.upgrade_sql : s.downgrade_sql);
+			append_script(&buf, rev, step->upgrade, step->upgrade ? s.upgrade_sql : s.downgrade_sql);
 			appendStringInfoString(&buf,
 								   "UPDATE migrate.log SET duration = pg_catalog.clock_timestamp() OPERATOR(pg_catalog.-) started_at\n"
 								   "    WHERE id = pg_catalog.currval('migrate.log_id_seq');\n");
@@ -212,8 +228,9 @@ offline_script(Graph *g, RevSet *version, StepPlan *plan, bool upgrade)
 		else
 		{
 			appendStringInfoString(&buf, "COMMIT;\n");
-			append_script(&buf, step->upgrade ? s.upgrade_sql : s.downgrade_sql);
+			append_script(&buf, rev, step->upgrade, step->upgrade ? s.upgrade_sql : s.downgrade_sql);
 			appendStringInfo(&buf, "BEGIN;\n%s", lock);
+			append_guard(&buf, before, upgrade);
 			append_log(&buf, rev, step->upgrade, s.checksum, before, after);
 		}
 		append_version_change(&buf, before, after);

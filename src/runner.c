@@ -186,6 +186,19 @@ runner_split_script(const char *id, const char *section, const char *sql)
 }
 
 /*
+ * Whether the script's last statement ends with its semicolon (the
+ * parser reports the length of an unterminated last statement as 0).
+ */
+bool
+runner_script_terminated(const char *id, const char *section, const char *sql)
+{
+	ScriptContext c = {id, section, sql, 0, 0};
+	List	   *stmts = parse_script(&c);
+
+	return stmts == NIL || llast_node(RawStmt, stmts)->stmt_len != 0;
+}
+
+/*
  * Run body in an internal subtransaction, kept (released) or rolled back
  * at the end as asked.  Returns NULL, or the error body raised, copied
  * into the caller's memory context after the subtransaction is rolled
@@ -315,9 +328,9 @@ execute_statement(ScriptContext *c, const char *one, MemoryContext cxt)
 			rethrow_script_error(c, ed);
 		if (retry > migrate_lock_retries)
 		{
-			ed->hint = psprintf("The statement timed out %d times waiting for a lock (migrate.lock_timeout = %d ms). "
+			ed->hint = psprintf("The statement timed out %d time%s waiting for a lock (migrate.lock_timeout = %d ms). "
 								"Retry when the blocking session is gone (pg_blocking_pids() names it), or raise migrate.lock_retries.",
-								retry, migrate_lock_timeout);
+								retry, retry == 1 ? "" : "s", migrate_lock_timeout);
 			ReThrowError(ed);
 		}
 		ereport(NOTICE,

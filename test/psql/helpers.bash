@@ -11,6 +11,7 @@ CREATED_DBS=()
 BG_PIDS=()
 N_OK=0
 N_BAD=0
+N_TODO=0
 
 cleanup() {
     local p d
@@ -26,7 +27,16 @@ cleanup() {
 trap cleanup EXIT
 
 ok() { N_OK=$((N_OK + 1)); echo "ok - $*"; }
-not_ok() { N_BAD=$((N_BAD + 1)); echo "not ok - $*"; }
+# A description ending in "# TODO <why>" marks a check of a known bug: its
+# failure is reported but not counted (TAP's TODO), so the suite stays green
+# until the bug is fixed and a new regression still shows.
+not_ok() {
+    case "$*" in
+    *"# TODO"*) N_TODO=$((N_TODO + 1)) ;;
+    *) N_BAD=$((N_BAD + 1)) ;;
+    esac
+    echo "not ok - $*"
+}
 diag() { sed 's/^/# /'; }
 
 # A fresh database with a unique name, dropped on exit: newdb VAR [template]
@@ -45,7 +55,7 @@ newdb() {
 q() {
     local db=$1
     shift
-    "${PSQL[@]}" -qAt -d "$db" -c "$@"
+    PGOPTIONS="${PGOPTIONS:-} -c client_min_messages=warning" "${PSQL[@]}" -qAt -d "$db" -c "$@"
 }
 
 # check DESC COMMAND...: ok when the command succeeds
@@ -104,6 +114,11 @@ wait_for() {
     return 1
 }
 
+# await DESC DB SQL [SECONDS]: wait_for as a check (one ok / not ok line)
+await() {
+    if wait_for "$2" "$3" "${4:-15}"; then ok "$1"; else not_ok "$1"; fi
+}
+
 # The user-visible state of a database, for comparisons:
 #   dump_schema DB FILE   pg_dump --schema-only of everything but migrate's schema
 #   dump_data DB FILE     pg_dump --data-only of the same
@@ -128,6 +143,6 @@ SQL
 
 # finish: the exit status of a test script
 finish() {
-    echo "# $TESTNAME: $N_OK passed, $N_BAD failed"
+    echo "# $TESTNAME: $N_OK passed, $N_BAD failed, $N_TODO known bugs (TODO)"
     [ "$N_BAD" -eq 0 ]
 }
