@@ -120,6 +120,8 @@ SELECT migrate.apply_step('c1', 'upgrade');
 SELECT migrate.begin_step('e4', 'downgrade');
 SELECT migrate.begin_step('c1', 'upgrade', 'not the checksum');
 SELECT migrate.end_step('c2', 'upgrade');
+-- end_step records only what this session's begin_step started
+SELECT migrate.end_step('c1', 'upgrade');
 SELECT migrate.apply_step('e4', 'downgrade', (SELECT checksum FROM migrate.revisions WHERE id = 'e4'));
 SELECT * FROM migrate.current();
 SELECT migrate.downgrade_sql('e1');

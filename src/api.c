@@ -887,11 +887,21 @@ migrate_end_step(PG_FUNCTION_ARGS)
 	char	   *done;
 	bool		begun = strcmp(begun_revision, rev->id) == 0 && begun_upgrade == step.upgrade;
 
+	/* only the session that ran begin_step knows the statements ran */
+
 	require_transactional(g, &step, false);
+	if (!begun)
+		ereport(ERROR,
+				(errcode(MIGRATE_ERR_STATE),
+				 errmsg("end_step of revision \"%s\" without its begin_step", rev->id),
+				 errdetail("This session did not call migrate.begin_step('%s', '%s') since its last end_step.",
+						   rev->id, step.upgrade ? "upgrade" : "downgrade"),
+				 errhint("Run begin_step, the revision's statements and end_step in one session, as migrate.%s_statements() lists them; to record work done by hand, use migrate.stamp().",
+						 step.upgrade ? "upgrade" : "downgrade")));
 	if (!store_fetch_script(rev->id, &s))
 		elog(ERROR, "revision \"%s\" has no row", rev->id);
 	done = keep(psprintf("recorded %s", runner_progress(g, &step) + strlen("running ")));
-	runner_record(g, version, &step, s.checksum, begun ? begun_at : GetCurrentTimestamp());
+	runner_record(g, version, &step, s.checksum, begun_at);
 	begun_revision[0] = '\0';
 	lock_step_end();
 	SPI_finish();
