@@ -19,6 +19,10 @@ set -euo pipefail
     echo "\\pset tuples_only off"
     echo "\\pset format aligned"
     cat <<SQL
+\\echo == check_roundtrip: every pending revision upgraded, downgraded, upgraded (no rows = clean)
+SET client_min_messages = warning;
+SELECT * FROM migrate.check_roundtrip('\''heads'\'');
+RESET client_min_messages;
 \\echo == upgrade to heads
 SELECT revision, operation, message FROM migrate.upgrade('\''heads'\'');
 \\echo == history
@@ -26,6 +30,8 @@ SELECT revision, down_revisions, message, is_head, is_merge, is_branch_point, ap
   FROM migrate.history();
 \\echo == current
 SELECT * FROM migrate.current();
+\\echo == verify (no rows = healthy)
+SELECT * FROM migrate.verify();
 \\dt
 SQL
 } | psql -X -q -v ON_ERROR_STOP=1 -P footer=off
