@@ -50,11 +50,11 @@ typedef enum StoreQuery
 	Q_REPLACE,
 	Q_DELETE,
 	Q_STEP,
+	Q_FAIL,
 	Q_SET_VERSION,
 	Q_SNAPSHOT,
 	Q_NAMES,
 	Q_REVISION,
-	Q_FAIL,
 	Q_CHECKSUMS,
 	Q_COUNT
 } StoreQuery;
@@ -80,10 +80,15 @@ static const char *const query_text[Q_COUNT] = {
 	" WHERE id = $1",
 	[Q_DELETE] =
 	"DELETE FROM migrate.revisions WHERE id = $1",
+	/* without the 0.2 columns: a 0.1 schema keeps working until updated */
 	[Q_STEP] =
 	"INSERT INTO migrate.log (revision, operation, checksum, started_at,"
 	" duration, applied_by, heads_before, heads_after)"
 	" VALUES ($1, $2, $3, $4, $5, session_user, $6, $7)",
+	[Q_FAIL] =
+	"INSERT INTO migrate.log (revision, operation, checksum, started_at,"
+	" duration, applied_by, heads_before, heads_after, sqlstate, error)"
+	" VALUES ($1, $2, $3, $4, $5, session_user, $6, $7, $8, $9)",
 	[Q_SET_VERSION] =
 	"WITH gone AS (DELETE FROM migrate.version WHERE revision = ANY ($1))"
 	" INSERT INTO migrate.version (revision) SELECT unnest($2)",
@@ -97,10 +102,6 @@ static const char *const query_text[Q_COUNT] = {
 	[Q_REVISION] =
 	"SELECT down_revisions, depends_on, branch_labels, message,"
 	" transactional, checksum FROM migrate.revisions WHERE id = $1",
-	[Q_FAIL] =
-	"INSERT INTO migrate.log (revision, operation, checksum, started_at,"
-	" duration, applied_by, heads_before, heads_after, sqlstate, error)"
-	" VALUES ($1, $2, $3, $4, $5, session_user, $6, $6, $7, $8)",
 	/* the scripts hashed as store_checksum does, and the last applied step */
 	[Q_CHECKSUMS] =
 	"SELECT r.id, r.checksum, encode(sha256("
@@ -117,8 +118,7 @@ static const char *const query_text[Q_COUNT] = {
 
 static const int query_nargs[Q_COUNT] = {
 	[Q_SCRIPT] = 1,[Q_INSERT] = 9,[Q_REPLACE] = 9,[Q_DELETE] = 1,
-	[Q_STEP] = 7,[Q_SET_VERSION] = 2,[Q_NAMES] = 1,[Q_REVISION] = 1,
-	[Q_FAIL] = 8,
+	[Q_STEP] = 7,[Q_FAIL] = 9,[Q_SET_VERSION] = 2,[Q_NAMES] = 1,[Q_REVISION] = 1,
 };
 
 static SPIPlanPtr plans[Q_COUNT];
@@ -191,9 +191,9 @@ plan_for(StoreQuery q)
 		[Q_REVISION] = {TEXTOID},
 		[Q_STEP] = {TEXTOID, TEXTOID, TEXTOID, TIMESTAMPTZOID, INTERVALOID,
 		TEXTARRAYOID, TEXTARRAYOID},
-		[Q_SET_VERSION] = {TEXTARRAYOID, TEXTARRAYOID},
 		[Q_FAIL] = {TEXTOID, TEXTOID, TEXTOID, TIMESTAMPTZOID, INTERVALOID,
-		TEXTARRAYOID, TEXTOID, TEXTOID},
+		TEXTARRAYOID, TEXTARRAYOID, TEXTOID, TEXTOID},
+		[Q_SET_VERSION] = {TEXTARRAYOID, TEXTARRAYOID},
 	};
 
 	if (plans[q] == NULL)
@@ -520,27 +520,38 @@ store_delete_revision(const char *id)
 	run(Q_DELETE, &arg, NULL);
 }
 
-/* Append one row to migrate.log. */
+/* Append one row to migrate.log; sqlstate and error only for a failure. */
+static void
+log_row(const char *revision, const char *operation, const char *checksum,
+		TimestampTz started, Interval *duration, List *before, List *after,
+		const char *sqlstate, const char *error)
+{
+	Datum		values[9];
+	char		nulls[9];
+
+	memset(nulls, ' ', sizeof(nulls));
+	values[0] = CStringGetTextDatum(revision);
+	values[1] = CStringGetTextDatum(operation);
+	values[2] = checksum ? CStringGetTextDatum(checksum) : (Datum) 0;
+	nulls[2] = checksum ? ' ' : 'n';
+	values[3] = TimestampTzGetDatum(started);
+	values[4] = IntervalPGetDatum(duration);
+	values[5] = migrate_list_to_array(before);
+	values[6] = migrate_list_to_array(after);
+	values[7] = sqlstate ? CStringGetTextDatum(sqlstate) : (Datum) 0;
+	nulls[7] = sqlstate ? ' ' : 'n';
+	values[8] = error ? CStringGetTextDatum(error) : (Datum) 0;
+	nulls[8] = error ? ' ' : 'n';
+	run(sqlstate ? Q_FAIL : Q_STEP, values, nulls);
+}
+
 void
 store_record_step(const char *revision, const char *operation,
 				  const char *checksum, TimestampTz started,
 				  Interval *duration, List *before, List *after)
 {
-	Datum		values[7];
-	char		nulls[7];
-
-	memset(nulls, ' ', sizeof(nulls));
-	values[0] = CStringGetTextDatum(revision);
-	values[1] = CStringGetTextDatum(operation);
-	if (checksum)
-		values[2] = CStringGetTextDatum(checksum);
-	else
-		nulls[2] = 'n';
-	values[3] = TimestampTzGetDatum(started);
-	values[4] = IntervalPGetDatum(duration);
-	values[5] = migrate_list_to_array(before);
-	values[6] = migrate_list_to_array(after);
-	run(Q_STEP, values, nulls);
+	log_row(revision, operation, checksum, started, duration, before, after,
+			NULL, NULL);
 }
 
 /*
@@ -553,22 +564,8 @@ store_record_failure(const char *revision, const char *operation,
 					 Interval *duration, List *heads,
 					 const char *sqlstate, const char *error)
 {
-	Datum		values[8];
-	char		nulls[8];
-
-	memset(nulls, ' ', sizeof(nulls));
-	values[0] = CStringGetTextDatum(revision);
-	values[1] = CStringGetTextDatum(operation);
-	if (checksum)
-		values[2] = CStringGetTextDatum(checksum);
-	else
-		nulls[2] = 'n';
-	values[3] = TimestampTzGetDatum(started);
-	values[4] = IntervalPGetDatum(duration);
-	values[5] = migrate_list_to_array(heads);
-	values[6] = CStringGetTextDatum(sqlstate);
-	values[7] = CStringGetTextDatum(error);
-	run(Q_FAIL, values, nulls);
+	log_row(revision, operation, checksum, started, duration, heads, heads,
+			sqlstate, error);
 }
 
 /*
