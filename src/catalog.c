@@ -16,6 +16,7 @@
 #include "executor/spi.h"
 #include "lib/stringinfo.h"
 #include "utils/builtins.h"
+#include "utils/memutils.h"
 
 #include "migrate.h"
 
@@ -25,20 +26,33 @@
 	" AND nspname !~ '^pg_(toast|temp_|toast_temp_)'"
 
 /* User relations by oid, sorted: name, relfilenode and kind. */
-struct RelationMap
+typedef struct RelationMap
 {
 	int			n;
 	Oid		   *oids;
 	Oid		   *filenodes;
 	char	   *kinds;
 	char	  **names;
+} RelationMap;
+
+/*
+ * The relations and this backend's relation locks at one moment, sorted
+ * for binary search, in a memory context of their own: a dry run keeps
+ * the snapshot after each step as the "before" of the next one.
+ */
+struct CatalogSnapshot
+{
+	MemoryContext cxt;
+	RelationMap *rels;
+	int			nlocks;
+	char	  **locks;			/* "oid mode", sorted by strcmp */
 };
 
 static SPIPlanPtr relations_plan;
 static SPIPlanPtr locks_plan;
 static SPIPlanPtr fingerprint_plan;
 
-RelationMap *
+static RelationMap *
 catalog_relations(void)
 {
 	RelationMap *m = palloc0(sizeof(RelationMap));
@@ -91,7 +105,7 @@ find_relation(RelationMap *m, Oid oid)
 }
 
 /* The relation locks this backend holds, as "oid mode" strings. */
-List *
+static List *
 catalog_locks(void)
 {
 	List	   *out = NIL;
@@ -108,71 +122,98 @@ catalog_locks(void)
 	return out;
 }
 
-static bool
-has_string(List *l, const char *s)
-{
-	ListCell   *lc;
-
-	foreach(lc, l)
-		if (strcmp(lfirst(lc), s) == 0)
-		return true;
-	return false;
-}
-
 static int
 cmp_strings(const ListCell *a, const ListCell *b)
 {
 	return strcmp(lfirst(a), lfirst(b));
 }
 
+static int
+cmp_cstrings(const void *a, const void *b)
+{
+	return strcmp(*(char *const *) a, *(char *const *) b);
+}
+
+CatalogSnapshot *
+catalog_snapshot(MemoryContext parent)
+{
+	MemoryContext cxt = AllocSetContextCreate(parent, "migrate catalog snapshot",
+											  ALLOCSET_DEFAULT_SIZES);
+	MemoryContext old = MemoryContextSwitchTo(cxt);
+	CatalogSnapshot *snap = palloc(sizeof(CatalogSnapshot));
+	List	   *locks;
+	ListCell   *lc;
+
+	snap->cxt = cxt;
+	snap->rels = catalog_relations();
+	locks = catalog_locks();
+	snap->nlocks = list_length(locks);
+	snap->locks = palloc(Max(snap->nlocks, 1) * sizeof(char *));
+	foreach(lc, locks)
+		snap->locks[foreach_current_index(lc)] = lfirst(lc);
+	qsort(snap->locks, snap->nlocks, sizeof(char *), cmp_cstrings);
+	MemoryContextSwitchTo(old);
+	return snap;
+}
+
+void
+catalog_snapshot_free(CatalogSnapshot *snap)
+{
+	MemoryContextDelete(snap->cxt);
+}
+
 /*
- * What a step did, from the snapshots taken before it: the relation locks
+ * What a step did, from the snapshot taken before it: the relation locks
  * it acquired ("AccessExclusiveLock on public.users"; a lock already held
  * from an earlier step is not new) and the tables and materialized views
  * whose relfilenode changed (rewritten or truncated).  Relations the step
  * created are named from the catalogs as they are now, those it dropped
- * from the snapshot before it.
+ * from the snapshot before it.  The lists are made in the current memory
+ * context; the snapshot after the step replaces the one before, which is
+ * freed.
  */
-void
-catalog_step_changes(RelationMap *before, List *locks_before,
-					 List **locks, List **rewritten)
+CatalogSnapshot *
+catalog_step_changes(CatalogSnapshot *before, List **locks, List **rewritten)
 {
-	RelationMap *after = catalog_relations();
-	List	   *now = catalog_locks();
-	ListCell   *lc;
+	CatalogSnapshot *after = catalog_snapshot(MemoryContextGetParent(before->cxt));
+	RelationMap *was = before->rels;
+	RelationMap *now = after->rels;
 	int			i;
 
 	*locks = NIL;
 	*rewritten = NIL;
-	foreach(lc, now)
+	for (i = 0; i < after->nlocks; i++)
 	{
-		char	   *entry = lfirst(lc);
+		char	   *entry = after->locks[i];
 		char	   *mode = strchr(entry, ' ');
 		Oid			oid;
 		int			k;
 		char	   *name;
 
-		if (mode == NULL || has_string(locks_before, entry))
+		if (mode == NULL ||
+			bsearch(&entry, before->locks, before->nlocks, sizeof(char *), cmp_cstrings) != NULL)
 			continue;
 		oid = (Oid) strtoul(entry, NULL, 10);
-		if ((k = find_relation(after, oid)) >= 0)
-			name = after->names[k];
-		else if ((k = find_relation(before, oid)) >= 0)
-			name = before->names[k];
+		if ((k = find_relation(now, oid)) >= 0)
+			name = now->names[k];
+		else if ((k = find_relation(was, oid)) >= 0)
+			name = was->names[k];
 		else
 			continue;			/* not a user relation */
 		*locks = lappend(*locks, psprintf("%s on %s", mode + 1, name));
 	}
-	for (i = 0; i < before->n; i++)
+	for (i = 0; i < was->n; i++)
 	{
-		int			k = find_relation(after, before->oids[i]);
+		int			k = find_relation(now, was->oids[i]);
 
-		if (k >= 0 && (before->kinds[i] == 'r' || before->kinds[i] == 'm') &&
-			after->filenodes[k] != before->filenodes[i])
-			*rewritten = lappend(*rewritten, before->names[i]);
+		if (k >= 0 && (was->kinds[i] == 'r' || was->kinds[i] == 'm') &&
+			now->filenodes[k] != was->filenodes[i])
+			*rewritten = lappend(*rewritten, pstrdup(was->names[i]));
 	}
 	list_sort(*locks, cmp_strings);
 	list_sort(*rewritten, cmp_strings);
+	catalog_snapshot_free(before);
+	return after;
 }
 
 /*

@@ -291,11 +291,11 @@ extern void runner_check_script(const char *id, const char *section,
 extern void runner_enter(void);
 
 /* ---- catalog.c: what dry runs and round trips observe ---- */
-typedef struct RelationMap RelationMap;
-extern RelationMap *catalog_relations(void);
-extern List *catalog_locks(void);
-extern void catalog_step_changes(RelationMap *before, List *locks_before,
-								 List **locks, List **rewritten);
+typedef struct CatalogSnapshot CatalogSnapshot;
+extern CatalogSnapshot *catalog_snapshot(MemoryContext parent);
+extern void catalog_snapshot_free(CatalogSnapshot *snap);
+extern CatalogSnapshot *catalog_step_changes(CatalogSnapshot *before,
+											 List **locks, List **rewritten);
 extern List *catalog_fingerprint(void);
 extern char *catalog_diff(List *expected, List *found, int *ndiff);
 

@@ -477,6 +477,7 @@ runner_apply(Graph *g, RevSet *version, StepPlan *plan, RunOptions *opts)
 	MemoryContext caller = CurrentMemoryContext;
 	MemoryContext stepcxt;
 	List	   *initial;
+	CatalogSnapshot *volatile snap = NULL;
 
 	runner_enter();
 	runner_check_plan(g, plan, false);
@@ -484,6 +485,9 @@ runner_apply(Graph *g, RevSet *version, StepPlan *plan, RunOptions *opts)
 		return;
 	stepcxt = AllocSetContextCreate(caller, "migrate step", ALLOCSET_DEFAULT_SIZES);
 	initial = sorted_ids(g, version);
+	/* a dry run compares each step with the catalogs as the last one left them */
+	if (opts->observe)
+		snap = catalog_snapshot(caller);
 
 	runner_active = true;
 	PG_TRY();
@@ -501,8 +505,6 @@ runner_apply(Graph *g, RevSet *version, StepPlan *plan, RunOptions *opts)
 			TimestampTz started;
 			char	   *progress;
 			StepResult	result;
-			RelationMap *rels = NULL;
-			List	   *locks = NIL;
 
 			CHECK_FOR_INTERRUPTS();
 			MemoryContextSwitchTo(stepcxt);
@@ -518,11 +520,6 @@ runner_apply(Graph *g, RevSet *version, StepPlan *plan, RunOptions *opts)
 			ereport(NOTICE, (errmsg_internal("%s", progress)));
 			pgstat_report_activity(STATE_RUNNING, psprintf("migrate: %s", progress));
 
-			if (opts->observe)
-			{
-				rels = catalog_relations();
-				locks = catalog_locks();
-			}
 			before = sorted_ids(g, version);
 			started = GetCurrentTimestamp();
 			sc.revision = rev->id;
@@ -534,7 +531,7 @@ runner_apply(Graph *g, RevSet *version, StepPlan *plan, RunOptions *opts)
 
 			result.duration.time = GetCurrentTimestamp() - started;
 			if (opts->observe)
-				catalog_step_changes(rels, locks, &result.locks, &result.rewritten);
+				snap = catalog_step_changes(snap, &result.locks, &result.rewritten);
 			graph_apply_step(g, version, step);
 			if (opts->bookkeeping)
 				store_record_step(rev->id, op, script.checksum, started,
@@ -557,6 +554,8 @@ runner_apply(Graph *g, RevSet *version, StepPlan *plan, RunOptions *opts)
 	PG_END_TRY();
 	MemoryContextSwitchTo(caller);
 	MemoryContextDelete(stepcxt);
+	if (snap)
+		catalog_snapshot_free(snap);
 
 	/*
 	 * The version table is written once, after the last step: within one
