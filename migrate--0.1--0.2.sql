@@ -13,6 +13,25 @@ COMMENT ON COLUMN migrate.log.sqlstate IS
 COMMENT ON COLUMN migrate.log.error IS
   'Error message of a failed step; NULL when the step succeeded';
 
+-- Each backend keeps the revision graph it last built; a statement trigger
+-- bumps this counter once per transaction that changes migrate.revisions,
+-- which tells the other backends to build theirs again.
+CREATE TABLE migrate.graph_generation (gen bigint NOT NULL);
+INSERT INTO migrate.graph_generation VALUES (0);
+COMMENT ON TABLE migrate.graph_generation IS
+  'One row: bumped by every transaction that changes migrate.revisions, so backends know their cached graph is out of date';
+REVOKE ALL ON migrate.graph_generation FROM PUBLIC;
+
+CREATE FUNCTION migrate.revisions_changed() RETURNS trigger
+AS 'MODULE_PATHNAME', 'migrate_revisions_changed'
+LANGUAGE C;
+COMMENT ON FUNCTION migrate.revisions_changed() IS
+  'Trigger of migrate.revisions: invalidates the cached revision graphs';
+REVOKE ALL ON FUNCTION migrate.revisions_changed() FROM PUBLIC;
+CREATE TRIGGER revisions_changed
+    AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON migrate.revisions
+    FOR EACH STATEMENT EXECUTE FUNCTION migrate.revisions_changed();
+
 -- ---------------------------------------------------------------------
 -- Applying: upgrade and downgrade gain dry_run
 -- ---------------------------------------------------------------------

@@ -10,6 +10,7 @@
 #include "postgres.h"
 
 #include "catalog/pg_type.h"
+#include "commands/trigger.h"
 #include "common/pg_prng.h"
 #include "executor/spi.h"
 #include "funcapi.h"
@@ -18,6 +19,7 @@
 #include "nodes/parsenodes.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/memutils.h"
 #include "utils/timestamp.h"
 #include "utils/tuplestore.h"
 
@@ -49,6 +51,7 @@ PG_FUNCTION_INFO_V1(migrate_upgrade_sql);
 PG_FUNCTION_INFO_V1(migrate_downgrade_sql);
 PG_FUNCTION_INFO_V1(migrate_verify);
 PG_FUNCTION_INFO_V1(migrate_check_roundtrip);
+PG_FUNCTION_INFO_V1(migrate_revisions_changed);
 
 /* ---------- argument helpers ---------- */
 
@@ -711,7 +714,9 @@ apply_each(FunctionCallInfo fcinfo, bool upgrade)
 		elog(ERROR, "SPI_connect failed");
 	/* the SPI procedure context survives the commits: state lives there */
 	lock_acquire();
-	g = load_state(&version);
+	g = store_load_graph_private();	/* not the cache: it must outlive commits */
+	version = revset_create(g);
+	graph_check_version(g, store_load_version(), version);
 	plan = upgrade ? graph_plan_upgrade(g, version, target)
 		: graph_plan_downgrade(g, version, target);
 	runner_apply_each(g, version, plan);
@@ -1184,6 +1189,7 @@ migrate_history(PG_FUNCTION_ARGS)
 	RevSet	   *version;
 	StepPlan	   *plan;
 	bool	   *applied;
+	MemoryContext rowcxt;
 	int			i;
 
 	InitMaterializedSRF(fcinfo, 0);
@@ -1192,11 +1198,15 @@ migrate_history(PG_FUNCTION_ARGS)
 	g = load_state(&version);
 	plan = graph_history(g, version, range);
 	applied = graph_applied(g, version);
+	/* 100,000 rows: each row's datums are freed once the tuplestore has it */
+	rowcxt = AllocSetContextCreate(CurrentMemoryContext, "migrate history row",
+								   ALLOCSET_SMALL_SIZES);
 	for (i = 0; i < plan->nsteps; i++)
 	{
 		GraphRev   *rev = &g->revs[plan->steps[i].rev];
 		Datum		values[8];
 		bool		nulls[8] = {0};
+		MemoryContext old = MemoryContextSwitchTo(rowcxt);
 
 		values[0] = CStringGetTextDatum(rev->id);
 		values[1] = ids_array(g, rev->down, rev->ndown);
@@ -1210,6 +1220,8 @@ migrate_history(PG_FUNCTION_ARGS)
 		values[6] = BoolGetDatum(rev->nchildren > 1);
 		values[7] = BoolGetDatum(applied[plan->steps[i].rev]);
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+		MemoryContextSwitchTo(old);
+		MemoryContextReset(rowcxt);
 	}
 	SPI_finish();
 	return (Datum) 0;
@@ -1301,4 +1313,18 @@ migrate_status(PG_FUNCTION_ARGS)
 	tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	SPI_finish();
 	return (Datum) 0;
+}
+
+/* ---------- trigger ---------- */
+
+/* Statement trigger on migrate.revisions: the graph cache is out of date. */
+Datum
+migrate_revisions_changed(PG_FUNCTION_ARGS)
+{
+	if (!CALLED_AS_TRIGGER(fcinfo))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("migrate.revisions_changed() must be called as a trigger")));
+	store_revisions_changed();
+	return PointerGetDatum(NULL);
 }

@@ -43,4 +43,5 @@ _PG_init(void)
 							PGC_USERSET, 0,
 							NULL, NULL, NULL);
 	MarkGUCPrefixReserved("migrate");
+	store_init();
 }

@@ -220,6 +220,9 @@ typedef struct NameOwner
 
 extern RevRow *store_load_rows(int *nrows);
 extern Graph *store_load_graph(void);
+extern Graph *store_load_graph_private(void);
+extern void store_revisions_changed(void);
+extern void store_init(void);
 extern List *store_lookup_names(List *names);
 extern bool store_fetch_revision(const char *id, NewRevision *out);
 extern List *store_load_version(void);

@@ -16,6 +16,7 @@
 #include "access/table.h"
 #include "access/xact.h"
 #include "catalog/indexing.h"
+#include "catalog/namespace.h"
 #include "catalog/pg_extension.h"
 #include "catalog/pg_type.h"
 #include "commands/extension.h"
@@ -29,6 +30,7 @@
 #include "utils/fmgroids.h"
 #include "utils/guc.h"
 #include "utils/lsyscache.h"
+#include "utils/memutils.h"
 #include "utils/snapmgr.h"
 #include "utils/timestamp.h"
 
@@ -56,6 +58,8 @@ typedef enum StoreQuery
 	Q_NAMES,
 	Q_REVISION,
 	Q_CHECKSUMS,
+	Q_GENERATION,
+	Q_BUMP,
 	Q_COUNT
 } StoreQuery;
 
@@ -114,6 +118,10 @@ static const char *const query_text[Q_COUNT] = {
 	" FROM migrate.log WHERE operation IN ('upgrade', 'downgrade')"
 	" AND sqlstate IS NULL ORDER BY revision, id DESC) l"
 	" ON l.revision = r.id ORDER BY r.position",
+	[Q_GENERATION] =
+	"SELECT gen FROM migrate.graph_generation",
+	[Q_BUMP] =
+	"UPDATE migrate.graph_generation SET gen = gen + 1",
 };
 
 static const int query_nargs[Q_COUNT] = {
@@ -306,31 +314,46 @@ migrate_join(List *strings)
 	return buf.data;
 }
 
+/*
+ * A text[] column as strings allocated in keep; the detoasted array and
+ * the deconstruction garbage go to the current (scratch) context.  Empty
+ * arrays, the common case, allocate nothing.
+ */
 static char **
-list_to_strings(List *l, int *n)
+array_column(HeapTuple tup, TupleDesc desc, int col, int *n, MemoryContext keep)
 {
-	char	  **out = palloc(Max(list_length(l), 1) * sizeof(char *));
-	ListCell   *lc;
-	int			i = 0;
+	bool		isnull;
+	Datum		d = SPI_getbinval(tup, desc, col, &isnull);
+	ArrayType  *arr;
+	Datum	   *elems;
+	bool	   *nulls;
+	char	  **out;
+	int			count,
+				i,
+				k = 0;
 
-	foreach(lc, l)
-		out[i++] = lfirst(lc);
-	*n = i;
+	*n = 0;
+	if (isnull)
+		return NULL;
+	arr = DatumGetArrayTypeP(d);
+	if (ARR_NDIM(arr) == 0)
+		return NULL;
+	deconstruct_array(arr, TEXTOID, -1, false, TYPALIGN_INT, &elems, &nulls, &count);
+	out = MemoryContextAlloc(keep, count * sizeof(char *));
+	for (i = 0; i < count; i++)
+		if (!nulls[i])
+			out[k++] = MemoryContextStrdup(keep, TextDatumGetCString(elems[i]));
+	*n = k;
 	return out;
 }
 
-static char **
-array_column(HeapTuple tup, TupleDesc desc, int col, int *n)
+static char *
+text_column(HeapTuple tup, TupleDesc desc, int col, MemoryContext keep)
 {
 	bool		isnull;
 	Datum		d = SPI_getbinval(tup, desc, col, &isnull);
 
-	if (isnull)
-	{
-		*n = 0;
-		return NULL;
-	}
-	return list_to_strings(migrate_array_to_list(d), n);
+	return isnull ? NULL : MemoryContextStrdup(keep, TextDatumGetCString(d));
 }
 
 /* ---------- reads ---------- */
@@ -339,9 +362,17 @@ array_column(HeapTuple tup, TupleDesc desc, int col, int *n)
  * Load the whole graph (without scripts, which runner.c fetches one at a
  * time so memory stays flat) in registration order.
  */
-RevRow *
-store_load_rows(int *nrows)
+/*
+ * The revision rows in registration order.  What a built graph keeps
+ * (ids, messages, labels) is allocated in keep; the row array and the
+ * parent and dependency names, which the graph resolves to indexes, in
+ * the current context.
+ */
+static RevRow *
+load_rows(int *nrows, MemoryContext keep)
 {
+	MemoryContext build = CurrentMemoryContext;
+	MemoryContext scratch;
 	uint64		i,
 				n;
 	RevRow	   *rows;
@@ -351,32 +382,187 @@ store_load_rows(int *nrows)
 	tt = SPI_tuptable;
 	n = SPI_processed;
 	rows = palloc0(Max(n, 1) * sizeof(RevRow));
+	scratch = AllocSetContextCreate(build, "migrate rows scratch", ALLOCSET_DEFAULT_SIZES);
+	MemoryContextSwitchTo(scratch);
 	for (i = 0; i < n; i++)
 	{
 		HeapTuple	tup = tt->vals[i];
 		TupleDesc	desc = tt->tupdesc;
 		bool		isnull;
 
-		rows[i].id = SPI_getvalue(tup, desc, 1);
-		rows[i].down = array_column(tup, desc, 2, &rows[i].ndown);
-		rows[i].deps = array_column(tup, desc, 3, &rows[i].ndeps);
-		rows[i].labels = array_column(tup, desc, 4, &rows[i].nlabels);
-		rows[i].message = SPI_getvalue(tup, desc, 5);
+		rows[i].id = text_column(tup, desc, 1, keep);
+		rows[i].down = array_column(tup, desc, 2, &rows[i].ndown, build);
+		rows[i].deps = array_column(tup, desc, 3, &rows[i].ndeps, build);
+		rows[i].labels = array_column(tup, desc, 4, &rows[i].nlabels, keep);
+		rows[i].message = text_column(tup, desc, 5, keep);
 		rows[i].transactional = DatumGetBool(SPI_getbinval(tup, desc, 6, &isnull));
 		rows[i].reversible = DatumGetBool(SPI_getbinval(tup, desc, 7, &isnull));
+		if (i % 1024 == 1023)
+			MemoryContextReset(scratch);
 	}
+	MemoryContextSwitchTo(build);
+	MemoryContextDelete(scratch);
 	SPI_freetuptable(tt);
 	*nrows = (int) n;
 	return rows;
 }
 
+RevRow *
+store_load_rows(int *nrows)
+{
+	return load_rows(nrows, CurrentMemoryContext);
+}
+
+/* ---------- the graph cache ---------- */
+
+/*
+ * Building the graph reads every revision: ~150 ms at 100,000 of them.
+ * Each backend keeps the last graph it built, with the generation it was
+ * built at.  A statement trigger on migrate.revisions (0.2) bumps the
+ * one-row migrate.graph_generation once per transaction that changes it
+ * and invalidates this backend's copy; other backends see the new
+ * generation once the change is visible to their snapshot, so a graph is
+ * reused only when the revisions it was built from are exactly the ones
+ * the caller would read.  Any (sub)transaction abort invalidates too: the
+ * copy may hold changes that were rolled back.
+ */
+static MemoryContext cached_cxt = NULL;
+static Graph *cached_graph = NULL;
+static int64 cached_gen = 0;
+static bool cache_valid = false;
+static LocalTransactionId bumped_lxid = InvalidLocalTransactionId;
+
+/* Whether the schema has the generation table (0.1 does not). */
+static bool
+generation_available(void)
+{
+	Oid			nsp = get_namespace_oid("migrate", true);
+
+	return OidIsValid(nsp) && OidIsValid(get_relname_relid("graph_generation", nsp));
+}
+
+static int64
+read_generation(void)
+{
+	bool		isnull;
+	int64		gen;
+
+	run(Q_GENERATION, NULL, NULL);
+	if (SPI_processed != 1)
+		elog(ERROR, "migrate.graph_generation must hold exactly one row");
+	gen = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+	SPI_freetuptable(SPI_tuptable);
+	return gen;
+}
+
+/*
+ * Build a graph in a context of its own under the current one, so that an
+ * error while building (a cycle) frees it with everything else.
+ */
+static Graph *
+build_graph(MemoryContext *cxt)
+{
+	MemoryContext old;
+	MemoryContext build;
+	int			n;
+	RevRow	   *rows;
+	Graph	   *g;
+
+	*cxt = AllocSetContextCreate(CurrentMemoryContext, "migrate graph",
+								 ALLOCSET_DEFAULT_SIZES);
+	build = AllocSetContextCreate(*cxt, "migrate graph rows", ALLOCSET_DEFAULT_SIZES);
+	old = MemoryContextSwitchTo(build);
+	rows = load_rows(&n, *cxt);
+	MemoryContextSwitchTo(*cxt);
+	g = graph_build(rows, n);
+	MemoryContextSwitchTo(old);
+	MemoryContextDelete(build);
+	return g;
+}
+
+/*
+ * The graph of the registered revisions, shared with later calls of this
+ * backend: callers must not change it (graph.c only writes its scratch
+ * marks).  A graph replaced here stays allocated until the end of the
+ * transaction, for callers still holding it.
+ */
 Graph *
 store_load_graph(void)
 {
-	int			n;
-	RevRow	   *rows = store_load_rows(&n);
+	MemoryContext cxt;
+	Graph	   *g;
+	int64		gen;
 
-	return graph_build(rows, n);
+	if (!generation_available())
+		return store_load_graph_private();
+	gen = read_generation();
+	if (cache_valid && gen == cached_gen)
+		return cached_graph;
+	g = build_graph(&cxt);
+	if (cached_cxt != NULL)
+		MemoryContextSetParent(cached_cxt, TopTransactionContext);
+	MemoryContextSetParent(cxt, TopMemoryContext);
+	cached_cxt = cxt;
+	cached_graph = g;
+	cached_gen = gen;
+	cache_valid = true;
+	return g;
+}
+
+/* A graph of the caller's own, in the current memory context. */
+Graph *
+store_load_graph_private(void)
+{
+	MemoryContext cxt;
+
+	return build_graph(&cxt);
+}
+
+/*
+ * Called by the statement trigger on migrate.revisions: forget this
+ * backend's graph, and bump the generation once per transaction so that
+ * other backends forget theirs when they see the change.
+ */
+void
+store_revisions_changed(void)
+{
+	cache_valid = false;
+	if (bumped_lxid == MyProc->lxid)
+		return;
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	run(Q_BUMP, NULL, NULL);
+	SPI_finish();
+	bumped_lxid = MyProc->lxid;
+}
+
+static void
+cache_xact_callback(XactEvent event, void *arg)
+{
+	if (event == XACT_EVENT_ABORT || event == XACT_EVENT_PARALLEL_ABORT)
+	{
+		cache_valid = false;
+		bumped_lxid = InvalidLocalTransactionId;
+	}
+}
+
+static void
+cache_subxact_callback(SubXactEvent event, SubTransactionId mySubid,
+					   SubTransactionId parentSubid, void *arg)
+{
+	/* the bump may have been rolled back with the subtransaction */
+	if (event == SUBXACT_EVENT_ABORT_SUB)
+	{
+		cache_valid = false;
+		bumped_lxid = InvalidLocalTransactionId;
+	}
+}
+
+void
+store_init(void)
+{
+	RegisterXactCallback(cache_xact_callback, NULL);
+	RegisterSubXactCallback(cache_subxact_callback, NULL);
 }
 
 List *

@@ -1,0 +1,53 @@
+-- The revision graph each backend caches between calls must never be
+-- stale: changes by another session, rolled-back changes (whole and
+-- partial transactions), direct writes to migrate.revisions and TRUNCATE
+-- all make the next call read the revisions again.
+SET client_min_messages = warning;
+CREATE EXTENSION migrate;
+CREATE EXTENSION dblink;
+SELECT migrate.revision('one', 'SELECT 1', 'SELECT 1', id => 'a1');
+RESET client_min_messages;
+\set VERBOSITY default
+SELECT revision FROM migrate.heads();
+-- another session registers a head: this backend's next call sees it
+SELECT dblink_connect('other', format('host=%s port=%s dbname=%s',
+         split_part(current_setting('unix_socket_directories'), ',', 1),
+         current_setting('port'), current_database()));
+SELECT * FROM dblink('other', $$SELECT migrate.revision('two', 'SELECT 1', 'SELECT 1', id => 'a2')$$) AS t(id text);
+SELECT revision FROM migrate.heads();
+-- ... but not while its transaction is open, and not after a rollback
+SELECT dblink_exec('other', 'BEGIN');
+SELECT * FROM dblink('other', $$SELECT migrate.revision('three', 'SELECT 1', 'SELECT 1', id => 'a3')$$) AS t(id text);
+SELECT revision FROM migrate.heads();
+SELECT dblink_exec('other', 'ROLLBACK');
+SELECT revision FROM migrate.heads();
+SELECT dblink_disconnect('other');
+-- own rolled-back registration
+BEGIN;
+SELECT migrate.revision('three', 'SELECT 1', 'SELECT 1', id => 'a3');
+SELECT revision FROM migrate.heads();
+ROLLBACK;
+SELECT revision FROM migrate.heads();
+-- a registration rolled back with a subtransaction, then one that stays
+BEGIN;
+SAVEPOINT s;
+SELECT migrate.revision('three', 'SELECT 1', 'SELECT 1', id => 'a3');
+SELECT revision FROM migrate.heads();
+ROLLBACK TO SAVEPOINT s;
+SELECT revision FROM migrate.heads();
+SELECT migrate.revision('four', 'SELECT 1', 'SELECT 1', id => 'a4');
+COMMIT;
+SELECT revision FROM migrate.heads();
+SELECT gen > 0 AS generation_moved FROM migrate.graph_generation;
+-- direct writes by the owner, bypassing migrate's functions
+UPDATE migrate.revisions SET message = 'four, renamed' WHERE id = 'a4';
+SELECT revision, message FROM migrate.heads();
+DELETE FROM migrate.revisions WHERE id = 'a4';
+SELECT revision FROM migrate.heads();
+TRUNCATE migrate.revisions;
+SELECT count(*) AS heads_after_truncate FROM migrate.heads();
+-- the trigger function is only a trigger
+SELECT migrate.revisions_changed();
+
+DROP EXTENSION dblink;
+DROP EXTENSION migrate;
