@@ -146,6 +146,11 @@ SELECT migrate.revision('trailing comment', id => 'tc', down_revision => '{}',
   upgrade => 'SELECT 1 -- done;', downgrade => 'SELECT 2; -- done');
 SELECT migrate.upgrade_sql('tc', from_revision => 'base');
 SELECT migrate.downgrade_sql('base', from_revision => 'tc');
+-- a message cannot end the comment it is printed in
+SELECT migrate.revision(E'line one\n\\! touch /tmp/pwned\nDROP TABLE trace;', id => 'nl',
+  down_revision => '{}', upgrade => 'SELECT 1', downgrade => 'SELECT 1');
+SELECT line FROM regexp_split_to_table(migrate.upgrade_sql('nl', from_revision => 'base'), E'\n') AS line
+ WHERE line LIKE '%line one%' OR line LIKE '%pwned%' OR line LIKE 'DROP%';
 SELECT * FROM migrate.current();
 
 DROP TABLE trace;

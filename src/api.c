@@ -631,13 +631,12 @@ typedef struct DryRun
 	RunOptions *opts;
 } DryRun;
 
-static bool
+static void
 dry_run_body(void *arg)
 {
 	DryRun	   *d = arg;
 
 	runner_apply(d->g, d->version, d->plan, d->opts);
-	return true;
 }
 
 static Datum
@@ -814,7 +813,7 @@ named_step(FunctionCallInfo fcinfo, Graph **g, RevSet **version)
 	graph_check_step(*g, *version, &step);
 	if (checksum)
 	{
-		StoredScript s;
+		StoredScript s = {NULL, NULL, "none"};
 
 		if (!store_fetch_script(id, &s) || strcmp(s.checksum, checksum) != 0)
 			ereport(ERROR,
@@ -895,11 +894,11 @@ migrate_end_step(PG_FUNCTION_ARGS)
 	/* only the session that ran begin_step knows the statements ran */
 
 	require_transactional(g, &step, false);
-	if (!begun)
+	if (!begun || !lock_step_held())
 		ereport(ERROR,
 				(errcode(MIGRATE_ERR_STATE),
 				 errmsg("end_step of revision \"%s\" without its begin_step", rev->id),
-				 errdetail("This session did not call migrate.begin_step('%s', '%s') since its last end_step.",
+				 errdetail("This session did not call migrate.begin_step('%s', '%s') since its last end_step, or no longer holds the lock it took (DISCARD ALL, pg_advisory_unlock_all(), a connection pooler).",
 						   rev->id, step.upgrade ? "upgrade" : "downgrade"),
 				 errhint("Run begin_step, the revision's statements and end_step in one session, as migrate.%s_statements() lists them; to record work done by hand, use migrate.stamp().",
 						 step.upgrade ? "upgrade" : "downgrade")));

@@ -37,13 +37,12 @@ typedef struct BuildArgs
 	Graph	   *g;
 } BuildArgs;
 
-static bool
+static void
 build_body(void *arg)
 {
 	BuildArgs  *b = arg;
 
 	b->g = graph_build(b->rows, b->n);
-	return true;
 }
 
 /* Heads in one connected piece of the graph grew from shared history. */
@@ -218,7 +217,7 @@ typedef struct Roundtrip
 	PlanStep	step;			/* the step run_one runs */
 } Roundtrip;
 
-static bool
+static void
 run_one(void *arg)
 {
 	Roundtrip  *rt = arg;
@@ -226,7 +225,6 @@ run_one(void *arg)
 	RunOptions	opts = {NULL, NULL, false, false};
 
 	runner_apply(rt->g, rt->version, &one, &opts);
-	return true;
 }
 
 /* Run one step in its own subtransaction; on error, report and say so. */
@@ -247,7 +245,7 @@ step_ok(Roundtrip *rt, int rev, bool upgrade, const char *problem)
 }
 
 static void
-compare(Roundtrip *rt, int rev, List *expected, List *found, const char *problem,
+compare_fingerprints(Roundtrip *rt, int rev, List *expected, List *found, const char *problem,
 		const char *against)
 {
 	int			ndiff;
@@ -259,7 +257,7 @@ compare(Roundtrip *rt, int rev, List *expected, List *found, const char *problem
 											ndiff, ndiff == 1 ? "" : "s", against, diff));
 }
 
-static bool
+static void
 roundtrip_body(void *arg)
 {
 	Roundtrip  *rt = arg;
@@ -291,16 +289,15 @@ roundtrip_body(void *arg)
 		}
 		if (!step_ok(rt, r, false, "downgrade failed"))
 			break;
-		compare(rt, r, before, catalog_fingerprint(), "downgrade does not restore the schema",
+		compare_fingerprints(rt, r, before, catalog_fingerprint(), "downgrade does not restore the schema",
 				"before the upgrade");
 		if (!step_ok(rt, r, true, "upgrade after downgrade failed"))
 			break;
 		again = catalog_fingerprint();
-		compare(rt, r, up, again, "upgrade after downgrade differs",
+		compare_fingerprints(rt, r, up, again, "upgrade after downgrade differs",
 				"after the first upgrade");
 		before = again;
 	}
-	return true;
 }
 
 /*

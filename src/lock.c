@@ -13,6 +13,8 @@
  */
 #include "postgres.h"
 
+#include "miscadmin.h"
+#include "storage/lock.h"
 #include "utils/fmgrprotos.h"
 
 #include "migrate.h"
@@ -56,6 +58,19 @@ lock_step_begin(void)
 				 errdetail("It holds the advisory lock (1835624306, 2) from its begin_step until its end_step."),
 				 errhint("Wait for it to finish, then make the plan again; pg_locks names the session.")));
 	step_lock_held = true;
+}
+
+/*
+ * Whether this session still holds the step lock: DISCARD ALL or
+ * pg_advisory_unlock_all() may have released it behind migrate's back.
+ */
+bool
+lock_step_held(void)
+{
+	LOCKTAG		tag;
+
+	SET_LOCKTAG_ADVISORY(tag, MyDatabaseId, MIGRATE_LOCK_KEY1, MIGRATE_STEP_KEY2, 2);
+	return step_lock_held && LockHeldByMe(&tag, ExclusiveLock);
 }
 
 void

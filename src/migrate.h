@@ -246,6 +246,7 @@ extern char *store_checksum(const char *upgrade_sql, const char *downgrade_sql);
 extern void lock_acquire(void);
 extern void lock_step_begin(void);
 extern void lock_step_end(void);
+extern bool lock_step_held(void);
 
 /* ---- migrate.c: settings ---- */
 extern int	migrate_lock_timeout;
@@ -275,7 +276,7 @@ typedef struct RunOptions
 	bool		bookkeeping;	/* write migrate.log and migrate.version */
 } RunOptions;
 
-typedef bool (*SubxactBody) (void *arg);
+typedef void (*SubxactBody) (void *arg);
 
 extern void runner_apply(Graph *g, RevSet *version, StepPlan *plan,
 						 RunOptions *opts);
@@ -292,6 +293,7 @@ extern ErrorData *runner_subxact(SubxactBody body, void *arg, bool keep);
 extern void runner_check_script(const char *id, const char *section,
 								const char *sql);
 extern void runner_enter(void);
+extern bool runner_is_active(void);
 
 /* ---- catalog.c: what dry runs and round trips observe ---- */
 typedef struct CatalogSnapshot CatalogSnapshot;

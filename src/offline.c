@@ -72,6 +72,22 @@ offline_statements(Graph *g, RevSet *version, StepPlan *plan)
 	return out;
 }
 
+/*
+ * Text for a "--" comment line: a message may hold a newline, which would
+ * end the comment and turn the rest into SQL or a psql meta-command.
+ */
+static char *
+comment_text(const char *s)
+{
+	char	   *out = pstrdup(s);
+	char	   *p;
+
+	for (p = out; *p; p++)
+		if ((unsigned char) *p < 0x20 || *p == 0x7f)
+			*p = ' ';
+	return out;
+}
+
 /* '{a,b}' as a quoted text[] literal */
 static char *
 array_literal(List *ids)
@@ -107,12 +123,12 @@ append_version_change(StringInfo buf, List *before, List *after)
 
 	if (list_length(gone) == 1 && list_length(added) == 1)
 	{
-		appendStringInfo(buf, "UPDATE migrate.version SET revision = %s WHERE revision = %s;\n",
+		appendStringInfo(buf, "UPDATE migrate.version SET revision = %s WHERE revision OPERATOR(pg_catalog.=) %s;\n",
 						 quote_literal_cstr(linitial(added)), quote_literal_cstr(linitial(gone)));
 		return;
 	}
 	foreach(lc, gone)
-		appendStringInfo(buf, "DELETE FROM migrate.version WHERE revision = %s;\n",
+		appendStringInfo(buf, "DELETE FROM migrate.version WHERE revision OPERATOR(pg_catalog.=) %s;\n",
 						 quote_literal_cstr(lfirst(lc)));
 	foreach(lc, added)
 		appendStringInfo(buf, "INSERT INTO migrate.version (revision) VALUES (%s);\n",
@@ -150,7 +166,7 @@ append_guard(StringInfo buf, List *expected, bool upgrade)
 					 "DECLARE found text[] := (SELECT coalesce(pg_catalog.array_agg(revision ORDER BY revision COLLATE \"C\"), '{}')\n"
 					 "                         FROM migrate.version);\n"
 					 "BEGIN\n"
-					 "    IF found IS DISTINCT FROM %s THEN\n"
+					 "    IF NOT found OPERATOR(pg_catalog.=) %s THEN\n"
 					 "        RAISE EXCEPTION 'version table does not match this script'\n"
 					 "            USING ERRCODE = '55000',\n"
 					 "                  DETAIL = pg_catalog.format('The script expects %%s here; migrate.version holds %%s.', %s, found),\n"
@@ -214,7 +230,7 @@ offline_script(Graph *g, RevSet *version, StepPlan *plan, bool upgrade)
 		graph_apply_step(g, version, step);
 		after = sorted_copy(g, version);
 
-		appendStringInfo(&buf, "\n-- %s%s\n", runner_progress(g, step),
+		appendStringInfo(&buf, "\n-- %s%s\n", comment_text(runner_progress(g, step)),
 						 rev->transactional ? "" : " (non-transactional: runs outside a transaction block)");
 		if (rev->transactional)
 		{
@@ -223,13 +239,21 @@ offline_script(Graph *g, RevSet *version, StepPlan *plan, bool upgrade)
 			append_script(&buf, rev, step->upgrade, step->upgrade ? s.upgrade_sql : s.downgrade_sql);
 			appendStringInfoString(&buf,
 								   "UPDATE migrate.log SET duration = pg_catalog.clock_timestamp() OPERATOR(pg_catalog.-) started_at\n"
-								   "    WHERE id = pg_catalog.currval('migrate.log_id_seq');\n");
+								   "    WHERE id OPERATOR(pg_catalog.=) pg_catalog.currval('migrate.log_id_seq');\n");
 		}
 		else
 		{
-			appendStringInfoString(&buf, "COMMIT;\n");
+			/* the session lock begin_step takes: one such step at a time */
+			appendStringInfoString(&buf,
+								   "COMMIT;\n"
+								   "DO $migrate_step$ BEGIN\n"
+								   "    IF NOT pg_catalog.pg_try_advisory_lock(1835624306, 2) THEN\n"
+								   "        RAISE EXCEPTION 'another session is running a non-transactional step'\n"
+								   "            USING ERRCODE = '55P03';\n"
+								   "    END IF;\n"
+								   "END $migrate_step$;\n");
 			append_script(&buf, rev, step->upgrade, step->upgrade ? s.upgrade_sql : s.downgrade_sql);
-			appendStringInfo(&buf, "BEGIN;\n%s", lock);
+			appendStringInfo(&buf, "SELECT pg_catalog.pg_advisory_unlock(1835624306, 2);\nBEGIN;\n%s", lock);
 			append_guard(&buf, before, upgrade);
 			append_log(&buf, rev, step->upgrade, s.checksum, before, after);
 		}

@@ -35,6 +35,9 @@
 /* True while a plan runs: a script must not call migrate itself. */
 static bool runner_active = false;
 
+/* True inside upgrade_each/downgrade_each: a step is one transaction. */
+static bool each_running = false;
+
 typedef struct ScriptContext
 {
 	const char *revision;
@@ -141,8 +144,10 @@ rethrow_script_error(ScriptContext *c, ErrorData *ed)
 {
 	if (ed->sqlerrcode == ERRCODE_OUT_OF_MEMORY && ed->message &&
 		strstr(ed->message, "shared memory") != NULL)
-		ed->hint = psprintf("Run the deploy with CALL migrate.%s_each(...), which commits after every revision, "
-							"or raise max_locks_per_transaction.", c->section);
+		ed->hint = each_running
+			? pstrdup("This revision alone needs more locks than the server has: split it, or raise max_locks_per_transaction.")
+			: psprintf("Run the deploy with CALL migrate.%s_each(...), which commits after every revision, "
+					   "or raise max_locks_per_transaction.", c->section);
 	ReThrowError(ed);
 }
 
@@ -242,7 +247,7 @@ typedef struct Attempt
 	int		   *rc;
 } Attempt;
 
-static bool
+static void
 attempt_statement(void *arg)
 {
 	Attempt    *a = arg;
@@ -254,7 +259,6 @@ attempt_statement(void *arg)
 							 GUC_ACTION_SAVE, true, 0, false);
 	*a->rc = SPI_execute(a->sql, false, 0);
 	AtEOXact_GUC(true, nest);
-	return true;
 }
 
 /* 100 ms before the first retry, doubling up to 10 s */
@@ -550,6 +554,8 @@ runner_apply(Graph *g, RevSet *version, StepPlan *plan, RunOptions *opts)
 	PG_FINALLY();
 	{
 		runner_active = false;
+		if (debug_query_string)
+			pgstat_report_activity(STATE_RUNNING, debug_query_string);
 	}
 	PG_END_TRY();
 	MemoryContextSwitchTo(caller);
@@ -564,8 +570,6 @@ runner_apply(Graph *g, RevSet *version, StepPlan *plan, RunOptions *opts)
 	 */
 	if (opts->bookkeeping)
 		store_set_version(initial, sorted_ids(g, version));
-	if (debug_query_string)
-		pgstat_report_activity(STATE_RUNNING, debug_query_string);
 }
 
 /*
@@ -596,89 +600,182 @@ typedef struct EachStep
 	StepPlan	plan;
 } EachStep;
 
-static bool
+/*
+ * One step of upgrade_each.  Deferred constraints are checked before the
+ * subtransaction ends, so that a step they reject fails here (logged,
+ * named in the error context) rather than at the commit after it.
+ */
+static void
+deferred_error_callback(void *arg)
+{
+	PlanStep   *step = ((EachStep *) arg)->plan.steps;
+
+	errcontext("while checking the deferred constraints of revision \"%s\" (%s)",
+			   ((EachStep *) arg)->g->revs[step->rev].id,
+			   step->upgrade ? "upgrade" : "downgrade");
+}
+
+static void
 each_body(void *arg)
 {
 	EachStep   *es = arg;
 	RunOptions	opts = {NULL, NULL, false, true};
+	ErrorContextCallback cb;
 
 	runner_apply(es->g, es->version, &es->plan, &opts);
-	return true;
+	cb.callback = deferred_error_callback;
+	cb.arg = es;
+	cb.previous = error_context_stack;
+	error_context_stack = &cb;
+	if (SPI_execute("SET CONSTRAINTS ALL IMMEDIATE", false, 0) != SPI_OK_UTILITY)
+		elog(ERROR, "SET CONSTRAINTS ALL IMMEDIATE failed");
+	error_context_stack = cb.previous;
+}
+
+static void
+log_failure(Graph *g, PlanStep *step, const char *checksum,
+			TimestampTz started, List *before, ErrorData *err)
+{
+	Interval	duration;
+
+	memset(&duration, 0, sizeof(duration));
+	duration.time = GetCurrentTimestamp() - started;
+	store_record_failure(g->revs[step->rev].id, step->upgrade ? "upgrade" : "downgrade",
+						 checksum, started, &duration, before,
+						 unpack_sql_state(err->sqlerrcode),
+						 err->message ? err->message : "");
+}
+
+/* Before step i (i > 0): is the version table still where the plan left it? */
+static bool
+still_on_plan(Graph *g, RevSet *version, RevSet *final, StepPlan *plan, int i)
+{
+	PlanStep   *step = &plan->steps[i];
+	RevSet	   *now = revset_create(g);
+
+	graph_check_version(g, store_load_version(), now);
+	if (revset_equal(now, version))
+		return true;
+	if (revset_equal(now, final))
+	{
+		/* a concurrent upgrade() ran the rest of this plan */
+		ereport(NOTICE,
+				(errmsg("another session applied the remaining %d step%s of %s_each",
+						plan->nsteps - i, plan->nsteps - i == 1 ? "" : "s",
+						step->upgrade ? "upgrade" : "downgrade")));
+		return false;
+	}
+	ereport(ERROR,
+			(errcode(MIGRATE_ERR_STATE),
+			 errmsg("the version table changed while %s_each was running",
+					step->upgrade ? "upgrade" : "downgrade"),
+			 errdetail("After step %d it should hold %s; it holds %s.", i,
+					   version->n ? migrate_join(sorted_ids(g, version)) : "no rows",
+					   now->n ? migrate_join(sorted_ids(g, now)) : "no rows"),
+			 errhint("Another session migrated this database meanwhile; call the procedure again to continue from the new state.")));
+	return false;				/* keep compiler quiet */
 }
 
 /*
  * upgrade_each / downgrade_each: commit after every step.  The plan is
- * made once (so "+2" means two steps from where the call started); each
- * later step starts a transaction, takes the lock again and checks that
- * nobody moved the version rows meanwhile (if another session already
- * reached the plan's end state, there is nothing left to do).  A failing step is rolled back
- * in its subtransaction and logged with its error, the log row is
- * committed, and then the error is raised.  Needs a non-atomic SPI
- * connection (CALL outside a transaction block); g, version and plan
- * must live in a context that survives commits.
+ * made once (so "+2" means two steps from where the call started), with
+ * the checksum of every script it will run; each later step starts a
+ * transaction, takes the lock again and checks that nobody moved the
+ * version rows (if another session already reached the plan's end state,
+ * there is nothing left to do) or changed the scripts meanwhile.  A
+ * failing step is rolled back in its subtransaction and logged with its
+ * error, the log row is committed, and then the error is raised.  Needs a
+ * non-atomic SPI connection (CALL outside a transaction block); g,
+ * version and plan must live in a context that survives commits, and
+ * everything else a step allocates goes in a context reset after it.
  */
 void
 runner_apply_each(Graph *g, RevSet *version, StepPlan *plan)
 {
 	RevSet	   *final = revset_copy(g, version);
+	char	  **checksums = palloc(Max(plan->nsteps, 1) * sizeof(char *));
+	MemoryContext caller = CurrentMemoryContext;
+	MemoryContext stepcxt;
 	int			i;
 
 	runner_check_plan(g, plan, false);
 	for (i = 0; i < plan->nsteps; i++)
-		graph_apply_step(g, final, &plan->steps[i]);
-	for (i = 0; i < plan->nsteps; i++)
 	{
-		PlanStep   *step = &plan->steps[i];
-		EachStep	es = {g, version, {1, step}};
-		List	   *before;
-		TimestampTz started;
-		ErrorData  *err;
+		StoredScript script;
 
-		if (i > 0)
+		graph_apply_step(g, final, &plan->steps[i]);
+		if (!store_fetch_script(g->revs[plan->steps[i].rev].id, &script))
+			elog(ERROR, "revision \"%s\" has no row", g->revs[plan->steps[i].rev].id);
+		checksums[i] = script.checksum;
+	}
+	stepcxt = AllocSetContextCreate(caller, "migrate each step", ALLOCSET_DEFAULT_SIZES);
+	each_running = true;
+	PG_TRY();
+	{
+		for (i = 0; i < plan->nsteps; i++)
 		{
-			RevSet	   *now;
+			PlanStep   *step = &plan->steps[i];
+			EachStep	es = {g, version, {1, step}};
+			List	   *before;
+			TimestampTz started;
+			ErrorData  *err;
+			StoredScript script;
 
-			lock_acquire();
-			now = revset_create(g);
-			graph_check_version(g, store_load_version(), now);
-			if (!revset_equal(now, version) && revset_equal(now, final))
+			MemoryContextSwitchTo(stepcxt);
+			if (i > 0)
 			{
-				/* a concurrent upgrade() ran the rest of this plan */
-				ereport(NOTICE,
-						(errmsg("another session applied the remaining %d step%s of %s_each",
-								plan->nsteps - i, plan->nsteps - i == 1 ? "" : "s",
-								step->upgrade ? "upgrade" : "downgrade")));
-				break;
+				lock_acquire();
+				if (!still_on_plan(g, version, final, plan, i))
+					break;
 			}
-			if (!revset_equal(now, version))
+			if (!store_fetch_script(g->revs[step->rev].id, &script) ||
+				strcmp(script.checksum, checksums[i]) != 0)
 				ereport(ERROR,
 						(errcode(MIGRATE_ERR_STATE),
-						 errmsg("the version table changed while %s_each was running",
-								step->upgrade ? "upgrade" : "downgrade"),
-						 errdetail("After step %d it should hold %s; it holds %s.", i,
-								   version->n ? migrate_join(sorted_ids(g, version)) : "no rows",
-								   now->n ? migrate_join(sorted_ids(g, now)) : "no rows"),
-						 errhint("Another session migrated this database meanwhile; call the procedure again to continue from the new state.")));
+						 errmsg("revision \"%s\" changed while %s_each was running",
+								g->revs[step->rev].id, step->upgrade ? "upgrade" : "downgrade"),
+						 errdetail("The plan was made with checksum %s; the registered scripts now have %s.",
+								   checksums[i], script.checksum ? script.checksum : "none"),
+						 errhint("Review the new scripts, then call the procedure again.")));
+			before = sorted_ids(g, version);
+			started = GetCurrentTimestamp();
+			err = runner_subxact(each_body, &es, true);
+			if (err != NULL)
+			{
+				log_failure(g, step, checksums[i], started, before, err);
+				SPI_commit();
+				ReThrowError(err);
+			}
+			PG_TRY();
+			{
+				SPI_commit();
+			}
+			PG_CATCH();
+			{
+				/* SPI_commit started a new transaction: log it there */
+				MemoryContextSwitchTo(stepcxt);
+				err = CopyErrorData();
+				FlushErrorState();
+				log_failure(g, step, checksums[i], started, before, err);
+				SPI_commit();
+				ReThrowError(err);
+			}
+			PG_END_TRY();
+			MemoryContextSwitchTo(caller);
+			MemoryContextReset(stepcxt);
 		}
-		before = sorted_ids(g, version);
-		started = GetCurrentTimestamp();
-		err = runner_subxact(each_body, &es, true);
-		if (err != NULL)
-		{
-			StoredScript script;
-			Interval	duration;
-
-			memset(&duration, 0, sizeof(duration));
-			duration.time = GetCurrentTimestamp() - started;
-			store_record_failure(g->revs[step->rev].id,
-								 step->upgrade ? "upgrade" : "downgrade",
-								 store_fetch_script(g->revs[step->rev].id, &script) ? script.checksum : NULL,
-								 started, &duration, before,
-								 unpack_sql_state(err->sqlerrcode),
-								 err->message ? err->message : "");
-			SPI_commit();
-			ReThrowError(err);
-		}
-		SPI_commit();
 	}
+	PG_FINALLY();
+	{
+		each_running = false;
+	}
+	PG_END_TRY();
+	MemoryContextSwitchTo(caller);
+	MemoryContextDelete(stepcxt);
+}
+
+bool
+runner_is_active(void)
+{
+	return runner_active;
 }

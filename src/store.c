@@ -55,6 +55,7 @@ typedef enum StoreQuery
 	Q_FAIL,
 	Q_SET_VERSION,
 	Q_SNAPSHOT,
+	Q_SNAPSHOT_GRAPH,
 	Q_NAMES,
 	Q_REVISION,
 	Q_CHECKSUMS,
@@ -97,9 +98,15 @@ static const char *const query_text[Q_COUNT] = {
 	"WITH gone AS (DELETE FROM migrate.version WHERE revision = ANY ($1))"
 	" INSERT INTO migrate.version (revision) SELECT unnest($2)",
 	[Q_SNAPSHOT] =
-	"SELECT (SELECT max(id) FROM migrate.log)::text || '/' ||"
+	"SELECT coalesce((SELECT max(id) FROM migrate.log)::text, '') || '/' ||"
 	" coalesce((SELECT string_agg(revision, ',' ORDER BY revision)"
 	" FROM migrate.version), '')",
+	/* 0.2: registrations count as well (migrate.graph_generation) */
+	[Q_SNAPSHOT_GRAPH] =
+	"SELECT coalesce((SELECT max(id) FROM migrate.log)::text, '') || '/' ||"
+	" coalesce((SELECT string_agg(revision, ',' ORDER BY revision)"
+	" FROM migrate.version), '') || '/' ||"
+	" (SELECT gen FROM migrate.graph_generation)::text",
 	[Q_NAMES] =
 	"SELECT id, branch_labels FROM migrate.revisions"
 	" WHERE id = ANY ($1) OR branch_labels && $1",
@@ -130,6 +137,8 @@ static const int query_nargs[Q_COUNT] = {
 };
 
 static SPIPlanPtr plans[Q_COUNT];
+
+static bool generation_available(void);
 
 /* The owner of the extension, looked up once per transaction. */
 static Oid
@@ -429,6 +438,7 @@ store_load_rows(int *nrows)
 static MemoryContext cached_cxt = NULL;
 static Graph *cached_graph = NULL;
 static int64 cached_gen = 0;
+static Oid	cached_relid = InvalidOid;	/* a re-created extension starts at 0 */
 static bool cache_valid = false;
 static LocalTransactionId bumped_lxid = InvalidLocalTransactionId;
 
@@ -483,8 +493,7 @@ build_graph(MemoryContext *cxt)
 /*
  * The graph of the registered revisions, shared with later calls of this
  * backend: callers must not change it (graph.c only writes its scratch
- * marks).  A graph replaced here stays allocated until the end of the
- * transaction, for callers still holding it.
+ * marks), nor keep it past their own call, except while a plan runs.
  */
 Graph *
 store_load_graph(void)
@@ -492,19 +501,30 @@ store_load_graph(void)
 	MemoryContext cxt;
 	Graph	   *g;
 	int64		gen;
+	Oid			relid;
 
 	if (!generation_available())
 		return store_load_graph_private();
 	gen = read_generation();
-	if (cache_valid && gen == cached_gen)
+	relid = get_relname_relid("revisions", get_namespace_oid("migrate", false));
+	if (cache_valid && gen == cached_gen && relid == cached_relid)
 		return cached_graph;
 	g = build_graph(&cxt);
-	if (cached_cxt != NULL)
+
+	/*
+	 * The graph replaced is freed now, unless a plan is running: then a
+	 * revision script called a reading function, and the plan still uses
+	 * the old graph, which goes at the end of the transaction.
+	 */
+	if (cached_cxt != NULL && runner_is_active())
 		MemoryContextSetParent(cached_cxt, TopTransactionContext);
+	else if (cached_cxt != NULL)
+		MemoryContextDelete(cached_cxt);
 	MemoryContextSetParent(cxt, TopMemoryContext);
 	cached_cxt = cxt;
 	cached_graph = g;
 	cached_gen = gen;
+	cached_relid = relid;
 	cache_valid = true;
 	return g;
 }
@@ -826,8 +846,10 @@ store_set_version(List *before, List *after)
 /*
  * Under REPEATABLE READ or SERIALIZABLE the transaction snapshot predates
  * the advisory lock: if another migration committed meanwhile, acting on
- * the stale version table would re-run its steps.  Compare the log and
- * version table as our snapshot sees them with the latest committed state.
+ * the stale version table would re-run its steps, and on stale revisions
+ * would run replaced or dropped scripts.  Compare the log, the version
+ * table and the graph generation as our snapshot sees them with the
+ * latest committed state.
  */
 void
 store_check_snapshot(void)
@@ -836,14 +858,16 @@ store_check_snapshot(void)
 	char	   *mine;
 	char	   *latest;
 	MemoryContext caller = CurrentMemoryContext;
+	StoreQuery	q;
 
 	if (!IsolationUsesXactSnapshot())
 		return;
 	store_enter(&m);
-	SPI_execute_snapshot(plan_for(Q_SNAPSHOT), NULL, NULL, InvalidSnapshot,
+	q = generation_available() ? Q_SNAPSHOT_GRAPH : Q_SNAPSHOT;
+	SPI_execute_snapshot(plan_for(q), NULL, NULL, InvalidSnapshot,
 						 InvalidSnapshot, true, false, 1);
 	mine = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
-	SPI_execute_snapshot(plan_for(Q_SNAPSHOT), NULL, NULL, GetLatestSnapshot(),
+	SPI_execute_snapshot(plan_for(q), NULL, NULL, GetLatestSnapshot(),
 						 InvalidSnapshot, true, false, 1);
 	latest = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
 	store_leave(&m);
@@ -853,7 +877,7 @@ store_check_snapshot(void)
 		ereport(ERROR,
 				(errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
 				 errmsg("could not serialize access due to a concurrent migration"),
-				 errdetail("Another transaction changed migrate.version after this transaction's snapshot was taken."),
+				 errdetail("Another transaction changed migrate.version or the registered revisions after this transaction's snapshot was taken."),
 				 errhint("Retry the transaction.")));
 }
 

@@ -52,7 +52,7 @@ for facet in functions columns relations constraints indexes members extension; 
     catalog "$F" $facet
     same_files "$WORK/$F.$facet" "$WORK/$U.$facet" "updated and fresh: same $facet"
 done
-is "$(wc -l <"$WORK/$F.functions")" 26 "the compared function list has all 26 routines (15 of 0.1, 11 new)"
+is "$(wc -l <"$WORK/$F.functions")" 27 "the compared function list has all 27 routines (15 of 0.1, 12 new)"
 is "$(q "$F" "SELECT count(*) FROM pg_proc WHERE pronamespace = 'migrate'::regnamespace
                 AND has_function_privilege('public', oid, 'EXECUTE')
                 AND proname IN ('upgrade', 'downgrade', 'apply_step', 'begin_step', 'end_step', 'check_roundtrip', 'upgrade_each', 'downgrade_each')")" \
