@@ -49,6 +49,36 @@ SELECT * FROM migrate.current();
 -- nothing to do is not an error
 CALL migrate.upgrade_each('e3');
 
+-- a deferred constraint a step violates fails that step, not the commit
+-- after it: the step is rolled back and logged, earlier ones stay
+SET client_min_messages = warning;
+CREATE TABLE parent (id int PRIMARY KEY);
+CREATE TABLE child (pid int REFERENCES parent DEFERRABLE INITIALLY DEFERRED);
+SELECT migrate.revision('fine', 'INSERT INTO parent VALUES (1)', 'DELETE FROM parent', id => 'f1');
+SELECT migrate.revision('orphan', 'INSERT INTO child VALUES (2)', 'DELETE FROM child', id => 'f2');
+RESET client_min_messages;
+CALL migrate.upgrade_each('heads');
+SELECT * FROM migrate.current();
+SELECT revision, sqlstate, error FROM migrate.log WHERE revision IN ('f1', 'f2') ORDER BY id;
+SELECT count(*) AS orphans FROM child;
+-- a script edited by another session between two steps stops the run
+SET client_min_messages = warning;
+UPDATE migrate.revisions SET upgrade_sql = 'INSERT INTO child VALUES (1)',
+       checksum = encode(sha256(convert_to('INSERT INTO child VALUES (1)', 'UTF8') || '\x00'::bytea || convert_to(downgrade_sql, 'UTF8')), 'hex')
+ WHERE id = 'f2';
+SELECT migrate.revision('edit f3 from f2', id => 'f3',
+  upgrade => $$UPDATE migrate.revisions SET upgrade_sql = 'SELECT 3', checksum = 'edited' WHERE id = 'f4'$$,
+  downgrade => 'SELECT 1');
+SELECT migrate.revision('edited behind the plan', 'SELECT 4', 'SELECT 1', id => 'f4');
+RESET client_min_messages;
+CALL migrate.upgrade_each('heads');
+SELECT * FROM migrate.current();
+SET client_min_messages = warning;
+SELECT migrate.stamp('e4', purge => true);
+DELETE FROM migrate.revisions WHERE id IN ('f1', 'f2', 'f3', 'f4');
+DROP TABLE child, parent;
+RESET client_min_messages;
+
 -- refused inside a transaction block and from a function
 BEGIN;
 CALL migrate.upgrade_each('heads');
