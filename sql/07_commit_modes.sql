@@ -61,21 +61,42 @@ CALL migrate.upgrade_each('heads');
 SELECT * FROM migrate.current();
 SELECT revision, sqlstate, error FROM migrate.log WHERE revision IN ('f1', 'f2') ORDER BY id;
 SELECT count(*) AS orphans FROM child;
--- a script edited by another session between two steps stops the run
+-- a script edited by another session between two steps stops the run:
+-- f3 has a second session queue for migrate's lock to edit f4; it gets
+-- the lock when f3 commits, before the step of f4 takes it again
 SET client_min_messages = warning;
+CREATE EXTENSION dblink;
 UPDATE migrate.revisions SET upgrade_sql = 'INSERT INTO child VALUES (1)',
        checksum = encode(sha256(convert_to('INSERT INTO child VALUES (1)', 'UTF8') || '\x00'::bytea || convert_to(downgrade_sql, 'UTF8')), 'hex')
  WHERE id = 'f2';
-SELECT migrate.revision('edit f3 from f2', id => 'f3',
-  upgrade => $$UPDATE migrate.revisions SET upgrade_sql = 'SELECT 3', checksum = 'edited' WHERE id = 'f4'$$,
-  downgrade => 'SELECT 1');
+SELECT migrate.revision('edit f4 from another session', id => 'f3', downgrade => 'SELECT 1',
+  upgrade => $s$SELECT dblink_connect('editor', format('host=%s port=%s dbname=%s',
+         split_part(current_setting('unix_socket_directories'), ',', 1),
+         current_setting('port'), current_database()));
+SELECT dblink_send_query('editor', $q$BEGIN; SELECT pg_advisory_xact_lock(1835624306, 1);
+  UPDATE migrate.revisions SET upgrade_sql = 'SELECT 3', checksum = 'edited' WHERE id = 'f4'; COMMIT$q$);
+DO $w$ BEGIN
+  WHILE NOT EXISTS (SELECT FROM pg_locks WHERE locktype = 'advisory' AND NOT granted
+                      AND classid = 1835624306 AND objid = 1) LOOP
+    PERFORM pg_sleep(0.01);
+  END LOOP;
+END $w$$s$);
 SELECT migrate.revision('edited behind the plan', 'SELECT 4', 'SELECT 1', id => 'f4');
 RESET client_min_messages;
 CALL migrate.upgrade_each('heads');
 SELECT * FROM migrate.current();
+SELECT * FROM dblink_get_result('editor') AS t(status text);
+SELECT dblink_disconnect('editor');
+-- a script that writes migrate's tables itself fails its own step
+SET client_min_messages = warning;
+SELECT migrate.revision('writes migrate.version', id => 'f5', down_revision => '{f3}',
+  upgrade => $$INSERT INTO migrate.version VALUES ('zz')$$, downgrade => 'SELECT 1');
+RESET client_min_messages;
+SELECT revision FROM migrate.upgrade('f5');
+SELECT * FROM migrate.current();
 SET client_min_messages = warning;
 SELECT migrate.stamp('e4', purge => true);
-DELETE FROM migrate.revisions WHERE id IN ('f1', 'f2', 'f3', 'f4');
+DELETE FROM migrate.revisions WHERE id IN ('f1', 'f2', 'f3', 'f4', 'f5');
 DROP TABLE child, parent;
 RESET client_min_messages;
 
@@ -110,7 +131,6 @@ SELECT revision FROM migrate.upgrade('heads');
 SELECT * FROM migrate.current();
 -- while another session is inside a non-transactional step, nobody else
 -- may start one; its lock goes away with the session
-CREATE EXTENSION dblink;
 SELECT dblink_connect('other', format('host=%s port=%s dbname=%s',
          split_part(current_setting('unix_socket_directories'), ',', 1),
          current_setting('port'), current_database()));

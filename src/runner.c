@@ -72,15 +72,26 @@ script_error_callback(void *arg)
 				   c->section, c->revision);
 }
 
-static int
-line_of(const char *sql, int offset)
+/*
+ * Line numbers of statement starts, counted from where the previous
+ * statement started: scanning from the top for each statement would make
+ * a script of many statements quadratic.
+ */
+typedef struct LineCursor
 {
-	int			line = 1;
-	int			i;
+	int			offset;
+	int			line;
+} LineCursor;
 
-	for (i = 0; i < offset && sql[i]; i++)
-		line += sql[i] == '\n';
-	return line;
+static char *statement_text(const char *sql, RawStmt *rs, int *start);
+
+static int
+line_at(const char *sql, LineCursor *cur, int offset)
+{
+	Assert(offset >= cur->offset);
+	for (; cur->offset < offset && sql[cur->offset]; cur->offset++)
+		cur->line += sql[cur->offset] == '\n';
+	return cur->line;
 }
 
 static void
@@ -122,15 +133,20 @@ runner_check_script(const char *id, const char *section, const char *sql)
 	ScriptContext c = {id, section, sql, 0, 0};
 	List	   *stmts = parse_script(&c);
 	ListCell   *lc;
+	LineCursor	cur = {0, 1};
 	int			i = 0;
 
 	foreach(lc, stmts)
 	{
 		RawStmt    *rs = lfirst_node(RawStmt, lc);
+		int			start;
 
 		i++;
 		if (IsA(rs->stmt, TransactionStmt))
-			refuse_transaction_control(&c, i, line_of(sql, rs->stmt_location));
+		{
+			pfree(statement_text(sql, rs, &start));
+			refuse_transaction_control(&c, i, line_at(sql, &cur, start));
+		}
 	}
 }
 
@@ -353,6 +369,7 @@ execute_script(ScriptContext *c, MemoryContext cxt)
 	List	   *stmts = parse_script(c);
 	ListCell   *lc;
 	ErrorContextCallback cb;
+	LineCursor	cur = {0, 1};
 
 	cb.callback = script_error_callback;
 	cb.arg = c;
@@ -366,7 +383,7 @@ execute_script(ScriptContext *c, MemoryContext cxt)
 		int			rc;
 
 		c->statement++;
-		c->line = line_of(c->sql, start);
+		c->line = line_at(c->sql, &cur, start);
 		if (IsA(rs->stmt, TransactionStmt))
 			refuse_transaction_control(c, c->statement, c->line);
 		rc = execute_statement(c, one, cxt);
@@ -471,6 +488,47 @@ runner_progress(Graph *g, PlanStep *step)
 }
 
 /*
+ * A script running as the table owner can write migrate's own tables.
+ * Recording steps against revision rows it deleted or edited, or next to
+ * version rows it added, would leave a history that lies: refuse the
+ * whole run instead.  Three small queries per run (none for a no-op);
+ * deleting the oldest log rows (TRUNCATE) shows, others do not.
+ */
+static void
+check_own_tables(Graph *g, RevSet *version, int64 generation, int64 log_first)
+{
+	List	   *expected = sorted_ids(g, version);
+	List	   *found = store_load_version();
+	bool		same = list_length(expected) == list_length(found);
+	ListCell   *a,
+			   *b;
+
+	if (store_generation() != generation)
+		ereport(ERROR,
+				(errcode(MIGRATE_ERR_STATE),
+				 errmsg("migrate.revisions changed while the plan ran"),
+				 errdetail("A revision script (or a session writing the table without migrate's lock) changed the registered revisions, so the steps would be recorded against revisions that no longer match."),
+				 errhint("Revision scripts must not write migrate's tables; register changes with migrate.load() or migrate.revision().")));
+	if (log_first != 0 && store_log_first() != log_first)
+		ereport(ERROR,
+				(errcode(MIGRATE_ERR_STATE),
+				 errmsg("a revision script deleted rows of migrate.log"),
+				 errdetail("The oldest log row was %lld before the run.", (long long) log_first),
+				 errhint("Revision scripts must not write migrate's tables.")));
+	if (same)
+		forboth(a, expected, b, found)
+			same &= strcmp(lfirst(a), lfirst(b)) == 0;
+	if (!same)
+		ereport(ERROR,
+				(errcode(MIGRATE_ERR_STATE),
+				 errmsg("a revision script changed migrate.version"),
+				 errdetail("The steps leave %s; the table holds %s.",
+						   expected ? migrate_join(expected) : "no rows",
+						   found ? migrate_join(found) : "no rows"),
+				 errhint("Revision scripts must not write migrate's tables; use migrate.stamp() between runs.")));
+}
+
+/*
  * Run the plan step by step in the caller's transaction, updating the
  * version set and the log after each step and the version table at the
  * end, and handing each step's result to opts->after.
@@ -481,6 +539,8 @@ runner_apply(Graph *g, RevSet *version, StepPlan *plan, RunOptions *opts)
 	MemoryContext caller = CurrentMemoryContext;
 	MemoryContext stepcxt;
 	List	   *initial;
+	int64		generation;
+	int64		log_first;
 	CatalogSnapshot *volatile snap = NULL;
 
 	runner_enter();
@@ -489,6 +549,8 @@ runner_apply(Graph *g, RevSet *version, StepPlan *plan, RunOptions *opts)
 		return;
 	stepcxt = AllocSetContextCreate(caller, "migrate step", ALLOCSET_DEFAULT_SIZES);
 	initial = sorted_ids(g, version);
+	generation = opts->bookkeeping ? store_generation() : -1;
+	log_first = opts->bookkeeping ? store_log_first() : 0;
 	/* a dry run compares each step with the catalogs as the last one left them */
 	if (opts->observe)
 		snap = catalog_snapshot(caller);
@@ -569,7 +631,10 @@ runner_apply(Graph *g, RevSet *version, StepPlan *plan, RunOptions *opts)
 	 * rows this transaction inserted would cost a combo command id per step.
 	 */
 	if (opts->bookkeeping)
+	{
 		store_set_version(initial, sorted_ids(g, version));
+		check_own_tables(g, version, generation, log_first);
+	}
 }
 
 /*

@@ -60,6 +60,7 @@ typedef enum StoreQuery
 	Q_REVISION,
 	Q_CHECKSUMS,
 	Q_GENERATION,
+	Q_LOG_FIRST,
 	Q_BUMP,
 	Q_COUNT
 } StoreQuery;
@@ -127,6 +128,8 @@ static const char *const query_text[Q_COUNT] = {
 	" ON l.revision = r.id ORDER BY r.position",
 	[Q_GENERATION] =
 	"SELECT gen FROM migrate.graph_generation",
+	[Q_LOG_FIRST] =
+	"SELECT coalesce(min(id), 0) FROM migrate.log",
 	[Q_BUMP] =
 	"UPDATE migrate.graph_generation SET gen = gen + 1",
 };
@@ -463,6 +466,29 @@ read_generation(void)
 	gen = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
 	SPI_freetuptable(SPI_tuptable);
 	return gen;
+}
+
+/*
+ * The graph generation as the current snapshot sees it, or -1 before the
+ * 0.2 schema: runner.c compares it before and after a run.
+ */
+int64
+store_generation(void)
+{
+	return generation_available() ? read_generation() : -1;
+}
+
+/* The first log id (0 when empty): a run checks nobody deleted the log. */
+int64
+store_log_first(void)
+{
+	bool		isnull;
+	int64		id;
+
+	run(Q_LOG_FIRST, NULL, NULL);
+	id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+	SPI_freetuptable(SPI_tuptable);
+	return id;
 }
 
 /*

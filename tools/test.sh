@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Run every test suite of migrate on throwaway clusters: pg_regress
 # (sql/ + expected/) and isolation (specs/), pgTAP (test/pgtap), psql-driven
-# tests (test/psql), and the differential test against real Alembic
-# (test/alembic).  Installs what it needs first.
+# tests (test/psql), the pgbench stress test (test/stress), the TAP fault
+# tests (t/, as the postgres user), the fuzzers (fuzz/, 60 s), and the
+# differential test against real Alembic (test/alembic).  Installs what it
+# needs first.
 # Ends with one line "N passed, N failed"; exits non-zero on any failure.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -48,29 +50,33 @@ n_total=${n_total:-0}
 if [ "$status" -ne 0 ] && [ "$n_bad" -eq 0 ]; then n_bad=1; fi
 passed=$((passed + n_total - (n_bad > n_total ? n_total : n_bad))); failed=$((failed + n_bad))
 
-if [ -f test/psql/run.sh ]; then
-    echo "== psql-driven tests (\\gexec, kill and resume, offline scripts, extension update)"
-    bash test/psql/run.sh >"$logdir/psql.log" 2>&1
+# suite NAME LOG COMMAND...: run a suite whose output ends with a line
+# "N passed, N failed", show its tail, add its counts
+suite() {
+    local name=$1 log=$2 line n_ok n_bad status
+    shift 2
+    echo "== $name"
+    "$@" >"$log" 2>&1
     status=$?
-    grep -E '^(ok|not ok|#)' "$logdir/psql.log" | tail -60
-    line=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$logdir/psql.log" | tail -1)
+    grep -E '^(ok|not ok|#)' "$log" | tail -40
+    line=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$log" | tail -1)
     n_ok=$(echo "${line:-0 passed, 0 failed}" | awk '{print $1}')
     n_bad=$(echo "${line:-0 passed, 0 failed}" | awk '{print $3}')
-    if [ "$status" -ne 0 ] && [ "$n_bad" -eq 0 ]; then n_bad=1; tail -30 "$logdir/psql.log"; fi
+    if [ "$status" -ne 0 ] && [ "$n_bad" -eq 0 ]; then n_bad=1; tail -40 "$log"; fi
+    echo "$name: $n_ok passed, $n_bad failed"
     passed=$((passed + n_ok)); failed=$((failed + n_bad))
-fi
+}
 
-if [ -f test/alembic/compare.py ]; then
-    echo "== differential test against Alembic"
-    /usr/bin/python3 test/alembic/compare.py --seed 1 --cases "${ALEMBIC_CASES:-100}" >"$logdir/alembic.log" 2>&1
-    status=$?
-    tail -30 "$logdir/alembic.log"
-    line=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$logdir/alembic.log" | tail -1)
-    n_ok=$(echo "${line:-0 passed, 0 failed}" | awk '{print $1}')
-    n_bad=$(echo "${line:-0 passed, 0 failed}" | awk '{print $3}')
-    if [ "$status" -ne 0 ] && [ "$n_bad" -eq 0 ]; then n_bad=1; fi
-    passed=$((passed + n_ok)); failed=$((failed + n_bad))
-fi
+[ -f test/psql/run.sh ] && suite "psql-driven tests (\\gexec, kill and resume, offline scripts, dump/restore, extension update)" \
+    "$logdir/psql.log" bash test/psql/run.sh
+[ -f test/stress/stress.sh ] && suite "pgbench stress (16 clients while revisions are added)" \
+    "$logdir/stress.log" bash test/stress/stress.sh
+[ -f t/run.sh ] && suite "TAP fault tests (terminate, immediate stop; as postgres)" \
+    "$logdir/tap.log" bash t/run.sh
+[ -f fuzz/run.sh ] && suite "fuzzers (libFuzzer, ASan, UBSan; ${FUZZ_SECONDS:-60} s)" \
+    "$logdir/fuzz.log" bash fuzz/run.sh "${FUZZ_SECONDS:-60}"
+[ -f test/alembic/compare.py ] && suite "differential test against Alembic" \
+    "$logdir/alembic.log" /usr/bin/python3 test/alembic/compare.py --seed 1 --cases "${ALEMBIC_CASES:-100}"
 
 rm -rf "$logdir"
 echo "$passed passed, $failed failed"
