@@ -15,6 +15,21 @@
 
 #define DIRECTIVE_PREFIX "-- migrate:"
 
+/*
+ * Length of s cut to at most max bytes without splitting a UTF-8
+ * character, for quoting user text in an error message (a split
+ * character would make the message invalid in the client's encoding).
+ */
+static int
+clip(const char *s, size_t len, size_t max)
+{
+	if (len <= max)
+		return (int) len;
+	while (max > 0 && ((unsigned char) s[max] & 0xC0) == 0x80)
+		max--;
+	return (int) max;
+}
+
 #if defined(__GNUC__)
 __attribute__((format(printf, 3, 4)))
 #endif
@@ -105,7 +120,7 @@ check_id_list(ScriptText *value, const char *what, bool allow_base,
 		if (!target_valid_ident(item.ptr, item.len))
 			return fail(err, value->line,
 						"%s value \"%.*s\" is not 1-64 characters of [A-Za-z0-9_]",
-						what, (int) (item.len > 80 ? 80 : item.len), item.ptr);
+						what, clip(item.ptr, item.len, 80), item.ptr);
 	}
 	return count > 0 ? true : fail(err, value->line, "%s needs at least one value", what);
 }
@@ -184,7 +199,7 @@ script_parse(const char *text, size_t len, ScriptFile *out, ScriptError *err)
 			}
 			else
 				return fail(err, line, "unknown directive \"%.*s\"",
-							(int) (name_len > 40 ? 40 : name_len), name);
+							clip(name, name_len, 40), name);
 #undef IS
 
 			if (slot->line != 0)
@@ -233,7 +248,7 @@ script_parse(const char *text, size_t len, ScriptFile *out, ScriptError *err)
 	if (!target_valid_ident(out->revision.ptr, out->revision.len))
 		return fail(err, out->revision.line,
 					"revision id \"%.*s\" is not 1-64 characters of [A-Za-z0-9_]",
-					(int) (out->revision.len > 80 ? 80 : out->revision.len), out->revision.ptr);
+					clip(out->revision.ptr, out->revision.len, 80), out->revision.ptr);
 	if (target_is_keyword(out->revision.ptr, out->revision.len))
 		return fail(err, out->revision.line, "revision id \"%.*s\" is a reserved word",
 					(int) out->revision.len, out->revision.ptr);

@@ -120,12 +120,13 @@ target_parse(const char *s, size_t len, TargetSpec *out, const char **error)
 				*error = "a relative step must be a whole number";
 				return false;
 			}
-			value = value * 10 + (*p - '0');
-			if (value > MAX_DELTA)
+			/* checked before multiplying: long may be 32 bits */
+			if (value > (MAX_DELTA - (*p - '0')) / 10)
 			{
 				*error = "the relative step is too large";
 				return false;
 			}
+			value = value * 10 + (*p - '0');
 		}
 		if (value == 0)
 		{
