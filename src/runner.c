@@ -498,7 +498,7 @@ static void
 check_own_tables(Graph *g, RevSet *version, int64 generation, int64 log_first)
 {
 	List	   *expected = sorted_ids(g, version);
-	List	   *found = store_load_version();
+	List	   *found = store_load_version();	/* sorted like ids: C order */
 	bool		same = list_length(expected) == list_length(found);
 	ListCell   *a,
 			   *b;

@@ -71,7 +71,7 @@ static const char *const query_text[Q_COUNT] = {
 	" transactional, downgrade_sql IS NOT NULL"
 	" FROM migrate.revisions ORDER BY position",
 	[Q_VERSION] =
-	"SELECT revision FROM migrate.version ORDER BY revision",
+	"SELECT revision FROM migrate.version ORDER BY revision COLLATE \"C\"",
 	[Q_SCRIPT] =
 	"SELECT upgrade_sql, downgrade_sql, checksum"
 	" FROM migrate.revisions WHERE id = $1",
