@@ -23,31 +23,6 @@ SELECT plan(168);
 
 \ir helpers.psql
 
--- the checksum README.md documents: sha256 hex of the upgrade script, a zero
--- byte, and the downgrade script (a one byte marker when there is none)
-CREATE FUNCTION pg_temp.checksum(p_up text, p_down text) RETURNS text LANGUAGE sql AS $$
-    SELECT encode(sha256(convert_to(p_up, getdatabaseencoding()) || '\x00'::bytea
-                         || coalesce(convert_to(p_down, getdatabaseencoding()), '\x01'::bytea)), 'hex')
-$$;
-
--- psql's \gexec inside this transaction: run the rows of upgrade_statements()
--- or downgrade_statements() in order, each as its own statement.  CREATE/DROP
--- INDEX CONCURRENTLY cannot run in a transaction block, so here it runs
--- without CONCURRENTLY.  Returns the number of statements run.
-CREATE FUNCTION pg_temp.gexec(p_fn text, p_target text) RETURNS int LANGUAGE plpgsql AS $$
-DECLARE
-    stmts text[];
-    s text;
-BEGIN
-    EXECUTE format('SELECT array_agg(x ORDER BY n) FROM migrate.%I(%L) WITH ORDINALITY AS q(x, n)',
-                   p_fn, p_target) INTO stmts;
-    FOREACH s IN ARRAY coalesce(stmts, '{}') LOOP
-        EXECUTE replace(s, ' CONCURRENTLY ', ' ');
-    END LOOP;
-    RETURN coalesce(array_length(stmts, 1), 0);
-END
-$$;
-
 -- an offline script without its BEGIN/COMMIT lines and its psql
 -- \set ON_ERROR_STOP line, so that it can run inside this transaction with
 -- EXECUTE (transactional steps only)

@@ -16,12 +16,6 @@ SELECT plan(166);
 
 \ir helpers.psql
 
--- the checksum README.md documents (as in 70_production.sql)
-CREATE FUNCTION pg_temp.checksum(p_up text, p_down text) RETURNS text LANGUAGE sql AS $$
-    SELECT encode(sha256(convert_to(p_up, getdatabaseencoding()) || '\x00'::bytea
-                         || coalesce(convert_to(p_down, getdatabaseencoding()), '\x01'::bytea)), 'hex')
-$$;
-
 -- the SQLSTATE a statement raises, or 'OK'
 CREATE FUNCTION pg_temp.state_of(p_sql text) RETURNS text LANGUAGE sql AS $$
     SELECT coalesce(pg_temp.error_of(p_sql, 'sqlstate'), 'OK')

@@ -19,21 +19,6 @@ SELECT plan(73);
 
 \ir helpers.psql
 
--- psql's \gexec inside this transaction (as in 70_production.sql)
-CREATE FUNCTION pg_temp.gexec(p_fn text, p_target text) RETURNS int LANGUAGE plpgsql AS $$
-DECLARE
-    stmts text[];
-    s text;
-BEGIN
-    EXECUTE format('SELECT array_agg(x ORDER BY n) FROM migrate.%I(%L) WITH ORDINALITY AS q(x, n)',
-                   p_fn, p_target) INTO stmts;
-    FOREACH s IN ARRAY coalesce(stmts, '{}') LOOP
-        EXECUTE replace(s, ' CONCURRENTLY ', ' ');
-    END LOOP;
-    RETURN coalesce(array_length(stmts, 1), 0);
-END
-$$;
-
 -- everything migrate keeps, without timestamps, positions and log ids
 CREATE FUNCTION pg_temp.migrate_state() RETURNS text LANGUAGE sql AS $$
     SELECT concat_ws(E'\n',
