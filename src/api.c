@@ -593,6 +593,13 @@ migrate_drop_revision(PG_FUNCTION_ARGS)
 
 /* ---------- applying ---------- */
 
+static StepPlan *
+plan_for_target(Graph *g, RevSet *version, const char *target, bool upgrade)
+{
+	return upgrade ? graph_plan_upgrade(g, version, target)
+		: graph_plan_downgrade(g, version, target);
+}
+
 typedef struct StepSink
 {
 	ReturnSetInfo *rsinfo;
@@ -655,8 +662,7 @@ apply(FunctionCallInfo fcinfo, bool upgrade)
 	sink.dry_run = dry_run;
 	begin_mutation();
 	g = load_state(&version);
-	plan = upgrade ? graph_plan_upgrade(g, version, target)
-		: graph_plan_downgrade(g, version, target);
+	plan = plan_for_target(g, version, target, upgrade);
 	if (dry_run)
 	{
 		/* everything runs in a subtransaction that is rolled back */
@@ -716,8 +722,7 @@ apply_each(FunctionCallInfo fcinfo, bool upgrade)
 	g = store_load_graph_private();	/* not the cache: it must outlive commits */
 	version = revset_create(g);
 	graph_check_version(g, store_load_version(), version);
-	plan = upgrade ? graph_plan_upgrade(g, version, target)
-		: graph_plan_downgrade(g, version, target);
+	plan = plan_for_target(g, version, target, upgrade);
 	runner_apply_each(g, version, plan);
 	SPI_finish();
 	PG_RETURN_VOID();
@@ -751,8 +756,7 @@ statements(FunctionCallInfo fcinfo, bool upgrade)
 	rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	connect_spi();
 	g = load_state(&version);
-	plan = upgrade ? graph_plan_upgrade(g, version, target)
-		: graph_plan_downgrade(g, version, target);
+	plan = plan_for_target(g, version, target, upgrade);
 	foreach(lc, offline_statements(g, version, plan))
 	{
 		Datum		v = CStringGetTextDatum(lfirst(lc));
@@ -945,8 +949,7 @@ offline_sql(FunctionCallInfo fcinfo, bool upgrade)
 					 errhint("Pass 'base', a revision, or several separated by commas; NULL starts from the version table.")));
 		graph_stamp(g, version, targets);
 	}
-	plan = upgrade ? graph_plan_upgrade(g, version, target)
-		: graph_plan_downgrade(g, version, target);
+	plan = plan_for_target(g, version, target, upgrade);
 	script = keep(offline_script(g, version, plan, upgrade));
 	SPI_finish();
 	PG_RETURN_TEXT_P(cstring_to_text(script));
