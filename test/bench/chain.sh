@@ -23,20 +23,15 @@
 set -euo pipefail
 export LC_ALL=C
 
+SELF=$(readlink -f "$0")
+BENCH_NAME=chain.sh
+# shellcheck source=lib.sh
+source "$(dirname "$SELF")/lib.sh"
+# chain.sh's timings have never been preceded by a CHECKPOINT
+TIMED_CHECKPOINT=0
+
 N=${1:-${BENCH_N:-${N:-10000}}}
 BENCH_TIMEOUT=${BENCH_TIMEOUT:-600}
-LOCKS=1024
-PGVER=15
-
-say() { printf '%s\n' "$*"; }
-die() {
-	printf 'chain.sh: FAILED: %s\n' "$1" >&2
-	if [[ -n "${2:-}" && -s "$2" ]]; then
-		printf -- '--- last lines of %s ---\n' "$2" >&2
-		grep -v '^NOTICE:  running ' "$2" | tail -n 30 >&2
-	fi
-	exit 1
-}
 
 [[ "$N" =~ ^[0-9]+$ ]] && (( N >= 10 )) || die "N must be an integer >= 10 (got '$N')"
 [[ "$BENCH_TIMEOUT" =~ ^[0-9]+$ ]] || die "BENCH_TIMEOUT must be a number of seconds"
@@ -44,124 +39,19 @@ die() {
 # ---------------------------------------------------------------------------
 # Outer run: start a throwaway cluster and re-execute inside it.
 # ---------------------------------------------------------------------------
-if [[ -z "${PGHOST:-}" || -z "${PGPORT:-}" ]]; then
-	(( $(id -u) == 0 )) || die "run as root (pg_virtualenv creates a cluster owned by postgres)"
-	command -v pg_virtualenv >/dev/null || die "pg_virtualenv not found (package postgresql-common)"
-	[[ -x /usr/lib/postgresql/$PGVER/bin/postgres ]] || die "PostgreSQL $PGVER server is not installed"
-	say "chain.sh: starting a throwaway PostgreSQL $PGVER cluster:"
-	say "    pg_virtualenv -t -v $PGVER -o max_locks_per_transaction=$LOCKS"
-	say "  The DDL workload creates ~N tables (plus their sequences, indexes and"
-	say "  TOAST relations) in ONE transaction, each holding an AccessExclusiveLock"
-	say "  until commit. The shared lock table has max_locks_per_transaction x"
-	say "  (max_connections + background processes) slots: ~8,000 with the default"
-	say "  of 64, far fewer than the ~6 x N the DDL chain needs; so both migrate and"
-	say "  the psql baseline run with $LOCKS (~125,000 slots)."
-	exec pg_virtualenv -t -v "$PGVER" -o "max_locks_per_transaction=$LOCKS" \
-		env BENCH_INNER=1 "$BASH" "$0" "$N"
-fi
+in_virtualenv "chain.sh: starting a throwaway PostgreSQL $PGVER cluster:" \
+"  The DDL workload creates ~N tables (plus their sequences, indexes and
+  TOAST relations) in ONE transaction, each holding an AccessExclusiveLock
+  until commit. The shared lock table has max_locks_per_transaction x
+  (max_connections + background processes) slots: ~8,000 with the default
+  of 64, far fewer than the ~6 x N the DDL chain needs; so both migrate and
+  the psql baseline run with $LOCKS (~125,000 slots)." "$N"
 
 # ---------------------------------------------------------------------------
 # Inner run: PGHOST/PGPORT point at the server to use.
 # ---------------------------------------------------------------------------
 T_START=$EPOCHREALTIME
-WORK=$(mktemp -d /tmp/migrate-chain-bench.XXXXXX)
-chmod 755 "$WORK"
-if [[ "${BENCH_KEEP:-}" == 1 ]]; then
-	trap 'say "work directory kept: $WORK"' EXIT
-else
-	trap 'rm -rf "$WORK"' EXIT
-fi
-
-PSQL=(psql -X -q -v ON_ERROR_STOP=1)
-
-# sql DB QUERY: one value, unaligned
-sql() { "${PSQL[@]}" -At -d "$1" -c "$2"; }
-
-# secs T0 T1: elapsed seconds with millisecond precision
-secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", b - a }'; }
-
-# timed VAR LOG CMD...: run CMD with stdout+stderr to LOG, under the step
-# timeout; store the wall clock seconds in VAR; die on failure.
-timed() {
-	local __var=$1 __log=$2 __t0 __t1 __rc=0
-	shift 2
-	__t0=$EPOCHREALTIME
-	timeout "$BENCH_TIMEOUT" "$@" >"$__log" 2>&1 || __rc=$?
-	__t1=$EPOCHREALTIME
-	if (( __rc == 124 )); then
-		die "timed out after ${BENCH_TIMEOUT}s: $*" "$__log"
-	elif (( __rc != 0 )); then
-		die "exit status $__rc: $*" "$__log"
-	fi
-	printf -v "$__var" '%s' "$(secs "$__t0" "$__t1")"
-}
-
-fresh_db() {
-	PGOPTIONS="-c client_min_messages=warning" sql postgres "DROP DATABASE IF EXISTS $1" >/dev/null
-	sql postgres "CREATE DATABASE $1" >/dev/null || die "CREATE DATABASE $1"
-}
-
-# register DB WORKLOAD COUNT: fresh DB with the extension and a COUNT-revision
-# chain registered in one transaction; sets REG_SECS.
-register() {
-	local db=$1 workload=$2 count=$3 width=${#3}
-	fresh_db "$db"
-	sql "$db" "CREATE EXTENSION migrate" >/dev/null || die "CREATE EXTENSION migrate in $db"
-	cat >"$WORK/register_$db.sql" <<EOF
-DO \$bench\$
-DECLARE
-    prev text;
-    up   text;
-    down text;
-BEGIN
-    FOR i IN 1..$count LOOP
-        IF '$workload' = 'trivial' THEN
-            up   := E'SELECT 1;\n';
-            down := E'SELECT 1;\n';
-        ELSE
-            up := format(E'CREATE TABLE bench_t%1\$s (\n'
-                         || E'    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,\n'
-                         || E'    name text NOT NULL,\n'
-                         || E'    created_at timestamptz NOT NULL DEFAULT now()\n'
-                         || E');\n'
-                         || E'CREATE INDEX bench_t%1\$s_name_idx ON bench_t%1\$s (name);\n', i);
-            down := format(E'DROP TABLE bench_t%s;\n', i);
-            IF i % 5 = 0 THEN
-                up := up || format(E'ALTER TABLE bench_t%s ADD COLUMN note text NOT NULL DEFAULT '''';\n', i / 2);
-                down := format(E'ALTER TABLE bench_t%s DROP COLUMN note;\n', i / 2) || down;
-            END IF;
-        END IF;
-        prev := migrate.revision(
-            message       => format('$workload revision %s', i),
-            upgrade       => up,
-            downgrade     => down,
-            down_revision => CASE WHEN prev IS NULL THEN '{}'::text[] ELSE ARRAY[prev] END,
-            id            => 'r' || lpad(i::text, $width, '0'));
-    END LOOP;
-END
-\$bench\$;
-EOF
-	timed REG_SECS "$WORK/register_$db.log" \
-		"${PSQL[@]}" -1 -d "$db" -f "$WORK/register_$db.sql"
-	local got pending
-	got=$(sql "$db" "SELECT count(*) FROM migrate.revisions") || die "count revisions in $db"
-	pending=$(sql "$db" "SELECT coalesce(cardinality(pending), 0) FROM migrate.status()") \
-		|| die "migrate.status() in $db"
-	[[ "$got" == "$count" && "$pending" == "$count" ]] ||
-		die "$db: expected $count registered and pending revisions, got $got registered, $pending pending"
-}
-
-# dump_sql DB FILE: the upgrade scripts, concatenated in chain order
-dump_sql() {
-	"${PSQL[@]}" -At -d "$1" -o "$2" \
-		-c "SELECT upgrade_sql FROM migrate.revisions ORDER BY position" ||
-		die "dumping upgrade scripts of $1"
-}
-
-clone_db() {
-	PGOPTIONS="-c client_min_messages=warning" sql postgres "DROP DATABASE IF EXISTS $2" >/dev/null
-	sql postgres "CREATE DATABASE $2 TEMPLATE $1" >/dev/null || die "CREATE DATABASE $2 TEMPLATE $1"
-}
+work_dir chain
 
 UPGRADE="SELECT count(*) FROM migrate.upgrade('heads')"
 
@@ -174,46 +64,18 @@ check_upgraded() {
 		die "$1: upgrade returned '${rows:-?}' steps and logged $applied, expected $2" "$3"
 }
 
-# Memory probe, appended to a session right after the workload: the
-# backend's pid, the sum of its memory contexts and /proc/PID/status.
-# (\! does not interpolate psql variables; \setenv does.)
-write_probe() {
-	cat >"$WORK/probe_$1.sql" <<EOF
-SELECT pg_backend_pid() AS bench_pid,
-       (SELECT sum(total_bytes) FROM pg_backend_memory_contexts) AS bench_ctx \gset
-\setenv BENCH_PID :bench_pid
-\setenv BENCH_CTX :bench_ctx
-\! { echo "pid \$BENCH_PID"; echo "ctx \$BENCH_CTX"; grep -E '^(VmHWM|VmRSS|RssAnon|RssShmem):' /proc/\$BENCH_PID/status; } > "$WORK/mem_$1.txt"
-EOF
-}
-
-# mem_field NAME KEY: a value (kB for Vm*/Rss*, bytes for ctx) from a probe
-mem_field() {
-	local v
-	v=$(awk -v k="$2" '$1 == k || $1 == k":" { print $2 }' "$WORK/mem_$1.txt" 2>/dev/null)
-	[[ "$v" =~ ^[0-9]+$ ]] || die "memory probe '$1' has no $2 (is the server local? /proc/PID/status readable?)" "$WORK/mem_$1.txt"
-	printf '%s' "$v"
-}
-
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b == 0) print "n/a"; else printf "%.2f", a / b }'; }
-
 # ---------------------------------------------------------------------------
 say "chain.sh: N=$N, step timeout ${BENCH_TIMEOUT}s, work dir $WORK"
-sql postgres "SELECT 1" >/dev/null || die "cannot connect to PGHOST=$PGHOST PGPORT=$PGPORT"
-say "server: $(sql postgres "SELECT version()" | cut -d, -f1); max_locks_per_transaction=$(sql postgres "SHOW max_locks_per_transaction"), fsync=$(sql postgres "SHOW fsync"), shared_buffers=$(sql postgres "SHOW shared_buffers"); $(nproc) cores"
-[[ "$(sql postgres "SELECT count(*) FROM pg_available_extensions WHERE name = 'migrate'")" == 1 ]] ||
-	die "extension migrate is not installed for this server"
-(( $(sql postgres "SHOW max_locks_per_transaction") >= LOCKS )) ||
-	say "WARNING: max_locks_per_transaction < $LOCKS: the DDL workload may fail with 53200 (out of shared memory)"
+check_server "the DDL workload"
 
 declare -A REG MIG PSQLT
 for workload in trivial ddl; do
 	say ""
 	say "== workload $workload, N=$N =="
-	register "reg_$workload" "$workload" "$N"
+	register_chain "reg_$workload" "$workload" "$N"
 	REG[$workload]=$REG_SECS
 	say "registered $N revisions as one chain in one transaction: ${REG_SECS}s"
-	dump_sql "reg_$workload" "$WORK/$workload.sql"
+	dump_up "reg_$workload" "$WORK/$workload.sql"
 	say "baseline script: $WORK/$workload.sql ($(wc -c <"$WORK/$workload.sql") bytes, $(grep -c ';$' "$WORK/$workload.sql") statements)"
 
 	# migrate: the timed run works on a copy so reg_* stays a pristine template
@@ -252,10 +114,10 @@ done
 N10=$(( N / 10 ))
 say ""
 say "== memory, trivial workload (N/10=$N10 and N=$N) =="
-register reg_small trivial "$N10"
-dump_sql reg_small "$WORK/trivial_small.sql"
+register_chain reg_small trivial "$N10"
+dump_up reg_small "$WORK/trivial_small.sql"
 
-for p in idle mig_small mig_big psql_small psql_big; do write_probe "$p"; done
+for p in idle mig_small mig_big psql_small psql_big; do write_probe "$p" basic; done
 "${PSQL[@]}" -d postgres -f "$WORK/probe_idle.sql" >"$WORK/mem_idle.log" 2>&1 ||
 	die "idle probe" "$WORK/mem_idle.log"
 
@@ -334,7 +196,7 @@ for workload in trivial ddl; do
 	printf '%-8s %7d %10.3f %10.3f %10.3f %8s %16s\n' "$workload" "$N" \
 		"${REG[$workload]}" "${MIG[$workload]}" "${PSQLT[$workload]}" \
 		"$(ratio "${MIG[$workload]}" "${PSQLT[$workload]}")" \
-		"$(awk -v m="${MIG[$workload]}" -v p="${PSQLT[$workload]}" -v n="$N" 'BEGIN { printf "%.1f", (m - p) * 1e6 / n }')"
+		"$(per_rev "${MIG[$workload]}" "${PSQLT[$workload]}" "$N")"
 done
 say ""
 say "memory (trivial workload; backend peak RSS = VmHWM, includes shared memory it touched):"

@@ -1,14 +1,20 @@
-# lib.sh -- helpers sourced by test/bench/targets.sh (not run on its own).
+# lib.sh -- helpers sourced by test/bench/chain.sh, modes.sh and targets.sh
+# (not run on its own).
 # shellcheck shell=bash
 #
-# Most of it is copied from chain.sh and modes.sh (which keep their own
-# copies): psql wrappers, timed steps under a timeout, throwaway databases,
-# the chain generators and the backend memory probe.  The caller sets
+# psql wrappers, timed steps under a timeout, throwaway databases, the
+# re-execution inside pg_virtualenv, the work directory, the chain
+# generators and the backend memory probe.  The caller sets
 #     BENCH_NAME     script name used in messages
+#     SELF           the script's absolute path (re-executed by in_virtualenv)
+# before sourcing, and
 #     BENCH_TIMEOUT  seconds allowed per timed step
-#     WORK           work directory (generated SQL, logs, probes)
-# before calling anything that needs them.
+#     TIMED_CHECKPOINT=0  to make timed skip its CHECKPOINT (chain.sh)
+# before calling anything that needs them; work_dir sets WORK.
 
+PGVER=15
+LOCKS=1024
+TIMED_CHECKPOINT=1
 PSQL=(psql -X -q -v ON_ERROR_STOP=1)
 
 say() { printf '%s\n' "$*"; }
@@ -28,12 +34,15 @@ sql() { "${PSQL[@]}" -At -d "$1" -c "$2"; }
 secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", b - a }'; }
 
 # timed VAR LOG CMD...: CHECKPOINT (no run pays for the writes of the one
-# before), then run CMD with stdout+stderr to LOG under the step timeout;
-# store the wall clock seconds in VAR; die on failure.
+# before; skipped when TIMED_CHECKPOINT=0), then run CMD with stdout+stderr
+# to LOG under the step timeout; store the wall clock seconds in VAR; die on
+# failure.
 timed() {
 	local __var=$1 __log=$2 __t0 __t1 __rc=0
 	shift 2
-	sql postgres "CHECKPOINT" >/dev/null || die "CHECKPOINT"
+	if [[ "$TIMED_CHECKPOINT" != 0 ]]; then
+		sql postgres "CHECKPOINT" >/dev/null || die "CHECKPOINT"
+	fi
 	__t0=$EPOCHREALTIME
 	timeout "$BENCH_TIMEOUT" "$@" >"$__log" 2>&1 || __rc=$?
 	__t1=$EPOCHREALTIME
@@ -43,6 +52,50 @@ timed() {
 		die "exit status $__rc: $*" "$__log"
 	fi
 	printf -v "$__var" '%s' "$(secs "$__t0" "$__t1")"
+}
+
+# in_virtualenv INTRO EXPLANATION [ARG...]: unless PGHOST and PGPORT are
+# both set, print INTRO, the pg_virtualenv command and EXPLANATION (why the
+# cluster needs LOCKS lock slots), then re-execute $SELF with ARGs inside
+#     pg_virtualenv -t -v $PGVER -o max_locks_per_transaction=$LOCKS
+# a throwaway cluster (fsync off) that is dropped afterwards; BENCH_INNER=1
+# tells the inner run where it is.
+in_virtualenv() {
+	[[ -z "${PGHOST:-}" || -z "${PGPORT:-}" ]] || return 0
+	local intro=$1 explanation=$2
+	shift 2
+	(( $(id -u) == 0 )) || die "run as root (pg_virtualenv creates a cluster owned by postgres)"
+	command -v pg_virtualenv >/dev/null || die "pg_virtualenv not found (package postgresql-common)"
+	[[ -x /usr/lib/postgresql/$PGVER/bin/postgres ]] || die "PostgreSQL $PGVER server is not installed"
+	say "$intro"
+	say "    pg_virtualenv -t -v $PGVER -o max_locks_per_transaction=$LOCKS"
+	say "$explanation"
+	exec pg_virtualenv -t -v "$PGVER" -o "max_locks_per_transaction=$LOCKS" \
+		env BENCH_INNER=1 "$BASH" "$SELF" "$@"
+}
+
+# work_dir KIND: WORK=/tmp/migrate-KIND-bench.XXXXXX, a new directory for
+# the generated SQL, logs and probes, removed at exit unless BENCH_KEEP=1
+work_dir() {
+	WORK=$(mktemp -d "/tmp/migrate-$1-bench.XXXXXX")
+	chmod 755 "$WORK"
+	if [[ "${BENCH_KEEP:-}" == 1 ]]; then
+		trap 'say "work directory kept: $WORK"' EXIT
+	else
+		trap 'rm -rf "$WORK"' EXIT
+	fi
+}
+
+# check_server WHAT: the server answers and has the extension; print its
+# version and settings, and a warning when it has fewer than LOCKS lock slots
+# per connection (WHAT: what may then run out of them)
+check_server() {
+	sql postgres "SELECT 1" >/dev/null || die "cannot connect to PGHOST=$PGHOST PGPORT=$PGPORT"
+	say "server: $(sql postgres "SELECT version()" | cut -d, -f1); max_locks_per_transaction=$(sql postgres "SHOW max_locks_per_transaction"), fsync=$(sql postgres "SHOW fsync"), shared_buffers=$(sql postgres "SHOW shared_buffers"); $(nproc) cores"
+	[[ "$(sql postgres "SELECT count(*) FROM pg_available_extensions WHERE name = 'migrate'")" == 1 ]] ||
+		die "extension migrate is not installed for this server"
+	(( $(sql postgres "SHOW max_locks_per_transaction") >= LOCKS )) ||
+		say "WARNING: max_locks_per_transaction < $LOCKS: $1 may fail with 53200 (out of shared memory)"
 }
 
 drop_db() {
@@ -69,11 +122,14 @@ le() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a <= b) }'; }
 # rev_id COUNT I: the id of revision I in a chain of COUNT
 rev_id() { printf 'r%0*d' "${#1}" "$2"; }
 
+# result LOG: what the line "result ..." of a timed query says
+result() { grep -E '^result ' "$1" | tail -n 1 | cut -d' ' -f2-; }
+
 # register_chain DB WORKLOAD COUNT: fresh DB with the extension and a
 # COUNT-revision linear chain, registered in one transaction by a plpgsql
 # loop over migrate.revision(... down_revision => ARRAY[prev]); sets
 # REG_SECS.  Workloads:
-#   ddl      chain.sh's/modes.sh's: each revision creates a table with an
+#   ddl      each revision creates a table with an
 #            identity primary key, a column default and an index; every
 #            fifth also adds a column (with a default) to an earlier table;
 #            the downgrades undo them
@@ -147,20 +203,28 @@ dump_down() {
 		die "dumping downgrade scripts of $1"
 }
 
-# Memory probe (chain.sh's), appended to a session right after the
-# workload: the backend's pid, the sum of its memory contexts, the size of
-# migrate's cached graph (context "migrate graph") and /proc/PID/status.
+# write_probe NAME [basic]: the memory probe, appended to a session right
+# after the workload: writes $WORK/probe_NAME.sql, which puts the backend's
+# pid, the sum of its memory contexts, the size of migrate's cached graph
+# (context "migrate graph") and /proc/PID/status in $WORK/mem_NAME.txt, then
+# the bytes per context name in $WORK/ctx_NAME.txt (for ctx_growth).  With
+# "basic" (chain.sh's probe) only the pid, the sum and /proc/PID/status.
 # (\! does not interpolate psql variables; \setenv does.)
 write_probe() {
+	local graph_col='' graph_env='' graph_echo=''
+	if [[ "${2:-}" != basic ]]; then
+		graph_col=$',\n       (SELECT coalesce(sum(total_bytes), 0) FROM pg_backend_memory_contexts\n         WHERE name = \'migrate graph\') AS bench_graph'
+		graph_env=$'\\setenv BENCH_GRAPH :bench_graph\n'
+		graph_echo=' echo "graph $BENCH_GRAPH";'
+	fi
 	cat >"$WORK/probe_$1.sql" <<EOF
 SELECT pg_backend_pid() AS bench_pid,
-       (SELECT sum(total_bytes) FROM pg_backend_memory_contexts) AS bench_ctx,
-       (SELECT coalesce(sum(total_bytes), 0) FROM pg_backend_memory_contexts
-         WHERE name = 'migrate graph') AS bench_graph \gset
+       (SELECT sum(total_bytes) FROM pg_backend_memory_contexts) AS bench_ctx$graph_col \gset
 \setenv BENCH_PID :bench_pid
 \setenv BENCH_CTX :bench_ctx
-\setenv BENCH_GRAPH :bench_graph
-\! { echo "pid \$BENCH_PID"; echo "ctx \$BENCH_CTX"; echo "graph \$BENCH_GRAPH"; grep -E '^(VmHWM|VmRSS|RssAnon|RssShmem):' /proc/\$BENCH_PID/status; } > "$WORK/mem_$1.txt"
+$graph_env\! { echo "pid \$BENCH_PID"; echo "ctx \$BENCH_CTX";$graph_echo grep -E '^(VmHWM|VmRSS|RssAnon|RssShmem):' /proc/\$BENCH_PID/status; } > "$WORK/mem_$1.txt"
+EOF
+	[[ "${2:-}" == basic ]] || cat >>"$WORK/probe_$1.sql" <<EOF
 \pset format unaligned
 \pset tuples_only on
 \pset fieldsep ' '

@@ -64,24 +64,17 @@
 set -euo pipefail
 export LC_ALL=C
 
+SELF=$(readlink -f "$0")
+BENCH_NAME=modes.sh
+# shellcheck source=lib.sh
+source "$(dirname "$SELF")/lib.sh"
+
 N=${1:-${BENCH_N:-${N:-1000}}}
 BENCH_TIMEOUT=${BENCH_TIMEOUT:-600}
 BENCH_MODES=${BENCH_MODES:-1 2 3 4 5 6}
 BENCH_SCALE=${BENCH_SCALE:-1}
 BENCH_REPEAT=${BENCH_REPEAT:-3}
 BENCH_REPEAT_LIMIT=${BENCH_REPEAT_LIMIT:-20}
-LOCKS=1024
-PGVER=15
-
-say() { printf '%s\n' "$*"; }
-die() {
-	printf 'modes.sh: FAILED: %s\n' "$1" >&2
-	if [[ -n "${2:-}" && -s "$2" ]]; then
-		printf -- '--- last lines of %s ---\n' "$2" >&2
-		grep -v '^NOTICE:  running \|^psql:.*NOTICE:  running \|^ *\(upgrade\|recorded\) ' "$2" | tail -n 30 >&2
-	fi
-	exit 1
-}
 
 [[ "$N" =~ ^[0-9]+$ ]] && (( N >= 10 )) || die "N must be an integer >= 10 (got '$N')"
 [[ "$BENCH_TIMEOUT" =~ ^[0-9]+$ ]] || die "BENCH_TIMEOUT must be a number of seconds"
@@ -100,130 +93,33 @@ done
 # ---------------------------------------------------------------------------
 # Outer run: start a throwaway cluster and re-execute inside it.
 # ---------------------------------------------------------------------------
-if [[ -z "${PGHOST:-}" || -z "${PGPORT:-}" ]]; then
-	(( $(id -u) == 0 )) || die "run as root (pg_virtualenv creates a cluster owned by postgres)"
-	command -v pg_virtualenv >/dev/null || die "pg_virtualenv not found (package postgresql-common)"
-	[[ -x /usr/lib/postgresql/$PGVER/bin/postgres ]] || die "PostgreSQL $PGVER server is not installed"
-	say "modes.sh: starting a throwaway PostgreSQL $PGVER cluster:"
-	say "    pg_virtualenv -t -v $PGVER -o max_locks_per_transaction=$LOCKS"
-	say "  The single-transaction modes (offline script, upgrade(), dry run, lock"
-	say "  timeouts, round trips) hold about six locks per revision until the end;"
-	say "  the default of 64 slots per connection runs out near 1,570 revisions."
-	exec pg_virtualenv -t -v "$PGVER" -o "max_locks_per_transaction=$LOCKS" \
-		env BENCH_INNER=1 "$BASH" "$0" "$N"
-fi
+in_virtualenv "modes.sh: starting a throwaway PostgreSQL $PGVER cluster:" \
+"  The single-transaction modes (offline script, upgrade(), dry run, lock
+  timeouts, round trips) hold about six locks per revision until the end;
+  the default of 64 slots per connection runs out near 1,570 revisions." "$N"
 
 # ---------------------------------------------------------------------------
 # Inner run: PGHOST/PGPORT point at the server to use.
 # ---------------------------------------------------------------------------
 T_START=$EPOCHREALTIME
-WORK=$(mktemp -d /tmp/migrate-modes-bench.XXXXXX)
-chmod 755 "$WORK"
-if [[ "${BENCH_KEEP:-}" == 1 ]]; then
-	trap 'say "work directory kept: $WORK"' EXIT
-else
-	trap 'rm -rf "$WORK"' EXIT
-fi
-
-PSQL=(psql -X -q -v ON_ERROR_STOP=1)
-
-# sql DB QUERY: one value, unaligned
-sql() { "${PSQL[@]}" -At -d "$1" -c "$2"; }
-
-# secs T0 T1: elapsed seconds with millisecond precision
-secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", b - a }'; }
-
-# timed VAR LOG CMD...: run CMD with stdout+stderr to LOG, under the step
-# timeout; store the wall clock seconds in VAR; die on failure.
-timed() {
-	local __var=$1 __log=$2 __t0 __t1 __rc=0
-	shift 2
-	# start from clean buffers: no run pays for the writes of the one before
-	sql postgres "CHECKPOINT" >/dev/null || die "CHECKPOINT"
-	__t0=$EPOCHREALTIME
-	timeout "$BENCH_TIMEOUT" "$@" >"$__log" 2>&1 || __rc=$?
-	__t1=$EPOCHREALTIME
-	if (( __rc == 124 )); then
-		die "timed out after ${BENCH_TIMEOUT}s: $*" "$__log"
-	elif (( __rc != 0 )); then
-		die "exit status $__rc: $*" "$__log"
-	fi
-	printf -v "$__var" '%s' "$(secs "$__t0" "$__t1")"
-}
-
-drop_db() {
-	PGOPTIONS="-c client_min_messages=warning" sql postgres "DROP DATABASE IF EXISTS $1" >/dev/null
-}
-
-fresh_db() {
-	drop_db "$1"
-	sql postgres "CREATE DATABASE $1" >/dev/null || die "CREATE DATABASE $1"
-}
-
-clone_db() {
-	drop_db "$2"
-	sql postgres "CREATE DATABASE $2 TEMPLATE $1" >/dev/null || die "CREATE DATABASE $2 TEMPLATE $1"
-}
-
-# id COUNT I: the id of revision I in a chain of COUNT
-rev_id() { printf 'r%0*d' "${#1}" "$2"; }
+work_dir modes
 
 # register COUNT: template database reg_COUNT with the extension and the
-# COUNT-revision ddl chain, registered in one transaction (chain.sh's
-# generator, with downgrades); the scripts dumped for the psql baselines:
+# COUNT-revision ddl chain (lib.sh's register_chain: one transaction, with
+# downgrades), once per size; the scripts dumped for the psql baselines:
 #   plain_COUNT.sql  the upgrade scripts in chain order
 #   each_COUNT.sql   the same, each revision between BEGIN; and COMMIT;
-declare -A REGISTERED REG_SECS
+declare -A REGISTERED
 register() {
-	local count=$1 db=reg_$1 width=${#1} secs got pending
+	local count=$1 db=reg_$1
 	[[ -n "${REGISTERED[$count]:-}" ]] && return 0
-	fresh_db "$db"
-	sql "$db" "CREATE EXTENSION migrate" >/dev/null || die "CREATE EXTENSION migrate in $db"
-	cat >"$WORK/register_$count.sql" <<EOF
-DO \$bench\$
-DECLARE
-    prev text;
-    up   text;
-    down text;
-BEGIN
-    FOR i IN 1..$count LOOP
-        up := format(E'CREATE TABLE bench_t%1\$s (\n'
-                     || E'    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,\n'
-                     || E'    name text NOT NULL,\n'
-                     || E'    created_at timestamptz NOT NULL DEFAULT now()\n'
-                     || E');\n'
-                     || E'CREATE INDEX bench_t%1\$s_name_idx ON bench_t%1\$s (name);\n', i);
-        down := format(E'DROP TABLE bench_t%s;\n', i);
-        IF i % 5 = 0 THEN
-            up := up || format(E'ALTER TABLE bench_t%s ADD COLUMN note text NOT NULL DEFAULT '''';\n', i / 2);
-            down := format(E'ALTER TABLE bench_t%s DROP COLUMN note;\n', i / 2) || down;
-        END IF;
-        prev := migrate.revision(
-            message       => format('ddl revision %s', i),
-            upgrade       => up,
-            downgrade     => down,
-            down_revision => CASE WHEN prev IS NULL THEN '{}'::text[] ELSE ARRAY[prev] END,
-            id            => 'r' || lpad(i::text, $width, '0'));
-    END LOOP;
-END
-\$bench\$;
-EOF
-	timed secs "$WORK/register_$count.log" \
-		"${PSQL[@]}" -1 -d "$db" -f "$WORK/register_$count.sql"
-	got=$(sql "$db" "SELECT count(*) FROM migrate.revisions") || die "count revisions in $db"
-	pending=$(sql "$db" "SELECT coalesce(cardinality(pending), 0) FROM migrate.status()") \
-		|| die "migrate.status() in $db"
-	[[ "$got" == "$count" && "$pending" == "$count" ]] ||
-		die "$db: expected $count registered and pending revisions, got $got registered, $pending pending"
-	"${PSQL[@]}" -At -d "$db" -o "$WORK/plain_$count.sql" \
-		-c "SELECT upgrade_sql FROM migrate.revisions ORDER BY position" ||
-		die "dumping upgrade scripts of $db"
+	register_chain "$db" ddl "$count"
+	dump_up "$db" "$WORK/plain_$count.sql"
 	"${PSQL[@]}" -At -d "$db" -o "$WORK/each_$count.sql" \
 		-c "SELECT E'BEGIN;\n' || upgrade_sql || E'COMMIT;' FROM migrate.revisions ORDER BY position" ||
 		die "dumping upgrade scripts of $db"
 	REGISTERED[$count]=1
-	REG_SECS[$count]=$secs
-	say "registered $count revisions in $db: ${secs}s; baseline scripts $(wc -c <"$WORK/plain_$count.sql") bytes, $(grep -c ';$' "$WORK/plain_$count.sql") statements"
+	say "registered $count revisions in $db: ${REG_SECS}s; baseline scripts $(wc -c <"$WORK/plain_$count.sql") bytes, $(grep -c ';$' "$WORK/plain_$count.sql") statements"
 }
 
 # What a database holds: applied heads, log rows (all / upgrades without
@@ -270,12 +166,6 @@ committed_since() {
 	done
 	printf '%d' "$got"
 }
-
-# result LOG: the line "result ..." a timed query printed
-result() { grep -E '^result ' "$1" | tail -n 1 | cut -d' ' -f2-; }
-
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b == 0) print "n/a"; else printf "%.2f", a / b }'; }
-per_rev() { awk -v a="$1" -v b="$2" -v n="$3" 'BEGIN { printf "%.1f", (a - b) * 1e6 / n }'; }
 
 # ---------------------------------------------------------------------------
 # The measurements.  mig_M COUNT TAG runs mode M's migrate side on a fresh
@@ -405,9 +295,6 @@ NAME[4]=dry_run;   WHAT[4]="upgrade('heads', dry_run => true)";          BASE[4]
 NAME[5]=lock_tmo;  WHAT[5]="upgrade('heads') with migrate.lock_timeout"; BASE[5]="upgrade('heads')";                   BASEFN[5]=base_upgrade
 NAME[6]=roundtrip; WHAT[6]="check_roundtrip()";                          BASE[6]="upgrade('heads')";                   BASEFN[6]=base_upgrade
 
-# median V...: the middle value (the mean of the two middle ones)
-median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) printf "%.3f", v[(NR + 1) / 2]; else printf "%.3f", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
-
 # measure M COUNT: mode M at COUNT revisions, migrate and baseline taking
 # turns, BENCH_REPEAT rounds (one when the first took over
 # BENCH_REPEAT_LIMIT seconds); sets MED_M, MED_B, RUNS and NOTE.
@@ -429,12 +316,7 @@ measure() {
 
 # ---------------------------------------------------------------------------
 say "modes.sh: N=$N, modes: $BENCH_MODES, up to $BENCH_REPEAT rounds each (one above ${BENCH_REPEAT_LIMIT}s), $( [[ $BENCH_SCALE == 1 ]] && echo "also at N/2, " )step timeout ${BENCH_TIMEOUT}s, work dir $WORK"
-sql postgres "SELECT 1" >/dev/null || die "cannot connect to PGHOST=$PGHOST PGPORT=$PGPORT"
-say "server: $(sql postgres "SELECT version()" | cut -d, -f1); max_locks_per_transaction=$(sql postgres "SHOW max_locks_per_transaction"), fsync=$(sql postgres "SHOW fsync"), shared_buffers=$(sql postgres "SHOW shared_buffers"); $(nproc) cores"
-[[ "$(sql postgres "SELECT count(*) FROM pg_available_extensions WHERE name = 'migrate'")" == 1 ]] ||
-	die "extension migrate is not installed for this server"
-(( $(sql postgres "SHOW max_locks_per_transaction") >= LOCKS )) ||
-	say "WARNING: max_locks_per_transaction < $LOCKS: single-transaction modes may fail with 53200 (out of shared memory)"
+check_server "single-transaction modes"
 
 declare -A MIG BASE_T NOTES NRUNS HALF_MIG HALF_BASE
 for m in $BENCH_MODES; do

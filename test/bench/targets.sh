@@ -78,8 +78,6 @@ BENCH_REPEAT=${BENCH_REPEAT:-3}
 BENCH_REPEAT_TRIVIAL=${BENCH_REPEAT_TRIVIAL:-5}
 BENCH_REPEAT_LIMIT=${BENCH_REPEAT_LIMIT:-120}
 BENCH_TIMEOUT=${BENCH_TIMEOUT:-600}
-LOCKS=1024
-PGVER=15
 
 for v in BENCH_TRIVIAL BENCH_BIG; do
 	[[ "${!v}" =~ ^[0-9]+$ ]] && (( ${!v} >= 100 )) || die "$v must be an integer >= 100 (got '${!v}')"
@@ -99,33 +97,19 @@ done
 # ---------------------------------------------------------------------------
 # Outer run: start a throwaway cluster and re-execute inside it.
 # ---------------------------------------------------------------------------
-if [[ -z "${PGHOST:-}" || -z "${PGPORT:-}" ]]; then
-	(( $(id -u) == 0 )) || die "run as root (pg_virtualenv creates a cluster owned by postgres)"
-	command -v pg_virtualenv >/dev/null || die "pg_virtualenv not found (package postgresql-common)"
-	[[ -x /usr/lib/postgresql/$PGVER/bin/postgres ]] || die "PostgreSQL $PGVER server is not installed"
-	say "targets.sh: PGHOST/PGPORT are not set; re-executing inside a throwaway"
-	say "PostgreSQL $PGVER cluster (dropped afterwards, fsync off):"
-	say "    pg_virtualenv -t -v $PGVER -o max_locks_per_transaction=$LOCKS"
-	say "  The DDL chains create thousands of tables (with their sequences, indexes"
-	say "  and TOAST relations) in ONE transaction, each holding an AccessExclusiveLock"
-	say "  until commit; with the default of 64 lock slots per connection the shared"
-	say "  lock table runs out near 1,570 revisions, so migrate and the psql baseline"
-	say "  both run with $LOCKS."
-	exec pg_virtualenv -t -v "$PGVER" -o "max_locks_per_transaction=$LOCKS" \
-		env BENCH_INNER=1 "$BASH" "$SELF"
-fi
+in_virtualenv "targets.sh: PGHOST/PGPORT are not set; re-executing inside a throwaway
+PostgreSQL $PGVER cluster (dropped afterwards, fsync off):" \
+"  The DDL chains create thousands of tables (with their sequences, indexes
+  and TOAST relations) in ONE transaction, each holding an AccessExclusiveLock
+  until commit; with the default of 64 lock slots per connection the shared
+  lock table runs out near 1,570 revisions, so migrate and the psql baseline
+  both run with $LOCKS."
 
 # ---------------------------------------------------------------------------
 # Inner run: PGHOST/PGPORT point at the server to use.
 # ---------------------------------------------------------------------------
 T_START=$EPOCHREALTIME
-WORK=$(mktemp -d /tmp/migrate-targets-bench.XXXXXX)
-chmod 755 "$WORK"
-if [[ "${BENCH_KEEP:-}" == 1 ]]; then
-	trap 'say "work directory kept: $WORK"' EXIT
-else
-	trap 'rm -rf "$WORK"' EXIT
-fi
+work_dir targets
 
 has_part() { [[ " $BENCH_PARTS " == *" $1 "* ]]; }
 
@@ -153,8 +137,6 @@ say "extension: migrate $(sql postgres "SELECT default_version FROM pg_available
 
 UPGRADE="SELECT 'result ' || count(*) FROM migrate.upgrade('heads')"
 DOWNGRADE="SELECT 'result ' || count(*) FROM migrate.downgrade('base')"
-# result LOG: what the line "result ..." of a timed query says
-result() { grep -E '^result ' "$1" | tail -n 1 | cut -d' ' -f2-; }
 
 STATE_Q="SELECT concat_ws(' ',
     'current=' || coalesce((SELECT string_agg(c, ',' ORDER BY c) FROM migrate.current() c), ''),
