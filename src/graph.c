@@ -12,6 +12,7 @@
  */
 #include "migrate.h"
 
+#include "common/hashfn.h"
 #include "lib/stringinfo.h"
 #include "utils/memutils.h"
 
@@ -27,12 +28,18 @@ typedef enum Dir
 	DESC_NODEPS					/* descendants through children only */
 } Dir;
 
-typedef struct NameEntry
+/*
+ * The names (ids and branch labels) in an open-addressing table of
+ * pointers to the graph's own strings: 24 bytes a name, where a dynahash
+ * entry with the name copied in was over 100.
+ */
+typedef struct NameSlot
 {
-	char		key[MIGRATE_ID_MAXLEN + 1];
+	const char *name;			/* NULL: empty slot */
+	uint32		hash;			/* compared before the strings */
 	int			rev;
 	bool		is_label;
-} NameEntry;
+} NameSlot;
 
 /* A growable list of revision indexes. */
 typedef struct IntList
@@ -278,10 +285,50 @@ revset_ids(Graph *g, RevSet *s)
 
 /* ---------- build ---------- */
 
-static NameEntry *
+/*
+ * The per-revision int arrays (parents, dependencies, children, ...) come
+ * from large blocks: a palloc each would cost more than the arrays.
+ */
+static int *
+int_pool(Graph *g, int count)
+{
+	int		   *out;
+
+	if (count > g->pool_left)
+	{
+		g->pool_left = Max(count, 16 * 1024);
+		g->pool = palloc(g->pool_left * sizeof(int));
+	}
+	out = g->pool;
+	g->pool += count;
+	g->pool_left -= count;
+	return out;
+}
+
+static uint32
+name_hash(const char *name)
+{
+	return hash_bytes((const unsigned char *) name, strlen(name));
+}
+
+/* The slot of name, or the empty slot where it would go. */
+static NameSlot *
+name_slot(Graph *g, const char *name, uint32 hash)
+{
+	uint32		i = hash & (g->nslots - 1);
+
+	while (g->slots[i].name != NULL &&
+		   (g->slots[i].hash != hash || strcmp(g->slots[i].name, name) != 0))
+		i = (i + 1) & (g->nslots - 1);
+	return &g->slots[i];
+}
+
+/* Enter name (which must outlive the graph); *found if already there. */
+static NameSlot *
 name_enter(Graph *g, const char *name, bool *found)
 {
-	char		key[MIGRATE_ID_MAXLEN + 1];
+	NameSlot   *e;
+	uint32		hash;
 
 	if (strlen(name) > MIGRATE_ID_MAXLEN)
 		ereport(ERROR,
@@ -289,36 +336,38 @@ name_enter(Graph *g, const char *name, bool *found)
 				 errmsg("revision graph holds an overlong name \"%.64s...\"", name),
 				 errdetail("Ids and branch labels are at most 64 characters; the rows of migrate.revisions were changed outside migrate's functions."),
 				 errhint("Correct the row in migrate.revisions.")));
-	memset(key, 0, sizeof(key));
-	strlcpy(key, name, sizeof(key));
-	return hash_search(g->names, key, HASH_ENTER, found);
+	hash = name_hash(name);
+	e = name_slot(g, name, hash);
+	*found = e->name != NULL;
+	e->name = name;
+	e->hash = hash;
+	return e;
+}
+
+static NameSlot *
+name_find(Graph *g, const char *name)
+{
+	NameSlot   *e;
+
+	if (g->nslots == 0 || strlen(name) > MIGRATE_ID_MAXLEN)
+		return NULL;
+	e = name_slot(g, name, name_hash(name));
+	return e->name ? e : NULL;
 }
 
 int
 graph_lookup(Graph *g, const char *name)
 {
-	char		key[MIGRATE_ID_MAXLEN + 1];
-	NameEntry  *e;
+	NameSlot   *e = name_find(g, name);
 
-	if (strlen(name) > MIGRATE_ID_MAXLEN)
-		return -1;
-	memset(key, 0, sizeof(key));
-	strlcpy(key, name, sizeof(key));
-	e = hash_search(g->names, key, HASH_FIND, NULL);
 	return e ? e->rev : -1;
 }
 
 bool
 graph_is_label(Graph *g, const char *name)
 {
-	char		key[MIGRATE_ID_MAXLEN + 1];
-	NameEntry  *e;
+	NameSlot   *e = name_find(g, name);
 
-	if (strlen(name) > MIGRATE_ID_MAXLEN)
-		return false;
-	memset(key, 0, sizeof(key));
-	strlcpy(key, name, sizeof(key));
-	e = hash_search(g->names, key, HASH_FIND, NULL);
 	return e && e->is_label;
 }
 
@@ -399,7 +448,7 @@ normalize_deps(Graph *g, int r, const int *declared)
 	int			i,
 				k;
 
-	rev->nd = palloc((rev->ndown + rev->ndeps + 1) * sizeof(int));
+	rev->nd = int_pool(g, rev->ndown + rev->ndeps);
 	rev->nnd = 0;
 	for (i = 0; i < rev->ndown; i++)
 		rev->nd[rev->nnd++] = rev->down[i];
@@ -455,28 +504,30 @@ Graph *
 graph_build(RevRow *rows, int n)
 {
 	Graph	   *g = palloc0(sizeof(Graph));
-	HASHCTL		ctl;
 	int		   *nchild,
 			   *nnext;
 	int			i,
-				k;
+				k,
+				nnames;
 
 	g->n = n;
 	g->revs = palloc0(Max(n, 1) * sizeof(GraphRev));
 	g->mark = palloc0(Max(n, 1) * sizeof(uint32));
 	g->stack = palloc(Max(n, 1) * sizeof(int) * 2);
 
-	memset(&ctl, 0, sizeof(ctl));
-	ctl.keysize = MIGRATE_ID_MAXLEN + 1;
-	ctl.entrysize = sizeof(NameEntry);
-	ctl.hcxt = CurrentMemoryContext;
-	g->names = hash_create("migrate revision names", Max(n * 2, 16), &ctl,
-						   HASH_ELEM | HASH_STRINGS | HASH_CONTEXT);
+	/* at most half full: ids and labels */
+	nnames = n;
+	for (i = 0; i < n; i++)
+		nnames += rows[i].nlabels;
+	g->nslots = 16;
+	while (g->nslots < (uint32) nnames * 2)
+		g->nslots *= 2;
+	g->slots = palloc0(g->nslots * sizeof(NameSlot));
 
 	for (i = 0; i < n; i++)
 	{
 		bool		found;
-		NameEntry  *e = name_enter(g, rows[i].id, &found);
+		NameSlot   *e = name_enter(g, rows[i].id, &found);
 
 		if (found)
 			ereport(ERROR,
@@ -496,7 +547,7 @@ graph_build(RevRow *rows, int n)
 		for (k = 0; k < rows[i].nlabels; k++)
 		{
 			bool		found;
-			NameEntry  *e = name_enter(g, rows[i].labels[k], &found);
+			NameSlot   *e = name_enter(g, rows[i].labels[k], &found);
 
 			if (found)
 				ereport(ERROR,
@@ -516,19 +567,21 @@ graph_build(RevRow *rows, int n)
 		GraphRev   *rev = &g->revs[i];
 
 		rev->ndown = rows[i].ndown;
-		rev->down = palloc(Max(rev->ndown, 1) * sizeof(int));
+		rev->down = int_pool(g, rev->ndown);
 		for (k = 0; k < rev->ndown; k++)
 		{
-			int			d = graph_lookup(g, rows[i].down[k]);
+			NameSlot   *e = name_find(g, rows[i].down[k]);
+			int			d;
 
-			if (d < 0 || graph_is_label(g, rows[i].down[k]))
+			if (e == NULL || e->is_label)
 				broken_graph(rev->id, "down revision", rows[i].down[k]);
+			d = e->rev;
 			rev->down[k] = d;
 			nchild[d]++;
 			nnext[d]++;
 		}
 		rev->ndeps = rows[i].ndeps;
-		rev->deps = palloc(Max(rev->ndeps, 1) * sizeof(int));
+		rev->deps = int_pool(g, rev->ndeps);
 		for (k = 0; k < rev->ndeps; k++)
 		{
 			int			d = graph_lookup(g, rows[i].deps[k]);
@@ -541,8 +594,8 @@ graph_build(RevRow *rows, int n)
 	}
 	for (i = 0; i < n; i++)
 	{
-		g->revs[i].children = palloc(Max(nchild[i], 1) * sizeof(int));
-		g->revs[i].next = palloc(Max(nnext[i], 1) * sizeof(int));
+		g->revs[i].children = int_pool(g, nchild[i]);
+		g->revs[i].next = int_pool(g, nnext[i]);
 	}
 	for (i = 0; i < n; i++)
 	{
@@ -627,19 +680,19 @@ resolve_ident(Graph *g, const char *name, int branch, const char *branch_name)
 	{
 		IntList		cand = {0};
 		StringInfoData names;
-		HASH_SEQ_STATUS seq;
-		NameEntry  *e;
+		uint32		i;
 		size_t		len = strlen(name);
 
 		initStringInfo(&names);
-		hash_seq_init(&seq, g->names);
-		while ((e = hash_seq_search(&seq)) != NULL)
+		for (i = 0; i < g->nslots; i++)
 		{
-			if (strlen(e->key) > 3 && strncmp(e->key, name, len) == 0 &&
+			NameSlot   *e = &g->slots[i];
+
+			if (e->name && strlen(e->name) > 3 && strncmp(e->name, name, len) == 0 &&
 				(branch < 0 || shares_lineage(g, e->rev, branch, false)))
 			{
 				il_push(&cand, e->rev);
-				appendStringInfo(&names, "%s%s", cand.n > 1 ? ", " : "", e->key);
+				appendStringInfo(&names, "%s%s", cand.n > 1 ? ", " : "", e->name);
 			}
 		}
 		if (cand.n == 0)

@@ -118,7 +118,10 @@ typedef struct Graph
 {
 	int			n;
 	GraphRev   *revs;
-	HTAB	   *names;			/* id or label -> index */
+	struct NameSlot *slots;		/* id or label -> index (graph.c) */
+	uint32		nslots;			/* a power of two */
+	int		   *pool;			/* where the next int arrays are cut */
+	int			pool_left;
 	int			nheads;			/* revisions without children */
 	int		   *heads;
 	int			nreal_heads;	/* ... and without dependents */

@@ -14,6 +14,8 @@
 #include "access/genam.h"
 #include "access/htup_details.h"
 #include "access/table.h"
+#include "access/tableam.h"
+#include "executor/tuptable.h"
 #include "access/xact.h"
 #include "catalog/indexing.h"
 #include "catalog/namespace.h"
@@ -45,7 +47,6 @@ typedef struct StoreMode
 
 typedef enum StoreQuery
 {
-	Q_GRAPH,
 	Q_VERSION,
 	Q_SCRIPT,
 	Q_INSERT,
@@ -66,10 +67,6 @@ typedef enum StoreQuery
 } StoreQuery;
 
 static const char *const query_text[Q_COUNT] = {
-	[Q_GRAPH] =
-	"SELECT id, down_revisions, depends_on, branch_labels, message,"
-	" transactional, downgrade_sql IS NOT NULL"
-	" FROM migrate.revisions ORDER BY position",
 	[Q_VERSION] =
 	"SELECT revision FROM migrate.version ORDER BY revision COLLATE \"C\"",
 	[Q_SCRIPT] =
@@ -326,16 +323,16 @@ migrate_join(List *strings)
 	return buf.data;
 }
 
+/* ---------- reads ---------- */
+
 /*
- * A text[] column as strings allocated in keep; the detoasted array and
- * the deconstruction garbage go to the current (scratch) context.  Empty
- * arrays, the common case, allocate nothing.
+ * Load the whole graph (without scripts, which runner.c fetches one at a
+ * time so memory stays flat) in registration order.
  */
+/* A text[] datum as strings in keep; garbage goes to the current context. */
 static char **
-array_column(HeapTuple tup, TupleDesc desc, int col, int *n, MemoryContext keep)
+array_strings(Datum d, bool isnull, int *n, MemoryContext keep)
 {
-	bool		isnull;
-	Datum		d = SPI_getbinval(tup, desc, col, &isnull);
 	ArrayType  *arr;
 	Datum	   *elems;
 	bool	   *nulls;
@@ -347,6 +344,15 @@ array_column(HeapTuple tup, TupleDesc desc, int col, int *n, MemoryContext keep)
 	*n = 0;
 	if (isnull)
 		return NULL;
+	/* most are empty: read ndim without copying the array out of its page */
+	if (!VARATT_IS_EXTENDED(DatumGetPointer(d)) || VARATT_IS_SHORT(DatumGetPointer(d)))
+	{
+		int32		ndim;
+
+		memcpy(&ndim, VARDATA_ANY(DatumGetPointer(d)), sizeof(int32));
+		if (ndim == 0)
+			return NULL;
+	}
 	arr = DatumGetArrayTypeP(d);
 	if (ARR_NDIM(arr) == 0)
 		return NULL;
@@ -359,64 +365,161 @@ array_column(HeapTuple tup, TupleDesc desc, int col, int *n, MemoryContext keep)
 	return out;
 }
 
-static char *
-text_column(HeapTuple tup, TupleDesc desc, int col, MemoryContext keep)
+/*
+ * Strings the graph keeps (ids, messages), copied one after the other into
+ * large blocks: a palloc per string would double the memory of a 100,000
+ * revision graph and the page faults of building it.
+ */
+typedef struct StringPool
 {
-	bool		isnull;
-	Datum		d = SPI_getbinval(tup, desc, col, &isnull);
+	MemoryContext cxt;
+	char	   *next;
+	size_t		left;
+} StringPool;
 
-	return isnull ? NULL : MemoryContextStrdup(keep, TextDatumGetCString(d));
+static char *
+pool_text(StringPool *pool, Datum d, bool isnull)
+{
+	text	   *t;
+	size_t		len;
+	char	   *out;
+
+	if (isnull)
+		return NULL;
+	t = DatumGetTextPP(d);
+	len = VARSIZE_ANY_EXHDR(t);
+	if (len + 1 > pool->left)
+	{
+		pool->left = Max(len + 1, 64 * 1024);
+		pool->next = MemoryContextAlloc(pool->cxt, pool->left);
+	}
+	out = pool->next;
+	memcpy(out, VARDATA_ANY(t), len);
+	out[len] = '\0';
+	pool->next += len + 1;
+	pool->left -= len + 1;
+	return out;
 }
 
-/* ---------- reads ---------- */
+typedef struct RowOrder
+{
+	int64		position;
+	int			row;
+} RowOrder;
+
+static int
+cmp_position(const void *a, const void *b)
+{
+	int64		x = ((const RowOrder *) a)->position;
+	int64		y = ((const RowOrder *) b)->position;
+
+	return x < y ? -1 : x > y;
+}
+
+static AttrNumber
+column_number(TupleDesc desc, const char *name)
+{
+	int			i;
+
+	for (i = 0; i < desc->natts; i++)
+		if (!TupleDescAttr(desc, i)->attisdropped &&
+			strcmp(NameStr(TupleDescAttr(desc, i)->attname), name) == 0)
+			return i + 1;
+	elog(ERROR, "migrate.revisions has no column \"%s\"", name);
+	return 0;					/* keep compiler quiet */
+}
 
 /*
- * Load the whole graph (without scripts, which runner.c fetches one at a
- * time so memory stays flat) in registration order.
- */
-/*
- * The revision rows in registration order.  What a built graph keeps
- * (ids, messages, labels) is allocated in keep; the row array and the
- * parent and dependency names, which the graph resolves to indexes, in
- * the current context.
+ * The revision rows in registration order, read by scanning
+ * migrate.revisions directly: the graph needs every row, and going through
+ * the executor and SPI's tuple table doubled the cost of loading 100,000
+ * of them.  The snapshot is the one an SPI query would take (a fresh one
+ * in READ COMMITTED, the transaction's otherwise, after a command counter
+ * increment so that the calling statement's own writes are seen).  What a
+ * built graph keeps (ids, messages, labels) is allocated in keep; the row
+ * array and the parent and dependency names, which the graph resolves to
+ * indexes, in the current context.
  */
 static RevRow *
 load_rows(int *nrows, MemoryContext keep)
 {
+	static const char *const columns[] = {
+		"id", "down_revisions", "depends_on", "branch_labels", "message",
+		"transactional", "downgrade_sql", "position"
+	};
 	MemoryContext build = CurrentMemoryContext;
 	MemoryContext scratch;
-	uint64		i,
-				n;
-	RevRow	   *rows;
-	SPITupleTable *tt;
+	StringPool	pool = {keep, NULL, 0};
+	Relation	rel;
+	TupleDesc	desc;
+	Snapshot	snap;
+	TableScanDesc scan;
+	TupleTableSlot *slot;
+	AttrNumber	att[lengthof(columns)];
+	int			cap = 1024,
+				n = 0,
+				i;
+	RevRow	   *rows = palloc0(cap * sizeof(RevRow));
+	RevRow	   *sorted;
+	RowOrder   *order = palloc(cap * sizeof(RowOrder));
 
-	run(Q_GRAPH, NULL, NULL);
-	tt = SPI_tuptable;
-	n = SPI_processed;
-	rows = palloc0(Max(n, 1) * sizeof(RevRow));
+	rel = table_open(get_relname_relid("revisions", get_namespace_oid("migrate", false)),
+					 AccessShareLock);
+	desc = RelationGetDescr(rel);
+	for (i = 0; i < (int) lengthof(columns); i++)
+		att[i] = column_number(desc, columns[i]);
+	CommandCounterIncrement();
+	snap = RegisterSnapshot(GetTransactionSnapshot());
+	scan = table_beginscan(rel, snap, 0, NULL);
+	slot = table_slot_create(rel, NULL);
 	scratch = AllocSetContextCreate(build, "migrate rows scratch", ALLOCSET_DEFAULT_SIZES);
 	MemoryContextSwitchTo(scratch);
-	for (i = 0; i < n; i++)
+	while (table_scan_getnextslot(scan, ForwardScanDirection, slot))
 	{
-		HeapTuple	tup = tt->vals[i];
-		TupleDesc	desc = tt->tupdesc;
-		bool		isnull;
+		Datum	   *v;
+		bool	   *null;
+		RevRow	   *r;
 
-		rows[i].id = text_column(tup, desc, 1, keep);
-		rows[i].down = array_column(tup, desc, 2, &rows[i].ndown, build);
-		rows[i].deps = array_column(tup, desc, 3, &rows[i].ndeps, build);
-		rows[i].labels = array_column(tup, desc, 4, &rows[i].nlabels, keep);
-		rows[i].message = text_column(tup, desc, 5, keep);
-		rows[i].transactional = DatumGetBool(SPI_getbinval(tup, desc, 6, &isnull));
-		rows[i].reversible = DatumGetBool(SPI_getbinval(tup, desc, 7, &isnull));
-		if (i % 1024 == 1023)
+		slot_getallattrs(slot);
+		v = slot->tts_values;
+		null = slot->tts_isnull;
+		if (n == cap)
+		{
+			cap *= 2;
+			rows = repalloc(rows, cap * sizeof(RevRow));
+			order = repalloc(order, cap * sizeof(RowOrder));
+		}
+		r = &rows[n];
+		memset(r, 0, sizeof(RevRow));
+		r->id = pool_text(&pool, v[att[0] - 1], null[att[0] - 1]);
+		r->down = array_strings(v[att[1] - 1], null[att[1] - 1], &r->ndown, build);
+		r->deps = array_strings(v[att[2] - 1], null[att[2] - 1], &r->ndeps, build);
+		r->labels = array_strings(v[att[3] - 1], null[att[3] - 1], &r->nlabels, keep);
+		r->message = pool_text(&pool, v[att[4] - 1], null[att[4] - 1]);
+		r->transactional = DatumGetBool(v[att[5] - 1]);
+		r->reversible = !null[att[6] - 1];
+		order[n].position = DatumGetInt64(v[att[7] - 1]);
+		order[n].row = n;
+		n++;
+		if (n % 1024 == 0)
 			MemoryContextReset(scratch);
 	}
 	MemoryContextSwitchTo(build);
 	MemoryContextDelete(scratch);
-	SPI_freetuptable(tt);
-	*nrows = (int) n;
-	return rows;
+	ExecDropSingleTupleTableSlot(slot);
+	table_endscan(scan);
+	UnregisterSnapshot(snap);
+	table_close(rel, AccessShareLock);
+
+	/* registration order; a heap scan returns nearly that already */
+	qsort(order, n, sizeof(RowOrder), cmp_position);
+	sorted = palloc(Max(n, 1) * sizeof(RevRow));
+	for (i = 0; i < n; i++)
+		sorted[i] = rows[order[i].row];
+	pfree(rows);
+	pfree(order);
+	*nrows = n;
+	return sorted;
 }
 
 RevRow *
