@@ -1,13 +1,15 @@
 /*
  * store.c
- *		Every read and write of the migrate.* tables, through SPI.
+ *		Every read and write of the migrate.* tables, and the per-backend
+ *		cache of the revision graph built from them.
  *
- * Bookkeeping runs as the extension's owner with search_path set to
- * pg_catalog, pg_temp (pg_cron's pattern): a deployer needs only EXECUTE
- * on the functions, and nothing on the caller's search_path can capture
- * an operator or table used here.  User scripts never run in this mode;
- * runner.c executes them as the caller.  Plans are prepared once per
- * backend and kept.
+ * Bookkeeping runs through SPI as the extension's owner with search_path
+ * set to pg_catalog, pg_temp (pg_cron's pattern): a deployer needs only
+ * EXECUTE on the functions, and nothing on the caller's search_path can
+ * capture an operator or table used here.  User scripts never run in this
+ * mode; runner.c executes them as the caller.  Plans are prepared once per
+ * backend and kept.  The graph's rows are read by a direct heap scan,
+ * which no search_path or user code can touch either.
  */
 #include "postgres.h"
 
