@@ -31,6 +31,8 @@ REVOKE ALL ON FUNCTION migrate.revisions_changed() FROM PUBLIC;
 CREATE TRIGGER revisions_changed
     AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON migrate.revisions
     FOR EACH STATEMENT EXECUTE FUNCTION migrate.revisions_changed();
+-- also for replication apply and session_replication_role = replica
+ALTER TABLE migrate.revisions ENABLE ALWAYS TRIGGER revisions_changed;
 
 -- ---------------------------------------------------------------------
 -- Applying: upgrade and downgrade gain dry_run

@@ -46,6 +46,36 @@ DELETE FROM migrate.revisions WHERE id = 'a4';
 SELECT revision FROM migrate.heads();
 TRUNCATE migrate.revisions;
 SELECT count(*) AS heads_after_truncate FROM migrate.heads();
+SELECT migrate.stamp('base', purge => true);
+-- a registration under session_replication_role = replica (replication
+-- apply, some restores) still invalidates other backends' graphs
+SELECT migrate.revision('five', 'SELECT 1', 'SELECT 1', id => 'a5');
+SELECT revision FROM migrate.heads();
+SELECT dblink_connect('other', format('host=%s port=%s dbname=%s',
+         split_part(current_setting('unix_socket_directories'), ',', 1),
+         current_setting('port'), current_database()));
+SELECT * FROM dblink('other', $$SET session_replication_role = replica;
+                                SELECT migrate.revision('six', 'SELECT 1', 'SELECT 1', id => 'a6')$$) AS t(id text);
+SELECT dblink_disconnect('other');
+SELECT revision FROM migrate.heads();
+-- REPEATABLE READ: two registrations in one statement see each other,
+-- and this transaction's own writes are no serialization failure
+BEGIN ISOLATION LEVEL REPEATABLE READ;
+SELECT migrate.revision('seven', 'SELECT 1', 'SELECT 1', id => 'a7'),
+       migrate.revision('eight', 'SELECT 1', 'SELECT 1', id => 'a8');
+SELECT id, down_revisions FROM migrate.revisions WHERE id IN ('a7', 'a8') ORDER BY id;
+SELECT count(*) AS steps FROM migrate.upgrade('heads');
+ROLLBACK;
+-- a script editing migrate.revisions is refused even when the same
+-- transaction registered revisions before (the generation moved already)
+BEGIN;
+SELECT migrate.revision('x', 'SELECT 1', 'SELECT 1', id => 'x1');
+SELECT migrate.revision('edits x1', downgrade => 'SELECT 1', id => 'x2',
+  upgrade => $$UPDATE migrate.revisions SET upgrade_sql = 'SELECT 2', checksum = 'forged' WHERE id = 'x1'$$);
+SELECT revision FROM migrate.upgrade('heads');
+ROLLBACK;
+TRUNCATE migrate.revisions;
+
 -- the trigger function is only a trigger
 SELECT migrate.revisions_changed();
 

@@ -227,6 +227,7 @@ extern Graph *store_load_graph_private(void);
 extern void store_revisions_changed(void);
 extern int64 store_generation(void);
 extern int64 store_log_first(void);
+extern uint64 store_changes_seen(void);
 extern void store_init(void);
 extern List *store_lookup_names(List *names);
 extern bool store_fetch_revision(const char *id, NewRevision *out);

@@ -495,7 +495,8 @@ runner_progress(Graph *g, PlanStep *step)
  * deleting the oldest log rows (TRUNCATE) shows, others do not.
  */
 static void
-check_own_tables(Graph *g, RevSet *version, int64 generation, int64 log_first)
+check_own_tables(Graph *g, RevSet *version, int64 generation, uint64 changes,
+				 int64 log_first)
 {
 	List	   *expected = sorted_ids(g, version);
 	List	   *found = store_load_version();	/* sorted like ids: C order */
@@ -503,7 +504,7 @@ check_own_tables(Graph *g, RevSet *version, int64 generation, int64 log_first)
 	ListCell   *a,
 			   *b;
 
-	if (store_generation() != generation)
+	if (store_generation() != generation || store_changes_seen() != changes)
 		ereport(ERROR,
 				(errcode(MIGRATE_ERR_STATE),
 				 errmsg("migrate.revisions changed while the plan ran"),
@@ -540,6 +541,7 @@ runner_apply(Graph *g, RevSet *version, StepPlan *plan, RunOptions *opts)
 	MemoryContext stepcxt;
 	List	   *initial;
 	int64		generation;
+	uint64		changes;
 	int64		log_first;
 	CatalogSnapshot *volatile snap = NULL;
 
@@ -550,6 +552,7 @@ runner_apply(Graph *g, RevSet *version, StepPlan *plan, RunOptions *opts)
 	stepcxt = AllocSetContextCreate(caller, "migrate step", ALLOCSET_DEFAULT_SIZES);
 	initial = sorted_ids(g, version);
 	generation = opts->bookkeeping ? store_generation() : -1;
+	changes = store_changes_seen();
 	log_first = opts->bookkeeping ? store_log_first() : 0;
 	/* a dry run compares each step with the catalogs as the last one left them */
 	if (opts->observe)
@@ -633,7 +636,7 @@ runner_apply(Graph *g, RevSet *version, StepPlan *plan, RunOptions *opts)
 	if (opts->bookkeeping)
 	{
 		store_set_version(initial, sorted_ids(g, version));
-		check_own_tables(g, version, generation, log_first);
+		check_own_tables(g, version, generation, changes, log_first);
 	}
 }
 

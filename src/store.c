@@ -347,7 +347,8 @@ array_strings(Datum d, bool isnull, int *n, MemoryContext keep)
 	if (isnull)
 		return NULL;
 	/* most are empty: read ndim without copying the array out of its page */
-	if (!VARATT_IS_EXTENDED(DatumGetPointer(d)) || VARATT_IS_SHORT(DatumGetPointer(d)))
+	if (VARATT_IS_4B_U(DatumGetPointer(d)) ||
+		(VARATT_IS_1B(DatumGetPointer(d)) && !VARATT_IS_1B_E(DatumGetPointer(d))))
 	{
 		int32		ndim;
 
@@ -549,6 +550,7 @@ static int64 cached_gen = 0;
 static Oid	cached_relid = InvalidOid;	/* a re-created extension starts at 0 */
 static bool cache_valid = false;
 static LocalTransactionId bumped_lxid = InvalidLocalTransactionId;
+static uint64 changes_seen = 0;	/* trigger firings in this backend */
 
 /* Whether the schema has the generation table (0.1 does not). */
 static bool
@@ -566,6 +568,9 @@ read_generation(void)
 	int64		gen;
 
 	run(Q_GENERATION, NULL, NULL);
+	/* none: a snapshot older than the extension's update (no caching) */
+	if (SPI_processed == 0)
+		return -1;
 	if (SPI_processed != 1)
 		elog(ERROR, "migrate.graph_generation must hold exactly one row");
 	gen = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
@@ -637,6 +642,8 @@ store_load_graph(void)
 	if (!generation_available())
 		return store_load_graph_private();
 	gen = read_generation();
+	if (gen < 0)
+		return store_load_graph_private();
 	relid = get_relname_relid("revisions", get_namespace_oid("migrate", false));
 	if (cache_valid && gen == cached_gen && relid == cached_relid)
 		return cached_graph;
@@ -678,6 +685,7 @@ void
 store_revisions_changed(void)
 {
 	cache_valid = false;
+	changes_seen++;
 	if (bumped_lxid == MyProc->lxid)
 		return;
 	if (SPI_connect() != SPI_OK_CONNECT)
@@ -687,10 +695,22 @@ store_revisions_changed(void)
 	bumped_lxid = MyProc->lxid;
 }
 
+/*
+ * How often this backend changed migrate.revisions: a run compares it
+ * before and after, since the generation moves only once per transaction.
+ */
+uint64
+store_changes_seen(void)
+{
+	return changes_seen;
+}
+
 static void
 cache_xact_callback(XactEvent event, void *arg)
 {
-	if (event == XACT_EVENT_ABORT || event == XACT_EVENT_PARALLEL_ABORT)
+	/* a prepared transaction may still be rolled back by someone else */
+	if (event == XACT_EVENT_ABORT || event == XACT_EVENT_PARALLEL_ABORT ||
+		event == XACT_EVENT_PREPARE)
 	{
 		cache_valid = false;
 		bumped_lxid = InvalidLocalTransactionId;
@@ -995,11 +1015,13 @@ store_check_snapshot(void)
 		return;
 	store_enter(&m);
 	q = generation_available() ? Q_SNAPSHOT_GRAPH : Q_SNAPSHOT;
+	/* both sides see this transaction's own writes, even this statement's */
+	CommandCounterIncrement();
 	SPI_execute_snapshot(plan_for(q), NULL, NULL, InvalidSnapshot,
-						 InvalidSnapshot, true, false, 1);
+						 InvalidSnapshot, false, false, 1);
 	mine = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
 	SPI_execute_snapshot(plan_for(q), NULL, NULL, GetLatestSnapshot(),
-						 InvalidSnapshot, true, false, 1);
+						 InvalidSnapshot, false, false, 1);
 	latest = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
 	store_leave(&m);
 	MemoryContextSwitchTo(caller);
