@@ -110,7 +110,7 @@ rev_ids(Graph *g, const int *revs, int n)
 	int			i;
 
 	for (i = 0; i < n; i++)
-		l = lappend(l, g->revs[revs[i]].id);
+		l = lappend(l, REV_ID(g, revs[i]));
 	return l;
 }
 
@@ -121,13 +121,13 @@ ids_array(Graph *g, const int *revs, int n)
 }
 
 static Datum
-strings_array(char **s, int n)
+labels_array(Graph *g, GraphRev *rev)
 {
 	List	   *l = NIL;
 	int			i;
 
-	for (i = 0; i < n; i++)
-		l = lappend(l, s[i]);
+	for (i = 0; i < rev->nlabels; i++)
+		l = lappend(l, GR_LABEL(g, rev, i));
 	return migrate_list_to_array(l);
 }
 
@@ -401,7 +401,7 @@ migrate_revision(PG_FUNCTION_ARGS)
 		int			parent = graph_new_parent(g, head);
 
 		if (parent >= 0)
-			rev.down = list_make1(g->revs[parent].id);
+			rev.down = list_make1(REV_ID(g, parent));
 	}
 	id = keep(register_new(&rev));
 	SPI_finish();
@@ -424,7 +424,7 @@ migrate_merge(PG_FUNCTION_ARGS)
 		int			i;
 
 		for (i = 0; i < g->nreal_heads; i++)
-			parents = lappend(parents, g->revs[g->real_heads[i]].id);
+			parents = lappend(parents, REV_ID(g, G_REAL_HEADS(g)[i]));
 	}
 	else
 	{
@@ -437,7 +437,7 @@ migrate_merge(PG_FUNCTION_ARGS)
 						(errcode(MIGRATE_ERR_BAD_ARGUMENT),
 						 errmsg("cannot merge \"base\""),
 						 errhint("Name the revisions to merge.")));
-			parents = list_append_unique_ptr(parents, g->revs[r].id);
+			parents = list_append_unique_ptr(parents, REV_ID(g, r));
 		}
 	}
 	if (list_length(parents) < 2)
@@ -584,7 +584,7 @@ migrate_drop_revision(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_DEPENDENT_OBJECTS_STILL_EXIST),
 				 errmsg("revision \"%s\" has dependent revisions", id),
 				 errdetail("Revisions building on or depending on it: %s.",
-						   migrate_join(rev_ids(g, rev->next, rev->nnext))),
+						   migrate_join(rev_ids(g, GR_NEXT(g, rev), rev->nnext))),
 				 errhint("Drop those revisions first.")));
 	store_delete_revision(id);
 	SPI_finish();
@@ -838,7 +838,7 @@ require_transactional(Graph *g, PlanStep *step, bool want)
 	if (rev->transactional != want)
 		ereport(ERROR,
 				(errcode(want ? ERRCODE_ACTIVE_SQL_TRANSACTION : MIGRATE_ERR_BAD_ARGUMENT),
-				 errmsg("revision \"%s\" is %s", rev->id,
+				 errmsg("revision \"%s\" is %s", GR_ID(g, rev),
 						rev->transactional ? "transactional" : "not transactional"),
 				 want
 				 ? errhint("Run it as begin_step, each of its statements at top level, then end_step, as migrate.%s_statements() lists them.",
@@ -876,7 +876,7 @@ migrate_begin_step(PG_FUNCTION_ARGS)
 	lock_step_begin();
 	progress = runner_progress(g, &step);
 	ereport(NOTICE, (errmsg_internal("%s", progress)));
-	strlcpy(begun_revision, g->revs[step.rev].id, sizeof(begun_revision));
+	strlcpy(begun_revision, REV_ID(g, step.rev), sizeof(begun_revision));
 	begun_upgrade = step.upgrade;
 	begun_at = GetCurrentTimestamp();
 	progress = keep(psprintf("%s (non-transactional: its statements follow)", progress + strlen("running ")));
@@ -893,7 +893,7 @@ migrate_end_step(PG_FUNCTION_ARGS)
 	GraphRev   *rev = &g->revs[step.rev];
 	StoredScript s;
 	char	   *done;
-	bool		begun = strcmp(begun_revision, rev->id) == 0 && begun_upgrade == step.upgrade;
+	bool		begun = strcmp(begun_revision, GR_ID(g, rev)) == 0 && begun_upgrade == step.upgrade;
 
 	/* only the session that ran begin_step knows the statements ran */
 
@@ -901,13 +901,13 @@ migrate_end_step(PG_FUNCTION_ARGS)
 	if (!begun || !lock_step_held())
 		ereport(ERROR,
 				(errcode(MIGRATE_ERR_STATE),
-				 errmsg("end_step of revision \"%s\" without its begin_step", rev->id),
+				 errmsg("end_step of revision \"%s\" without its begin_step", GR_ID(g, rev)),
 				 errdetail("This session did not call migrate.begin_step('%s', '%s') since its last end_step, or no longer holds the lock it took (DISCARD ALL, pg_advisory_unlock_all(), a connection pooler).",
-						   rev->id, step.upgrade ? "upgrade" : "downgrade"),
+						   GR_ID(g, rev), step.upgrade ? "upgrade" : "downgrade"),
 				 errhint("Run begin_step, the revision's statements and end_step in one session, as migrate.%s_statements() lists them; to record work done by hand, use migrate.stamp().",
 						 step.upgrade ? "upgrade" : "downgrade")));
-	if (!store_fetch_script(rev->id, &s))
-		elog(ERROR, "revision \"%s\" has no row", rev->id);
+	if (!store_fetch_script(GR_ID(g, rev), &s))
+		elog(ERROR, "revision \"%s\" has no row", GR_ID(g, rev));
 	done = keep(psprintf("recorded %s", runner_progress(g, &step) + strlen("running ")));
 	runner_record(g, version, &step, s.checksum, begun_at);
 	begun_revision[0] = '\0';
@@ -1120,10 +1120,10 @@ emit_revisions(FunctionCallInfo fcinfo, Graph *g, const int *revs, int n)
 		Datum		values[3];
 		bool		nulls[3] = {false, false, false};
 
-		values[0] = CStringGetTextDatum(rev->id);
-		values[1] = strings_array(rev->labels, rev->nlabels);
-		if (rev->message)
-			values[2] = CStringGetTextDatum(rev->message);
+		values[0] = CStringGetTextDatum(GR_ID(g, rev));
+		values[1] = labels_array(g, rev);
+		if (GR_MESSAGE(g, rev))
+			values[2] = CStringGetTextDatum(GR_MESSAGE(g, rev));
 		else
 			nulls[2] = true;
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
@@ -1138,7 +1138,7 @@ migrate_heads(PG_FUNCTION_ARGS)
 	InitMaterializedSRF(fcinfo, 0);
 	connect_spi();
 	g = store_load_graph();
-	emit_revisions(fcinfo, g, g->heads, g->nheads);
+	emit_revisions(fcinfo, g, G_HEADS(g), g->nheads);
 	SPI_finish();
 	return (Datum) 0;
 }
@@ -1151,7 +1151,7 @@ migrate_bases(PG_FUNCTION_ARGS)
 	InitMaterializedSRF(fcinfo, 0);
 	connect_spi();
 	g = store_load_graph();
-	emit_revisions(fcinfo, g, g->bases, g->nbases);
+	emit_revisions(fcinfo, g, G_BASES(g), g->nbases);
 	SPI_finish();
 	return (Datum) 0;
 }
@@ -1174,8 +1174,8 @@ migrate_branches(PG_FUNCTION_ARGS)
 
 		if (g->revs[i].nchildren < 2)
 			continue;
-		values[0] = CStringGetTextDatum(g->revs[i].id);
-		values[1] = ids_array(g, g->revs[i].children, g->revs[i].nchildren);
+		values[0] = CStringGetTextDatum(REV_ID(g, i));
+		values[1] = ids_array(g, GR_CHILDREN(g, &g->revs[i]), g->revs[i].nchildren);
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}
 	SPI_finish();
@@ -1210,10 +1210,10 @@ migrate_history(PG_FUNCTION_ARGS)
 		bool		nulls[8] = {0};
 		MemoryContext old = MemoryContextSwitchTo(rowcxt);
 
-		values[0] = CStringGetTextDatum(rev->id);
-		values[1] = ids_array(g, rev->down, rev->ndown);
-		if (rev->message)
-			values[2] = CStringGetTextDatum(rev->message);
+		values[0] = CStringGetTextDatum(GR_ID(g, rev));
+		values[1] = ids_array(g, GR_DOWN(g, rev), rev->ndown);
+		if (GR_MESSAGE(g, rev))
+			values[2] = CStringGetTextDatum(GR_MESSAGE(g, rev));
 		else
 			nulls[2] = true;
 		values[3] = BoolGetDatum(rev->nchildren == 0);
@@ -1255,25 +1255,25 @@ migrate_show(PG_FUNCTION_ARGS)
 				 errmsg("\"%s\" names no revision", target),
 				 errhint("Pass a revision id, prefix or label.")));
 	rev = &g->revs[r];
-	if (!store_fetch_script(rev->id, &script))
-		elog(ERROR, "revision \"%s\" vanished", rev->id);
+	if (!store_fetch_script(GR_ID(g, rev), &script))
+		elog(ERROR, "revision \"%s\" vanished", GR_ID(g, rev));
 	for (i = 0; i < rev->nnext; i++)
 	{
-		GraphRev   *n = &g->revs[rev->next[i]];
+		GraphRev   *n = &g->revs[GR_NEXT(g, rev)[i]];
 		int			k;
 
 		for (k = 0; k < n->ndeps; k++)
-			if (n->deps[k] == r)
-				dependents = lappend(dependents, n->id);
+			if (GR_DEPS(g, n)[k] == r)
+				dependents = lappend(dependents, GR_ID(g, n));
 	}
-	values[0] = CStringGetTextDatum(rev->id);
-	values[1] = ids_array(g, rev->down, rev->ndown);
-	values[2] = ids_array(g, rev->children, rev->nchildren);
-	values[3] = ids_array(g, rev->deps, rev->ndeps);
+	values[0] = CStringGetTextDatum(GR_ID(g, rev));
+	values[1] = ids_array(g, GR_DOWN(g, rev), rev->ndown);
+	values[2] = ids_array(g, GR_CHILDREN(g, rev), rev->nchildren);
+	values[3] = ids_array(g, GR_DEPS(g, rev), rev->ndeps);
 	values[4] = migrate_list_to_array(dependents);
-	values[5] = strings_array(rev->labels, rev->nlabels);
-	if (rev->message)
-		values[6] = CStringGetTextDatum(rev->message);
+	values[5] = labels_array(g, rev);
+	if (GR_MESSAGE(g, rev))
+		values[6] = CStringGetTextDatum(GR_MESSAGE(g, rev));
 	else
 		nulls[6] = true;
 	values[7] = CStringGetTextDatum(script.upgrade_sql);
@@ -1307,10 +1307,10 @@ migrate_status(PG_FUNCTION_ARGS)
 	g = load_state(&version);
 	revset_sort(g, version);
 	values[0] = migrate_list_to_array(revset_ids(g, version));
-	values[1] = ids_array(g, g->heads, g->nheads);
+	values[1] = ids_array(g, G_HEADS(g), g->nheads);
 	plan = graph_plan_upgrade(g, version, "heads");
 	for (i = 0; i < plan->nsteps; i++)
-		pending = lappend(pending, g->revs[plan->steps[i].rev].id);
+		pending = lappend(pending, REV_ID(g, plan->steps[i].rev));
 	values[2] = migrate_list_to_array(pending);
 	tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	SPI_finish();

@@ -68,17 +68,17 @@ unmerged_heads(Graph *g, List *out)
 		parent[i] = i;
 	for (i = 0; i < g->n; i++)
 		for (k = 0; k < g->revs[i].ndown; k++)
-			parent[find_root(parent, i)] = find_root(parent, g->revs[i].down[k]);
+			parent[find_root(parent, i)] = find_root(parent, GR_DOWN(g, &g->revs[i])[k]);
 	for (i = 0; i < g->nheads; i++)
 	{
-		int			root = find_root(parent, g->heads[i]);
+		int			root = find_root(parent, G_HEADS(g)[i]);
 		List	   *same = NIL;
 
 		for (k = 0; k < g->nheads; k++)
-			if (find_root(parent, g->heads[k]) == root)
-				same = lappend(same, g->revs[g->heads[k]].id);
+			if (find_root(parent, G_HEADS(g)[k]) == root)
+				same = lappend(same, REV_ID(g, G_HEADS(g)[k]));
 		if (list_length(same) > 1)
-			out = add_problem(out, g->revs[g->heads[i]].id, "unmerged heads",
+			out = add_problem(out, REV_ID(g, G_HEADS(g)[i]), "unmerged heads",
 							  psprintf("Heads %s grew from shared history and no revision merges them.",
 									   migrate_join(same)));
 	}
@@ -182,9 +182,9 @@ check_verify(void)
 
 			revset_remove(others, v);
 			if (graph_applied(g, others)[v])
-				out = add_problem(out, g->revs[v].id, "overlapping version rows",
+				out = add_problem(out, REV_ID(g, v), "overlapping version rows",
 								  psprintf("Version row \"%s\" is an ancestor or dependency of another version row; upgrade() and downgrade() refuse such a table.",
-										   g->revs[v].id));
+										   REV_ID(g, v)));
 		}
 		foreach(lc, store_log_checksums())
 		{
@@ -238,7 +238,7 @@ step_ok(Roundtrip *rt, int rev, bool upgrade, const char *problem)
 	err = runner_subxact(run_one, rt, true);
 	if (err == NULL)
 		return true;
-	rt->problems = add_problem(rt->problems, rt->g->revs[rev].id, problem,
+	rt->problems = add_problem(rt->problems, REV_ID(rt->g, rev), problem,
 							   psprintf("%s (SQLSTATE %s). The check stops here.",
 										err->message, unpack_sql_state(err->sqlerrcode)));
 	return false;
@@ -252,7 +252,7 @@ compare_fingerprints(Roundtrip *rt, int rev, List *expected, List *found, const 
 	char	   *diff = catalog_diff(expected, found, &ndiff);
 
 	if (diff != NULL)
-		rt->problems = add_problem(rt->problems, rt->g->revs[rev].id, problem,
+		rt->problems = add_problem(rt->problems, REV_ID(rt->g, rev), problem,
 								   psprintf("%d difference%s from the schema %s. %s",
 											ndiff, ndiff == 1 ? "" : "s", against, diff));
 }
@@ -273,7 +273,7 @@ roundtrip_body(void *arg)
 
 		if (!rev->transactional)
 		{
-			rt->problems = add_problem(rt->problems, rev->id, "not transactional",
+			rt->problems = add_problem(rt->problems, GR_ID(rt->g, rev), "not transactional",
 									   pstrdup("It cannot run through SPI, so the check stops here; try it with upgrade_statements() on a copy of the database."));
 			break;
 		}
@@ -282,7 +282,7 @@ roundtrip_body(void *arg)
 		up = catalog_fingerprint();
 		if (!rev->reversible)
 		{
-			rt->problems = add_problem(rt->problems, rev->id, "irreversible",
+			rt->problems = add_problem(rt->problems, GR_ID(rt->g, rev), "irreversible",
 									   pstrdup("It has no downgrade script; the revisions after it are checked on top of its upgrade."));
 			before = up;
 			continue;

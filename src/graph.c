@@ -30,12 +30,12 @@ typedef enum Dir
 
 /*
  * The names (ids and branch labels) in an open-addressing table of
- * pointers to the graph's own strings: 24 bytes a name, where a dynahash
+ * offsets of the graph's own strings: 16 bytes a name, where a dynahash
  * entry with the name copied in was over 100.
  */
 typedef struct NameSlot
 {
-	const char *name;			/* NULL: empty slot */
+	uint32		name_at;		/* chars; GRAPH_NULL: empty slot */
 	uint32		hash;			/* compared before the strings */
 	int			rev;
 	bool		is_label;
@@ -79,7 +79,7 @@ join_ids(Graph *g, const int *revs, int n)
 
 	initStringInfo(&buf);
 	for (i = 0; i < n; i++)
-		appendStringInfo(&buf, "%s%s", i ? ", " : "", g->revs[revs[i]].id);
+		appendStringInfo(&buf, "%s%s", i ? ", " : "", REV_ID(g, revs[i]));
 	return buf.data;
 }
 
@@ -103,19 +103,19 @@ neighbours(Graph *g, int r, Dir dir, int **v, int *n)
 	switch (dir)
 	{
 		case ANC_DEPS:
-			*v = rev->nd;
+			*v = GR_ND(g, rev);
 			*n = rev->nnd;
 			break;
 		case ANC_NODEPS:
-			*v = rev->down;
+			*v = GR_DOWN(g, rev);
 			*n = rev->ndown;
 			break;
 		case DESC_DEPS:
-			*v = rev->next;
+			*v = GR_NEXT(g, rev);
 			*n = rev->nnext;
 			break;
 		case DESC_NODEPS:
-			*v = rev->children;
+			*v = GR_CHILDREN(g, rev);
 			*n = rev->nchildren;
 			break;
 	}
@@ -261,7 +261,7 @@ cmp_by_id(const void *a, const void *b, void *arg)
 {
 	Graph	   *g = arg;
 
-	return strcmp(g->revs[*(const int *) a].id, g->revs[*(const int *) b].id);
+	return strcmp(REV_ID(g, *(const int *) a), REV_ID(g, *(const int *) b));
 }
 
 /* Sort by id, the order of current() and of the version table. */
@@ -279,30 +279,37 @@ revset_ids(Graph *g, RevSet *s)
 	int			i;
 
 	for (i = 0; i < s->n; i++)
-		out = lappend(out, g->revs[s->items[i]].id);
+		out = lappend(out, REV_ID(g, s->items[i]));
 	return out;
 }
 
 /* ---------- build ---------- */
 
 /*
- * The per-revision int arrays (parents, dependencies, children, ...) come
- * from large blocks: a palloc each would cost more than the arrays.
+ * The per-revision int arrays (parents, dependencies, children, ...) are
+ * cut from g->ints, sized up front by graph_build: offsets, so that the
+ * image can be copied anywhere.
  */
-static int *
-int_pool(Graph *g, int count)
+static uint32
+int_pool(Graph *g, int count, uint32 cap)
 {
-	int		   *out;
+	uint32		at = g->nints;
 
-	if (count > g->pool_left)
-	{
-		g->pool_left = Max(count, 16 * 1024);
-		g->pool = palloc(g->pool_left * sizeof(int));
-	}
-	out = g->pool;
-	g->pool += count;
-	g->pool_left -= count;
-	return out;
+	if ((uint64) at + count > cap)
+		elog(ERROR, "revision graph outgrew its int array (%u + %d > %u)", at, count, cap);
+	g->nints += count;
+	return at;
+}
+
+static uint32
+chars_add(Graph *g, const char *s)
+{
+	size_t		len = strlen(s) + 1;
+	uint32		at = g->nchars;
+
+	memcpy(g->chars + at, s, len);
+	g->nchars += len;
+	return at;
 }
 
 static uint32
@@ -317,16 +324,17 @@ name_slot(Graph *g, const char *name, uint32 hash)
 {
 	uint32		i = hash & (g->nslots - 1);
 
-	while (g->slots[i].name != NULL &&
-		   (g->slots[i].hash != hash || strcmp(g->slots[i].name, name) != 0))
+	while (g->slots[i].name_at != GRAPH_NULL &&
+		   (g->slots[i].hash != hash || strcmp(g->chars + g->slots[i].name_at, name) != 0))
 		i = (i + 1) & (g->nslots - 1);
 	return &g->slots[i];
 }
 
-/* Enter name (which must outlive the graph); *found if already there. */
+/* Enter the name at chars offset at; *found if already there. */
 static NameSlot *
-name_enter(Graph *g, const char *name, bool *found)
+name_enter(Graph *g, uint32 at, bool *found)
 {
+	const char *name = g->chars + at;
 	NameSlot   *e;
 	uint32		hash;
 
@@ -338,8 +346,8 @@ name_enter(Graph *g, const char *name, bool *found)
 				 errhint("Correct the row in migrate.revisions.")));
 	hash = name_hash(name);
 	e = name_slot(g, name, hash);
-	*found = e->name != NULL;
-	e->name = name;
+	*found = e->name_at != GRAPH_NULL;
+	e->name_at = at;
 	e->hash = hash;
 	return e;
 }
@@ -352,7 +360,7 @@ name_find(Graph *g, const char *name)
 	if (g->nslots == 0 || strlen(name) > MIGRATE_ID_MAXLEN)
 		return NULL;
 	e = name_slot(g, name, name_hash(name));
-	return e->name ? e : NULL;
+	return e->name_at != GRAPH_NULL ? e : NULL;
 }
 
 int
@@ -398,7 +406,7 @@ check_cycles(Graph *g, bool deps)
 	for (i = 0; i < g->n; i++)
 	{
 		GraphRev   *rev = &g->revs[i];
-		int		   *v = deps ? rev->next : rev->children;
+		int		   *v = deps ? GR_NEXT(g, rev) : GR_CHILDREN(g, rev);
 		int			n = deps ? rev->nnext : rev->nchildren;
 
 		for (k = 0; k < n; k++)
@@ -410,7 +418,7 @@ check_cycles(Graph *g, bool deps)
 	while (head < tail)
 	{
 		GraphRev   *rev = &g->revs[queue[head++]];
-		int		   *v = deps ? rev->next : rev->children;
+		int		   *v = deps ? GR_NEXT(g, rev) : GR_CHILDREN(g, rev);
 		int			n = deps ? rev->nnext : rev->nchildren;
 
 		for (k = 0; k < n; k++)
@@ -440,7 +448,7 @@ check_cycles(Graph *g, bool deps)
  * the usual graph.
  */
 static void
-normalize_deps(Graph *g, int r, const int *declared)
+normalize_deps(Graph *g, int r, const int *declared, uint32 cap)
 {
 	GraphRev   *rev = &g->revs[r];
 	IntList		keep = {0};
@@ -448,22 +456,22 @@ normalize_deps(Graph *g, int r, const int *declared)
 	int			i,
 				k;
 
-	rev->nd = int_pool(g, rev->ndown + rev->ndeps);
+	rev->nd_at = int_pool(g, rev->ndown + rev->ndeps, cap);
 	rev->nnd = 0;
 	for (i = 0; i < rev->ndown; i++)
-		rev->nd[rev->nnd++] = rev->down[i];
+		GR_ND(g, rev)[rev->nnd++] = GR_DOWN(g, rev)[i];
 	if (rev->ndeps == 0)
 		return;
 
 	dropped = palloc0(rev->ndeps * sizeof(bool));
 	/* only a dependency declared by another revision too can be implied */
 	for (k = 0; k < rev->ndeps; k++)
-		if (declared[rev->deps[k]] > 1)
+		if (declared[GR_DEPS(g, rev)[k]] > 1)
 			break;
 	if (k == rev->ndeps)
 	{
 		for (k = 0; k < rev->ndeps; k++)
-			il_push(&keep, rev->deps[k]);
+			il_push(&keep, GR_DEPS(g, rev)[k]);
 		goto append;
 	}
 	reach(g, &r, 1, ANC_NODEPS);
@@ -476,21 +484,21 @@ normalize_deps(Graph *g, int r, const int *declared)
 			continue;
 		for (k = 0; k < rev->ndeps; k++)
 			for (m = 0; m < a->ndeps; m++)
-				if (a->deps[m] == rev->deps[k])
+				if (GR_DEPS(g, a)[m] == GR_DEPS(g, rev)[k])
 					dropped[k] = true;
 	}
 	for (k = 0; k < rev->ndeps; k++)
 		if (!dropped[k])
-			il_push(&keep, rev->deps[k]);
+			il_push(&keep, GR_DEPS(g, rev)[k]);
 append:
 	for (k = 0; k < keep.n; k++)
 	{
 		bool		dup = false;
 
 		for (i = 0; i < rev->nnd; i++)
-			dup |= rev->nd[i] == keep.v[k];
+			dup |= GR_ND(g, rev)[i] == keep.v[k];
 		if (!dup)
-			rev->nd[rev->nnd++] = keep.v[k];
+			GR_ND(g, rev)[rev->nnd++] = keep.v[k];
 	}
 }
 
@@ -498,7 +506,8 @@ append:
  * Build the graph from rows in registration order.  Resolves names,
  * computes children, heads and bases, normalized dependencies, and
  * refuses cycles.  O(V+E) apart from the normalization of revisions that
- * declare dependencies.
+ * declare dependencies.  The image (revs, chars, ints, slots) is four
+ * arrays in the current memory context, each sized before it is filled.
  */
 Graph *
 graph_build(RevRow *rows, int n)
@@ -509,26 +518,58 @@ graph_build(RevRow *rows, int n)
 	int			i,
 				k,
 				nnames;
+	uint64		nchars = 0,
+				edges_down = 0,
+				edges_deps = 0,
+				nlabels = 0,
+				cap;
+
+	for (i = 0; i < n; i++)
+	{
+		nchars += strlen(rows[i].id) + 1;
+		if (rows[i].message)
+			nchars += strlen(rows[i].message) + 1;
+		for (k = 0; k < rows[i].nlabels; k++)
+			nchars += strlen(rows[i].labels[k]) + 1;
+		edges_down += rows[i].ndown;
+		edges_deps += rows[i].ndeps;
+		nlabels += rows[i].nlabels;
+	}
+	/* down, deps, children, next, nd, labels, heads, real heads, bases */
+	cap = edges_down + edges_deps + edges_down + (edges_down + edges_deps) * 2 +
+		nlabels + (uint64) n * 3;
+	if (cap >= MaxAllocSize / sizeof(int) || nchars >= MaxAllocSize)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("revision graph is too large"),
+				 errdetail("%d revisions with %llu edges and %llu bytes of ids, labels and messages.",
+						   n, (unsigned long long) (edges_down + edges_deps),
+						   (unsigned long long) nchars),
+				 errhint("Shorten the messages of the revisions.")));
 
 	g->n = n;
 	g->revs = palloc0(Max(n, 1) * sizeof(GraphRev));
+	g->chars = palloc(Max(nchars, 1));
+	g->ints = palloc(Max(cap, 1) * sizeof(int));
 	g->mark = palloc0(Max(n, 1) * sizeof(uint32));
 	g->stack = palloc(Max(n, 1) * sizeof(int) * 2);
 
 	/* at most half full: ids and labels */
-	nnames = n;
-	for (i = 0; i < n; i++)
-		nnames += rows[i].nlabels;
+	nnames = n + (int) nlabels;
 	g->nslots = 16;
 	while (g->nslots < (uint32) nnames * 2)
 		g->nslots *= 2;
-	g->slots = palloc0(g->nslots * sizeof(NameSlot));
+	g->slots = palloc(g->nslots * sizeof(NameSlot));
+	memset(g->slots, 0xff, g->nslots * sizeof(NameSlot));	/* GRAPH_NULL */
 
 	for (i = 0; i < n; i++)
 	{
+		GraphRev   *rev = &g->revs[i];
 		bool		found;
-		NameSlot   *e = name_enter(g, rows[i].id, &found);
+		NameSlot   *e;
 
+		rev->id_at = chars_add(g, rows[i].id);
+		e = name_enter(g, rev->id_at, &found);
 		if (found)
 			ereport(ERROR,
 					(errcode(ERRCODE_DATA_CORRUPTED),
@@ -536,29 +577,34 @@ graph_build(RevRow *rows, int n)
 					 errhint("Remove one of the rows from migrate.revisions.")));
 		e->rev = i;
 		e->is_label = false;
-		g->revs[i].id = rows[i].id;
-		g->revs[i].message = rows[i].message;
-		g->revs[i].transactional = rows[i].transactional;
-		g->revs[i].reversible = rows[i].reversible;
-		g->revs[i].nlabels = rows[i].nlabels;
-		g->revs[i].labels = rows[i].labels;
+		rev->message_at = rows[i].message ? chars_add(g, rows[i].message) : GRAPH_NULL;
+		rev->transactional = rows[i].transactional;
+		rev->reversible = rows[i].reversible;
 	}
 	for (i = 0; i < n; i++)
+	{
+		GraphRev   *rev = &g->revs[i];
+
+		rev->nlabels = rows[i].nlabels;
+		rev->labels_at = int_pool(g, rev->nlabels, cap);
 		for (k = 0; k < rows[i].nlabels; k++)
 		{
 			bool		found;
-			NameSlot   *e = name_enter(g, rows[i].labels[k], &found);
+			uint32		at = chars_add(g, rows[i].labels[k]);
+			NameSlot   *e = name_enter(g, at, &found);
 
 			if (found)
 				ereport(ERROR,
 						(errcode(ERRCODE_DATA_CORRUPTED),
 						 errmsg("branch label \"%s\" of revision \"%s\" is already used by revision \"%s\"",
-								rows[i].labels[k], rows[i].id, g->revs[e->rev].id),
+								rows[i].labels[k], rows[i].id, REV_ID(g, e->rev)),
 						 errdetail("The rows of migrate.revisions were changed outside migrate's functions."),
 						 errhint("Remove the label from one of the two revisions.")));
 			e->rev = i;
 			e->is_label = true;
+			g->ints[rev->labels_at + k] = (int) at;
 		}
+	}
 
 	nchild = palloc0(Max(n, 1) * sizeof(int));
 	nnext = palloc0(Max(n, 1) * sizeof(int));
@@ -567,35 +613,35 @@ graph_build(RevRow *rows, int n)
 		GraphRev   *rev = &g->revs[i];
 
 		rev->ndown = rows[i].ndown;
-		rev->down = int_pool(g, rev->ndown);
+		rev->down_at = int_pool(g, rev->ndown, cap);
 		for (k = 0; k < rev->ndown; k++)
 		{
 			NameSlot   *e = name_find(g, rows[i].down[k]);
 			int			d;
 
 			if (e == NULL || e->is_label)
-				broken_graph(rev->id, "down revision", rows[i].down[k]);
+				broken_graph(rows[i].id, "down revision", rows[i].down[k]);
 			d = e->rev;
-			rev->down[k] = d;
+			GR_DOWN(g, rev)[k] = d;
 			nchild[d]++;
 			nnext[d]++;
 		}
 		rev->ndeps = rows[i].ndeps;
-		rev->deps = int_pool(g, rev->ndeps);
+		rev->deps_at = int_pool(g, rev->ndeps, cap);
 		for (k = 0; k < rev->ndeps; k++)
 		{
 			int			d = graph_lookup(g, rows[i].deps[k]);
 
 			if (d < 0)
-				broken_graph(rev->id, "dependency", rows[i].deps[k]);
-			rev->deps[k] = d;
+				broken_graph(rows[i].id, "dependency", rows[i].deps[k]);
+			GR_DEPS(g, rev)[k] = d;
 			nnext[d]++;
 		}
 	}
 	for (i = 0; i < n; i++)
 	{
-		g->revs[i].children = int_pool(g, nchild[i]);
-		g->revs[i].next = int_pool(g, nnext[i]);
+		g->revs[i].children_at = int_pool(g, nchild[i], cap);
+		g->revs[i].next_at = int_pool(g, nnext[i], cap);
 	}
 	for (i = 0; i < n; i++)
 	{
@@ -603,23 +649,26 @@ graph_build(RevRow *rows, int n)
 
 		for (k = 0; k < rev->ndown; k++)
 		{
-			GraphRev   *d = &g->revs[rev->down[k]];
+			GraphRev   *d = &g->revs[GR_DOWN(g, rev)[k]];
+			int		   *children = GR_CHILDREN(g, d);
+			int		   *next = GR_NEXT(g, d);
 
-			if (d->nchildren == 0 || d->children[d->nchildren - 1] != i)
-				d->children[d->nchildren++] = i;
-			if (d->nnext == 0 || d->next[d->nnext - 1] != i)
-				d->next[d->nnext++] = i;
+			if (d->nchildren == 0 || children[d->nchildren - 1] != i)
+				children[d->nchildren++] = i;
+			if (d->nnext == 0 || next[d->nnext - 1] != i)
+				next[d->nnext++] = i;
 		}
 		for (k = 0; k < rev->ndeps; k++)
 		{
-			GraphRev   *d = &g->revs[rev->deps[k]];
+			GraphRev   *d = &g->revs[GR_DEPS(g, rev)[k]];
+			int		   *next = GR_NEXT(g, d);
 			int			m;
 			bool		dup = false;
 
 			for (m = 0; m < d->nnext; m++)
-				dup |= d->next[m] == i;
+				dup |= next[m] == i;
 			if (!dup)
-				d->next[d->nnext++] = i;
+				next[d->nnext++] = i;
 		}
 	}
 
@@ -632,22 +681,22 @@ graph_build(RevRow *rows, int n)
 
 		for (i = 0; i < n; i++)
 			for (k = 0; k < g->revs[i].ndeps; k++)
-				declared[g->revs[i].deps[k]]++;
+				declared[GR_DEPS(g, &g->revs[i])[k]]++;
 		for (i = 0; i < n; i++)
-			normalize_deps(g, i, declared);
+			normalize_deps(g, i, declared, cap);
 	}
 
-	g->heads = palloc(Max(n, 1) * sizeof(int));
-	g->real_heads = palloc(Max(n, 1) * sizeof(int));
-	g->bases = palloc(Max(n, 1) * sizeof(int));
+	g->heads_at = int_pool(g, n, cap);
+	g->real_heads_at = int_pool(g, n, cap);
+	g->bases_at = int_pool(g, n, cap);
 	for (i = 0; i < n; i++)
 	{
 		if (g->revs[i].nchildren == 0)
-			g->heads[g->nheads++] = i;
+			G_HEADS(g)[g->nheads++] = i;
 		if (g->revs[i].nnext == 0)
-			g->real_heads[g->nreal_heads++] = i;
+			G_REAL_HEADS(g)[g->nreal_heads++] = i;
 		if (g->revs[i].ndown == 0)
-			g->bases[g->nbases++] = i;
+			G_BASES(g)[g->nbases++] = i;
 	}
 	return g;
 }
@@ -687,12 +736,14 @@ resolve_ident(Graph *g, const char *name, int branch, const char *branch_name)
 		for (i = 0; i < g->nslots; i++)
 		{
 			NameSlot   *e = &g->slots[i];
+			const char *slot_name = g->chars + e->name_at;
 
-			if (e->name && strlen(e->name) > 3 && strncmp(e->name, name, len) == 0 &&
+			if (e->name_at != GRAPH_NULL && strlen(slot_name) > 3 &&
+				strncmp(slot_name, name, len) == 0 &&
 				(branch < 0 || shares_lineage(g, e->rev, branch, false)))
 			{
 				il_push(&cand, e->rev);
-				appendStringInfo(&names, "%s%s", cand.n > 1 ? ", " : "", e->name);
+				appendStringInfo(&names, "%s%s", cand.n > 1 ? ", " : "", slot_name);
 			}
 		}
 		if (cand.n == 0)
@@ -708,7 +759,7 @@ resolve_ident(Graph *g, const char *name, int branch, const char *branch_name)
 	if (branch >= 0 && !shares_lineage(g, r, branch, false))
 		ereport(ERROR,
 				(errcode(MIGRATE_ERR_BAD_ARGUMENT),
-				 errmsg("revision \"%s\" is not a member of branch \"%s\"", g->revs[r].id, branch_name),
+				 errmsg("revision \"%s\" is not a member of branch \"%s\"", REV_ID(g, r), branch_name),
 				 errhint("Name a revision that is an ancestor or descendant of \"%s\".", branch_name)));
 	return r;
 }
@@ -777,20 +828,20 @@ get_revisions(Graph *g, TargetSpec *spec, RevSet *version, IntList *out)
 	{
 		case TARGET_HEADS:
 			if (label)
-				filter_lineage(g, g->heads, g->nheads, branch, false, out);
+				filter_lineage(g, G_HEADS(g), g->nheads, branch, false, out);
 			else
 			{
 				int			i;
 
 				for (i = 0; i < g->nreal_heads; i++)
-					il_push(out, g->real_heads[i]);
+					il_push(out, G_REAL_HEADS(g)[i]);
 			}
 			break;
 		case TARGET_HEAD:
 			{
 				IntList		heads = {0};
 
-				filter_lineage(g, g->heads, g->nheads, branch, false, &heads);
+				filter_lineage(g, G_HEADS(g), g->nheads, branch, false, &heads);
 				if (heads.n > 1)
 					multiple_heads(g, &heads, label ? psprintf("%s@head", label) : "head");
 				if (heads.n == 1)
@@ -871,7 +922,7 @@ ambiguous_walk(Graph *g, IntList *choices, int from)
 			(errcode(MIGRATE_ERR_STATE),
 			 errmsg("ambiguous walk"),
 			 errdetail("Stepping from %s reaches %d revisions: %s.",
-					   from >= 0 ? psprintf("revision \"%s\"", g->revs[from].id) : "the ends of the graph",
+					   from >= 0 ? psprintf("revision \"%s\"", REV_ID(g, from)) : "the ends of the graph",
 					   choices->n, join_ids(g, choices->v, choices->n)),
 			 errhint("Name the revision explicitly or narrow the walk with \"label@\".")));
 }
@@ -897,9 +948,9 @@ walk(Graph *g, int start, int steps, int branch)
 			if (cur == WALK_BASE)
 				return WALK_FAIL;
 			if (cur == WALK_NOTHING)
-				filter_lineage(g, g->bases, g->nbases, branch, false, &choices);
+				filter_lineage(g, G_BASES(g), g->nbases, branch, false, &choices);
 			else
-				filter_lineage(g, g->revs[cur].children, g->revs[cur].nchildren,
+				filter_lineage(g, GR_CHILDREN(g, &g->revs[cur]), g->revs[cur].nchildren,
 							   branch, false, &choices);
 		}
 		else
@@ -911,14 +962,14 @@ walk(Graph *g, int start, int steps, int branch)
 				int			k;
 
 				for (k = 0; k < g->nheads; k++)
-					il_push(&choices, g->heads[k]);
+					il_push(&choices, G_HEADS(g)[k]);
 			}
 			else
 			{
 				int			k;
 
 				for (k = 0; k < g->revs[cur].ndown; k++)
-					il_push(&choices, g->revs[cur].down[k]);
+					il_push(&choices, GR_DOWN(g, &g->revs[cur])[k]);
 			}
 			if (choices.n == 0)
 			{
@@ -981,7 +1032,7 @@ topo_ancestors(Graph *g, int rev, const int *local, uint64 *bits, int words)
 		bits[local[r] / 64] |= UINT64CONST(1) << (local[r] % 64);
 		for (k = 0; k < v->nnd; k++)
 		{
-			int			d = v->nd[k];
+			int			d = GR_ND(g, v)[k];
 
 			if (local[d] >= 0 && g->mark[d] != g->epoch)
 			{
@@ -1059,7 +1110,7 @@ toposort(Graph *g, const bool *todo, const int *heads_in, int nheads_in, int *no
 		rev = &g->revs[c];
 		for (j = 0; j < rev->nnd; j++)
 		{
-			int			d = rev->nd[j];
+			int			d = GR_ND(g, rev)[j];
 
 			if (todo[d] && !emitted[d] && !in_heads[d] && !il_contains(&add, d))
 				il_push(&add, d);
@@ -1185,18 +1236,18 @@ graph_apply_step(Graph *g, RevSet *version, PlanStep *step)
 	if (step->upgrade)
 	{
 		for (k = 0; k < rev->nnd; k++)
-			inter += version->member[rev->nd[k]];
+			inter += version->member[GR_ND(g, rev)[k]];
 		if (inter > 1 && rev->nnd > 1)
 		{
-			reach_others(g, version, rev->nd, rev->nnd);
+			reach_others(g, version, GR_ND(g, rev), rev->nnd);
 			for (k = 0; k < rev->nnd; k++)
-				if (!MARKED(g, rev->nd[k]))
-					revset_remove(version, rev->nd[k]);
+				if (!MARKED(g, GR_ND(g, rev)[k]))
+					revset_remove(version, GR_ND(g, rev)[k]);
 		}
 		else
 		{
 			for (k = 0; k < rev->nnd; k++)
-				revset_remove(version, rev->nd[k]);
+				revset_remove(version, GR_ND(g, rev)[k]);
 		}
 		revset_add(version, step->rev);
 	}
@@ -1205,11 +1256,11 @@ graph_apply_step(Graph *g, RevSet *version, PlanStep *step)
 		IntList		put = {0};
 
 		if (!version->member[step->rev])
-			elog(ERROR, "downgrade of \"%s\", which is not a version row", rev->id);
+			elog(ERROR, "downgrade of \"%s\", which is not a version row", GR_ID(g, rev));
 		reach_others(g, version, &step->rev, 1);
 		for (k = 0; k < rev->nnd; k++)
-			if (!MARKED(g, rev->nd[k]))
-				il_push(&put, rev->nd[k]);
+			if (!MARKED(g, GR_ND(g, rev)[k]))
+				il_push(&put, GR_ND(g, rev)[k]);
 		revset_remove(version, step->rev);
 		for (k = 0; k < put.n; k++)
 		{
@@ -1220,7 +1271,7 @@ graph_apply_step(Graph *g, RevSet *version, PlanStep *step)
 			for (m = 0; m < put.n && !implied; m++)
 				if (m != k)
 				{
-					reach(g, g->revs[put.v[m]].nd, g->revs[put.v[m]].nnd, ANC_DEPS);
+					reach(g, GR_ND(g, &g->revs[put.v[m]]), g->revs[put.v[m]].nnd, ANC_DEPS);
 					implied = MARKED(g, put.v[k]);
 				}
 			if (!implied)
@@ -1290,7 +1341,7 @@ upgrade_targets(Graph *g, RevSet *version, const char *text, IntList *out)
 						il_push(&on, i);
 				for (i = 0; i < on.n; i++)
 					for (k = 0; k < g->revs[on.v[i]].nnd; k++)
-						below[g->revs[on.v[i]].nd[k]] = true;
+						below[GR_ND(g, &g->revs[on.v[i]])[k]] = true;
 				for (i = 0; i < on.n; i++)
 					if (!below[on.v[i]])
 						il_push(&start, on.v[i]);
@@ -1345,9 +1396,9 @@ check_overlap(Graph *g, RevSet *version)
 				ereport(ERROR,
 						(errcode(MIGRATE_ERR_STATE),
 						 errmsg("requested revision %s overlaps with other requested revisions %s",
-								g->revs[version->items[i]].id, g->revs[version->items[k]].id),
+								REV_ID(g, version->items[i]), REV_ID(g, version->items[k])),
 						 errdetail("Version row \"%s\" is an ancestor of version row \"%s\".",
-								   g->revs[version->items[k]].id, g->revs[version->items[i]].id),
+								   REV_ID(g, version->items[k]), REV_ID(g, version->items[i])),
 						 errhint("Fix the version table with migrate.stamp().")));
 	}
 }
@@ -1453,7 +1504,7 @@ graph_plan_downgrade(Graph *g, RevSet *version, const char *text)
 							bool		has_child = false;
 
 							for (k = 0; k < g->revs[i].nchildren; k++)
-								has_child |= all[g->revs[i].children[k]];
+								has_child |= all[GR_CHILDREN(g, &g->revs[i])[k]];
 							if (!has_child)
 								il_push(&tips, i);
 						}
@@ -1481,11 +1532,11 @@ graph_plan_downgrade(Graph *g, RevSet *version, const char *text)
 							 errhint("Use \"label@%d\" or name the target revision.", spec.delta)));
 				}
 				symbol = version->items[0];
-				label = g->revs[symbol].id;
+				label = REV_ID(g, symbol);
 			}
 			memset(&sym, 0, sizeof(sym));
 			sym.kind = TARGET_REV;
-			sym.rev = g->revs[symbol].id;
+			sym.rev = REV_ID(g, symbol);
 			sym.rev_len = strlen(sym.rev);
 			sym.label = label;
 			sym.label_len = strlen(label);
@@ -1516,11 +1567,11 @@ graph_plan_downgrade(Graph *g, RevSet *version, const char *text)
 	if (target == WALK_BASE)
 	{
 		for (i = 0; i < g->nbases; i++)
-			il_push(&roots, g->bases[i]);
+			il_push(&roots, G_BASES(g)[i]);
 	}
 	else
 		for (i = 0; i < g->revs[target].nchildren; i++)
-			il_push(&roots, g->revs[target].children[i]);
+			il_push(&roots, GR_CHILDREN(g, &g->revs[target])[i]);
 
 	branch = label ? resolve_branch(g, label) : -1;
 	if (branch >= 0 && roots.n > 1)
@@ -1579,7 +1630,7 @@ graph_stamp(Graph *g, RevSet *version, List *targets)
 			int			branch = spec.label ? resolve_branch(g, span(spec.label, spec.label_len)) : -1;
 			IntList		heads = {0};
 
-			filter_lineage(g, g->real_heads, g->nreal_heads, branch, false, &heads);
+			filter_lineage(g, G_REAL_HEADS(g), g->nreal_heads, branch, false, &heads);
 			for (i = 0; i < heads.n; i++)
 			{
 				int			r = walk(g, heads.v[i], spec.delta, -1);
@@ -1659,7 +1710,7 @@ graph_history(Graph *g, RevSet *version, const char *range)
 	if (range == NULL || range[0] == '\0')
 	{
 		for (i = 0; i < g->nreal_heads; i++)
-			il_push(&upper, g->real_heads[i]);
+			il_push(&upper, G_REAL_HEADS(g)[i]);
 	}
 	else
 	{
@@ -1684,7 +1735,7 @@ graph_history(Graph *g, RevSet *version, const char *range)
 
 		if (hi[0] == '\0')
 			for (i = 0; i < g->nreal_heads; i++)
-				il_push(&upper, g->real_heads[i]);
+				il_push(&upper, G_REAL_HEADS(g)[i]);
 		else
 		{
 			TargetSpec	spec;
@@ -1715,7 +1766,7 @@ graph_history(Graph *g, RevSet *version, const char *range)
 			ereport(ERROR,
 					(errcode(MIGRATE_ERR_BAD_ARGUMENT),
 					 errmsg("revision \"%s\" is not an ancestor of the upper end of range \"%s\"",
-							g->revs[lower.v[i]].id, range),
+							REV_ID(g, lower.v[i]), range),
 					 errhint("Put the older revision before the colon.")));
 	if (lower.n > 0)
 	{
@@ -1748,7 +1799,7 @@ graph_new_parent(Graph *g, const char *head)
 		int			i;
 
 		for (i = 0; i < g->nheads; i++)
-			il_push(&heads, g->heads[i]);
+			il_push(&heads, G_HEADS(g)[i]);
 		if (heads.n > 1)
 			ereport(ERROR,
 					(errcode(MIGRATE_ERR_STATE),
@@ -1765,11 +1816,11 @@ graph_new_parent(Graph *g, const char *head)
 		if (r >= 0 && g->revs[r].nchildren > 0)
 			ereport(ERROR,
 					(errcode(MIGRATE_ERR_STATE),
-					 errmsg("revision \"%s\" is not a head revision", g->revs[r].id),
+					 errmsg("revision \"%s\" is not a head revision", REV_ID(g, r)),
 					 errdetail("Revisions already build on it: %s.",
-							   join_ids(g, g->revs[r].children, g->revs[r].nchildren)),
+							   join_ids(g, GR_CHILDREN(g, &g->revs[r]), g->revs[r].nchildren)),
 					 errhint("Pass down_revision => ARRAY['%s'] to start a new branch from it.",
-							 g->revs[r].id)));
+							 REV_ID(g, r))));
 		return r;
 	}
 }
@@ -1792,20 +1843,20 @@ graph_check_step(Graph *g, RevSet *version, PlanStep *step)
 		if (applied[step->rev])
 			ereport(ERROR,
 					(errcode(MIGRATE_ERR_STATE),
-					 errmsg("revision \"%s\" is already applied", rev->id),
+					 errmsg("revision \"%s\" is already applied", GR_ID(g, rev)),
 					 errdetail("The version table is now: %s.",
 							   version->n ? migrate_join(revset_ids(g, version)) : "empty"),
 					 errhint("The plan is out of date: make it again from the current version table.")));
 		for (k = 0; k < rev->ndown + rev->ndeps; k++)
 		{
-			int			need = k < rev->ndown ? rev->down[k] : rev->deps[k - rev->ndown];
+			int			need = k < rev->ndown ? GR_DOWN(g, rev)[k] : GR_DEPS(g, rev)[k - rev->ndown];
 
 			if (!applied[need])
 				ereport(ERROR,
 						(errcode(MIGRATE_ERR_STATE),
-						 errmsg("revision \"%s\" cannot be applied yet", rev->id),
+						 errmsg("revision \"%s\" cannot be applied yet", GR_ID(g, rev)),
 						 errdetail("It needs revision \"%s\", which is not applied.",
-								   g->revs[need].id),
+								   REV_ID(g, need)),
 						 errhint("Run the steps in plan order; make the plan again from the current version table.")));
 		}
 	}
@@ -1814,15 +1865,15 @@ graph_check_step(Graph *g, RevSet *version, PlanStep *step)
 		if (!applied[step->rev])
 			ereport(ERROR,
 					(errcode(MIGRATE_ERR_STATE),
-					 errmsg("revision \"%s\" is not applied", rev->id),
+					 errmsg("revision \"%s\" is not applied", GR_ID(g, rev)),
 					 errhint("The plan is out of date: make it again from the current version table.")));
 		for (k = 0; k < rev->nnext; k++)
-			if (applied[rev->next[k]])
+			if (applied[GR_NEXT(g, rev)[k]])
 				ereport(ERROR,
 						(errcode(MIGRATE_ERR_STATE),
-						 errmsg("revision \"%s\" cannot be downgraded yet", rev->id),
+						 errmsg("revision \"%s\" cannot be downgraded yet", GR_ID(g, rev)),
 						 errdetail("Applied revision \"%s\" builds on or depends on it.",
-								   g->revs[rev->next[k]].id),
+								   REV_ID(g, GR_NEXT(g, rev)[k])),
 						 errhint("Run the steps in plan order; make the plan again from the current version table.")));
 	}
 }

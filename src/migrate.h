@@ -93,46 +93,77 @@ extern bool script_next_item(ScriptText *list, ScriptText *item);
 
 /* ---- graph.c: the revision DAG ---- */
 
-/* One revision as stored; the graph refers to revisions by index. */
+/*
+ * One revision as stored; the graph refers to revisions by index.  Strings
+ * and int arrays are offsets into the graph's chars and ints, not pointers:
+ * a graph is one relocatable image that backends can share (store.c).
+ */
 typedef struct GraphRev
 {
-	char	   *id;
-	char	   *message;
+	uint32		id_at;			/* chars */
+	uint32		message_at;		/* chars */
 	bool		transactional;
 	bool		reversible;		/* downgrade_sql IS NOT NULL */
 	int			ndown;			/* versioned down revisions, in order */
-	int		   *down;
+	uint32		down_at;
 	int			ndeps;			/* depends_on, resolved */
-	int		   *deps;
+	uint32		deps_at;
 	int			nnd;			/* down + deps not already implied */
-	int		   *nd;
+	uint32		nd_at;
 	int			nlabels;
-	char	  **labels;
+	uint32		labels_at;		/* ints holding chars offsets */
 	int			nchildren;		/* revisions naming this one as down */
-	int		   *children;
+	uint32		children_at;
 	int			nnext;			/* children plus dependents */
-	int		   *next;
+	uint32		next_at;
 } GraphRev;
 
+/*
+ * The graph as one backend sees it: pointers to the arrays of an image
+ * (its own memory, or a shared segment another backend built), plus the
+ * backend's own scratch.
+ */
 typedef struct Graph
 {
 	int			n;
 	GraphRev   *revs;
+	char	   *chars;
+	int		   *ints;
 	struct NameSlot *slots;		/* id or label -> index (graph.c) */
 	uint32		nslots;			/* a power of two */
-	int		   *pool;			/* where the next int arrays are cut */
-	int			pool_left;
+	uint32		nints;			/* used (while building: filled) */
+	uint32		nchars;
 	int			nheads;			/* revisions without children */
-	int		   *heads;
+	uint32		heads_at;		/* ints */
 	int			nreal_heads;	/* ... and without dependents */
-	int		   *real_heads;
+	uint32		real_heads_at;
 	int			nbases;			/* revisions without down revisions */
-	int		   *bases;
+	uint32		bases_at;
 	/* scratch for traversals: a revision is marked when mark == epoch */
 	uint32	   *mark;
 	uint32		epoch;
 	int		   *stack;
 } Graph;
+
+#define GR_ID(g, rev)		((g)->chars + (rev)->id_at)
+#define GRAPH_NULL			UINT32_MAX	/* message_at of a NULL message */
+#define GR_MESSAGE(g, rev)	graph_message(g, rev)
+#define GR_DOWN(g, rev)		((g)->ints + (rev)->down_at)
+#define GR_DEPS(g, rev)		((g)->ints + (rev)->deps_at)
+#define GR_ND(g, rev)		((g)->ints + (rev)->nd_at)
+#define GR_CHILDREN(g, rev)	((g)->ints + (rev)->children_at)
+#define GR_NEXT(g, rev)		((g)->ints + (rev)->next_at)
+#define GR_LABEL(g, rev, k)	((g)->chars + (g)->ints[(rev)->labels_at + (k)])
+#define REV_ID(g, r)		GR_ID(g, &(g)->revs[r])
+#define G_HEADS(g)			((g)->ints + (g)->heads_at)
+#define G_REAL_HEADS(g)		((g)->ints + (g)->real_heads_at)
+#define G_BASES(g)			((g)->ints + (g)->bases_at)
+
+static inline char *
+graph_message(const Graph *g, const GraphRev *rev)
+{
+	return rev->message_at == GRAPH_NULL ? NULL : g->chars + rev->message_at;
+}
 
 /* A raw row as store.c reads it; names are not yet resolved. */
 typedef struct RevRow

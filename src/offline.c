@@ -22,20 +22,20 @@
 #include "migrate.h"
 
 static StoredScript
-fetch(GraphRev *rev)
+fetch(const char *id)
 {
 	StoredScript s;
 
-	if (!store_fetch_script(rev->id, &s))
-		elog(ERROR, "revision \"%s\" has no row", rev->id);
+	if (!store_fetch_script(id, &s))
+		elog(ERROR, "revision \"%s\" has no row", id);
 	return s;
 }
 
 static char *
-call(const char *fn, GraphRev *rev, bool upgrade, const char *checksum)
+call(const char *fn, const char *id, bool upgrade, const char *checksum)
 {
 	return psprintf("SELECT migrate.%s(%s, '%s', %s)", fn,
-					quote_literal_cstr(rev->id), upgrade ? "upgrade" : "downgrade",
+					quote_literal_cstr(id), upgrade ? "upgrade" : "downgrade",
 					quote_literal_cstr(checksum));
 }
 
@@ -56,17 +56,17 @@ offline_statements(Graph *g, RevSet *version, StepPlan *plan)
 	{
 		PlanStep   *step = &plan->steps[i];
 		GraphRev   *rev = &g->revs[step->rev];
-		StoredScript s = fetch(rev);
+		StoredScript s = fetch(GR_ID(g, rev));
 
 		if (rev->transactional)
-			out = lappend(out, call("apply_step", rev, step->upgrade, s.checksum));
+			out = lappend(out, call("apply_step", GR_ID(g, rev), step->upgrade, s.checksum));
 		else
 		{
-			out = lappend(out, call("begin_step", rev, step->upgrade, s.checksum));
-			out = list_concat(out, runner_split_script(rev->id,
+			out = lappend(out, call("begin_step", GR_ID(g, rev), step->upgrade, s.checksum));
+			out = list_concat(out, runner_split_script(GR_ID(g, rev),
 													   step->upgrade ? "upgrade" : "downgrade",
 													   step->upgrade ? s.upgrade_sql : s.downgrade_sql));
-			out = lappend(out, call("end_step", rev, step->upgrade, s.checksum));
+			out = lappend(out, call("end_step", GR_ID(g, rev), step->upgrade, s.checksum));
 		}
 	}
 	return out;
@@ -141,14 +141,14 @@ append_version_change(StringInfo buf, List *before, List *after)
  * semicolon (a ';' at the end of a trailing comment does not count).
  */
 static void
-append_script(StringInfo buf, GraphRev *rev, bool upgrade, const char *sql)
+append_script(StringInfo buf, const char *id, bool upgrade, const char *sql)
 {
 	int			len = strlen(sql);
 
 	while (len > 0 && isspace((unsigned char) sql[len - 1]))
 		len--;
 	appendBinaryStringInfo(buf, sql, len);
-	if (!runner_script_terminated(rev->id, upgrade ? "upgrade" : "downgrade", sql))
+	if (!runner_script_terminated(id, upgrade ? "upgrade" : "downgrade", sql))
 		appendStringInfoString(buf, "\n;");
 	appendStringInfoChar(buf, '\n');
 }
@@ -179,14 +179,14 @@ append_guard(StringInfo buf, List *expected, bool upgrade)
 }
 
 static void
-append_log(StringInfo buf, GraphRev *rev, bool upgrade,
+append_log(StringInfo buf, const char *id, bool upgrade,
 					const char *checksum, List *before, List *after)
 {
 	appendStringInfo(buf,
 					 "INSERT INTO migrate.log (revision, operation, checksum, started_at, duration,"
 					 " applied_by, heads_before, heads_after)\n"
 					 "    VALUES (%s, '%s', %s, pg_catalog.clock_timestamp(), '0', session_user, %s, %s);\n",
-					 quote_literal_cstr(rev->id), upgrade ? "upgrade" : "downgrade",
+					 quote_literal_cstr(id), upgrade ? "upgrade" : "downgrade",
 					 quote_literal_cstr(checksum), array_literal(before), array_literal(after));
 }
 
@@ -223,7 +223,7 @@ offline_script(Graph *g, RevSet *version, StepPlan *plan, bool upgrade)
 	{
 		PlanStep   *step = &plan->steps[i];
 		GraphRev   *rev = &g->revs[step->rev];
-		StoredScript s = fetch(rev);
+		StoredScript s = fetch(GR_ID(g, rev));
 		List	   *before = sorted_copy(g, version);
 		List	   *after;
 
@@ -235,8 +235,8 @@ offline_script(Graph *g, RevSet *version, StepPlan *plan, bool upgrade)
 		if (rev->transactional)
 		{
 			/* the log row goes first so its duration can be measured */
-			append_log(&buf, rev, step->upgrade, s.checksum, before, after);
-			append_script(&buf, rev, step->upgrade, step->upgrade ? s.upgrade_sql : s.downgrade_sql);
+			append_log(&buf, GR_ID(g, rev), step->upgrade, s.checksum, before, after);
+			append_script(&buf, GR_ID(g, rev), step->upgrade, step->upgrade ? s.upgrade_sql : s.downgrade_sql);
 			appendStringInfoString(&buf,
 								   "UPDATE migrate.log SET duration = pg_catalog.clock_timestamp() OPERATOR(pg_catalog.-) started_at\n"
 								   "    WHERE id OPERATOR(pg_catalog.=) pg_catalog.currval('migrate.log_id_seq');\n");
@@ -252,10 +252,10 @@ offline_script(Graph *g, RevSet *version, StepPlan *plan, bool upgrade)
 								   "            USING ERRCODE = '55P03';\n"
 								   "    END IF;\n"
 								   "END $migrate_step$;\n");
-			append_script(&buf, rev, step->upgrade, step->upgrade ? s.upgrade_sql : s.downgrade_sql);
+			append_script(&buf, GR_ID(g, rev), step->upgrade, step->upgrade ? s.upgrade_sql : s.downgrade_sql);
 			appendStringInfo(&buf, "SELECT pg_catalog.pg_advisory_unlock(1835624306, 2);\nBEGIN;\n%s", lock);
 			append_guard(&buf, before, upgrade);
-			append_log(&buf, rev, step->upgrade, s.checksum, before, after);
+			append_log(&buf, GR_ID(g, rev), step->upgrade, s.checksum, before, after);
 		}
 		append_version_change(&buf, before, after);
 	}

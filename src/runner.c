@@ -436,7 +436,7 @@ down_text(Graph *g, GraphRev *rev)
 
 	initStringInfo(&buf);
 	for (i = 0; i < rev->ndown; i++)
-		appendStringInfo(&buf, "%s%s", i ? ", " : "", g->revs[rev->down[i]].id);
+		appendStringInfo(&buf, "%s%s", i ? ", " : "", REV_ID(g, GR_DOWN(g, rev)[i]));
 	return buf.data;
 }
 
@@ -458,7 +458,7 @@ runner_check_plan(Graph *g, StepPlan *plan, bool allow_nontransactional)
 		if (!rev->transactional && !allow_nontransactional)
 			ereport(ERROR,
 					(errcode(ERRCODE_ACTIVE_SQL_TRANSACTION),
-					 errmsg("revision \"%s\" is not transactional", rev->id),
+					 errmsg("revision \"%s\" is not transactional", GR_ID(g, rev)),
 					 errdetail("It is marked transactional => false (for statements such as CREATE INDEX CONCURRENTLY), and step %d of %d would run it.",
 							   i + 1, plan->nsteps),
 					 errhint("Run the plan from psql, where each statement runs at top level: SELECT * FROM migrate.%s_statements(...) \\gexec",
@@ -466,11 +466,11 @@ runner_check_plan(Graph *g, StepPlan *plan, bool allow_nontransactional)
 		if (!plan->steps[i].upgrade && !rev->reversible)
 			ereport(ERROR,
 					(errcode(MIGRATE_ERR_STATE),
-					 errmsg("revision \"%s\" is irreversible", rev->id),
+					 errmsg("revision \"%s\" is irreversible", GR_ID(g, rev)),
 					 errdetail("It has no downgrade script, and step %d of %d would downgrade it.",
 							   i + 1, plan->nsteps),
 					 errhint("Downgrade to a revision above \"%s\", or register a downgrade script with migrate.load().",
-							 rev->id)));
+							 GR_ID(g, rev))));
 	}
 }
 
@@ -479,12 +479,12 @@ char *
 runner_progress(Graph *g, PlanStep *step)
 {
 	GraphRev   *rev = &g->revs[step->rev];
-	const char *sep = rev->message ? ", " : "";
-	const char *msg = rev->message ? rev->message : "";
+	const char *sep = GR_MESSAGE(g, rev) ? ", " : "";
+	const char *msg = GR_MESSAGE(g, rev) ? GR_MESSAGE(g, rev) : "";
 
 	return step->upgrade
-		? psprintf("running upgrade %s -> %s%s%s", down_text(g, rev), rev->id, sep, msg)
-		: psprintf("running downgrade %s -> %s%s%s", rev->id, down_text(g, rev), sep, msg);
+		? psprintf("running upgrade %s -> %s%s%s", down_text(g, rev), GR_ID(g, rev), sep, msg)
+		: psprintf("running downgrade %s -> %s%s%s", GR_ID(g, rev), down_text(g, rev), sep, msg);
 }
 
 /*
@@ -579,10 +579,10 @@ runner_apply(Graph *g, RevSet *version, StepPlan *plan, RunOptions *opts)
 			MemoryContextSwitchTo(stepcxt);
 			memset(&result, 0, sizeof(result));
 
-			if (!store_fetch_script(rev->id, &script))
+			if (!store_fetch_script(GR_ID(g, rev), &script))
 				ereport(ERROR,
 						(errcode(MIGRATE_ERR_STATE),
-						 errmsg("revision \"%s\" disappeared during the migration", rev->id),
+						 errmsg("revision \"%s\" disappeared during the migration", GR_ID(g, rev)),
 						 errdetail("Its row in migrate.revisions was deleted after the plan was made, by a script of this run or outside migrate's functions."),
 						 errhint("A revision script must not change migrate's own tables.")));
 			progress = runner_progress(g, step);
@@ -591,7 +591,7 @@ runner_apply(Graph *g, RevSet *version, StepPlan *plan, RunOptions *opts)
 
 			before = sorted_ids(g, version);
 			started = GetCurrentTimestamp();
-			sc.revision = rev->id;
+			sc.revision = GR_ID(g, rev);
 			sc.section = op;
 			sc.sql = step->upgrade ? script.upgrade_sql : script.downgrade_sql;
 			sc.statement = 0;
@@ -603,12 +603,12 @@ runner_apply(Graph *g, RevSet *version, StepPlan *plan, RunOptions *opts)
 				snap = catalog_step_changes(snap, &result.locks, &result.rewritten);
 			graph_apply_step(g, version, step);
 			if (opts->bookkeeping)
-				store_record_step(rev->id, op, script.checksum, started,
+				store_record_step(GR_ID(g, rev), op, script.checksum, started,
 								  &result.duration, before, sorted_ids(g, version));
 
-			result.revision = rev->id;
+			result.revision = GR_ID(g, rev);
 			result.operation = op;
-			result.message = rev->message;
+			result.message = GR_MESSAGE(g, rev);
 			/* still in the step context: the callback copies what it keeps */
 			if (opts->after)
 				opts->after(&result, opts->arg);
@@ -656,7 +656,7 @@ runner_record(Graph *g, RevSet *version, PlanStep *step, const char *checksum,
 	duration.time = GetCurrentTimestamp() - started;
 	graph_apply_step(g, version, step);
 	after = sorted_ids(g, version);
-	store_record_step(g->revs[step->rev].id, step->upgrade ? "upgrade" : "downgrade",
+	store_record_step(REV_ID(g, step->rev), step->upgrade ? "upgrade" : "downgrade",
 					  checksum, started, &duration, before, after);
 	store_set_version(before, after);
 }
@@ -679,7 +679,7 @@ deferred_error_callback(void *arg)
 	PlanStep   *step = ((EachStep *) arg)->plan.steps;
 
 	errcontext("while checking the deferred constraints of revision \"%s\" (%s)",
-			   ((EachStep *) arg)->g->revs[step->rev].id,
+			   REV_ID(((EachStep *) arg)->g, step->rev),
 			   step->upgrade ? "upgrade" : "downgrade");
 }
 
@@ -708,7 +708,7 @@ log_failure(Graph *g, PlanStep *step, const char *checksum,
 
 	memset(&duration, 0, sizeof(duration));
 	duration.time = GetCurrentTimestamp() - started;
-	store_record_failure(g->revs[step->rev].id, step->upgrade ? "upgrade" : "downgrade",
+	store_record_failure(REV_ID(g, step->rev), step->upgrade ? "upgrade" : "downgrade",
 						 checksum, started, &duration, before,
 						 unpack_sql_state(err->sqlerrcode),
 						 err->message ? err->message : "");
@@ -772,8 +772,8 @@ runner_apply_each(Graph *g, RevSet *version, StepPlan *plan)
 		StoredScript script;
 
 		graph_apply_step(g, final, &plan->steps[i]);
-		if (!store_fetch_script(g->revs[plan->steps[i].rev].id, &script))
-			elog(ERROR, "revision \"%s\" has no row", g->revs[plan->steps[i].rev].id);
+		if (!store_fetch_script(REV_ID(g, plan->steps[i].rev), &script))
+			elog(ERROR, "revision \"%s\" has no row", REV_ID(g, plan->steps[i].rev));
 		checksums[i] = script.checksum;
 	}
 	stepcxt = AllocSetContextCreate(caller, "migrate each step", ALLOCSET_DEFAULT_SIZES);
@@ -796,12 +796,12 @@ runner_apply_each(Graph *g, RevSet *version, StepPlan *plan)
 				if (!still_on_plan(g, version, final, plan, i))
 					break;
 			}
-			if (!store_fetch_script(g->revs[step->rev].id, &script) ||
+			if (!store_fetch_script(REV_ID(g, step->rev), &script) ||
 				strcmp(script.checksum, checksums[i]) != 0)
 				ereport(ERROR,
 						(errcode(MIGRATE_ERR_STATE),
 						 errmsg("revision \"%s\" changed while %s_each was running",
-								g->revs[step->rev].id, step->upgrade ? "upgrade" : "downgrade"),
+								REV_ID(g, step->rev), step->upgrade ? "upgrade" : "downgrade"),
 						 errdetail("The plan was made with checksum %s; the registered scripts now have %s.",
 								   checksums[i], script.checksum ? script.checksum : "none"),
 						 errhint("Review the new scripts, then call the procedure again.")));

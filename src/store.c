@@ -618,7 +618,7 @@ build_graph(MemoryContext *cxt)
 								 ALLOCSET_DEFAULT_SIZES);
 	build = AllocSetContextCreate(*cxt, "migrate graph rows", ALLOCSET_DEFAULT_SIZES);
 	old = MemoryContextSwitchTo(build);
-	rows = load_rows(&n, *cxt);
+	rows = load_rows(&n, build);
 	MemoryContextSwitchTo(*cxt);
 	g = graph_build(rows, n);
 	MemoryContextSwitchTo(old);
