@@ -88,6 +88,11 @@ join_ids(Graph *g, const int *revs, int n)
 static void
 mark_start(Graph *g)
 {
+	if (g->mark == NULL)
+	{
+		g->mark = MemoryContextAllocZero(g->cxt, Max(g->n, 1) * sizeof(uint32));
+		g->stack = MemoryContextAlloc(g->cxt, Max(g->n, 1) * sizeof(int) * 2);
+	}
 	if (++g->epoch == 0)
 	{
 		memset(g->mark, 0, g->n * sizeof(uint32));
@@ -551,8 +556,7 @@ graph_build(RevRow *rows, int n)
 	g->revs = palloc0(Max(n, 1) * sizeof(GraphRev));
 	g->chars = palloc(Max(nchars, 1));
 	g->ints = palloc(Max(cap, 1) * sizeof(int));
-	g->mark = palloc0(Max(n, 1) * sizeof(uint32));
-	g->stack = palloc(Max(n, 1) * sizeof(int) * 2);
+	g->cxt = CurrentMemoryContext;
 
 	/* at most half full: ids and labels */
 	nnames = n + (int) nlabels;
@@ -1876,4 +1880,115 @@ graph_check_step(Graph *g, RevSet *version, PlanStep *step)
 								   REV_ID(g, GR_NEXT(g, rev)[k])),
 						 errhint("Run the steps in plan order; make the plan again from the current version table.")));
 	}
+}
+
+/* ---------- images ---------- */
+
+/*
+ * A graph image is a header followed by the four arrays, each at a
+ * MAXALIGNed offset from the header: it can be copied to any address (a
+ * shared memory segment, store.c) and read from there by graph_image_open.
+ */
+typedef struct GraphImage
+{
+	uint32		magic;
+	uint32		rev_size;		/* layout checks against another build */
+	uint32		slot_size;
+	int			n;
+	uint32		nslots;
+	uint32		nints;
+	uint32		nchars;
+	int			nheads;
+	int			nreal_heads;
+	int			nbases;
+	uint32		heads_at;
+	uint32		real_heads_at;
+	uint32		bases_at;
+	Size		revs_off;
+	Size		slots_off;
+	Size		ints_off;
+	Size		chars_off;
+	Size		size;
+} GraphImage;
+
+#define GRAPH_IMAGE_MAGIC	0x4d475231	/* "MGR1" */
+
+static void
+image_layout(Graph *g, GraphImage *h)
+{
+	memset(h, 0, sizeof(GraphImage));
+	h->magic = GRAPH_IMAGE_MAGIC;
+	h->rev_size = sizeof(GraphRev);
+	h->slot_size = sizeof(NameSlot);
+	h->n = g->n;
+	h->nslots = g->nslots;
+	h->nints = g->nints;
+	h->nchars = g->nchars;
+	h->nheads = g->nheads;
+	h->nreal_heads = g->nreal_heads;
+	h->nbases = g->nbases;
+	h->heads_at = g->heads_at;
+	h->real_heads_at = g->real_heads_at;
+	h->bases_at = g->bases_at;
+	h->revs_off = MAXALIGN(sizeof(GraphImage));
+	h->slots_off = h->revs_off + MAXALIGN((Size) g->n * sizeof(GraphRev));
+	h->ints_off = h->slots_off + MAXALIGN((Size) g->nslots * sizeof(NameSlot));
+	h->chars_off = h->ints_off + MAXALIGN((Size) g->nints * sizeof(int));
+	h->size = h->chars_off + MAXALIGN(g->nchars);
+}
+
+Size
+graph_image_size(Graph *g)
+{
+	GraphImage	h;
+
+	image_layout(g, &h);
+	return h.size;
+}
+
+/* Write g's image to dst, which has graph_image_size(g) bytes. */
+void
+graph_image_write(Graph *g, char *dst)
+{
+	GraphImage	h;
+
+	image_layout(g, &h);
+	memcpy(dst, &h, sizeof(GraphImage));
+	memcpy(dst + h.revs_off, g->revs, (Size) g->n * sizeof(GraphRev));
+	memcpy(dst + h.slots_off, g->slots, (Size) g->nslots * sizeof(NameSlot));
+	memcpy(dst + h.ints_off, g->ints, (Size) g->nints * sizeof(int));
+	memcpy(dst + h.chars_off, g->chars, g->nchars);
+}
+
+/*
+ * A graph reading the image at src, which must outlive it; the scratch
+ * arrays for traversals are this backend's own, in the current context.
+ * NULL if src holds no image of this build of migrate.
+ */
+Graph *
+graph_image_open(char *src, Size size)
+{
+	GraphImage *h = (GraphImage *) src;
+	Graph	   *g;
+
+	if (size < sizeof(GraphImage) || h->magic != GRAPH_IMAGE_MAGIC ||
+		h->rev_size != sizeof(GraphRev) || h->slot_size != sizeof(NameSlot) || h->size != size)
+		return NULL;
+	g = palloc0(sizeof(Graph));
+	g->n = h->n;
+	g->nslots = h->nslots;
+	g->nints = h->nints;
+	g->nchars = h->nchars;
+	g->nheads = h->nheads;
+	g->nreal_heads = h->nreal_heads;
+	g->nbases = h->nbases;
+	g->heads_at = h->heads_at;
+	g->real_heads_at = h->real_heads_at;
+	g->bases_at = h->bases_at;
+	g->revs = (GraphRev *) (src + h->revs_off);
+	g->slots = (NameSlot *) (src + h->slots_off);
+	g->ints = (int *) (src + h->ints_off);
+	g->chars = src + h->chars_off;
+	g->cxt = CurrentMemoryContext;
+	return g;
 }

@@ -139,7 +139,9 @@ typedef struct Graph
 	uint32		real_heads_at;
 	int			nbases;			/* revisions without down revisions */
 	uint32		bases_at;
-	/* scratch for traversals: a revision is marked when mark == epoch */
+	/* scratch for traversals, allocated in cxt on first use: a revision is
+	 * marked when mark == epoch */
+	MemoryContext cxt;
 	uint32	   *mark;
 	uint32		epoch;
 	int		   *stack;
@@ -203,6 +205,9 @@ typedef struct StepPlan
 } StepPlan;
 
 extern Graph *graph_build(RevRow *rows, int n);
+extern Size graph_image_size(Graph *g);
+extern void graph_image_write(Graph *g, char *dst);
+extern Graph *graph_image_open(char *src, Size size);
 extern int	graph_lookup(Graph *g, const char *name);
 extern bool graph_is_label(Graph *g, const char *name);
 extern int	graph_resolve_one(Graph *g, const char *spec, const char *what);

@@ -14,6 +14,7 @@
 #include "postgres.h"
 
 #include "access/genam.h"
+#include "access/heapam.h"
 #include "access/htup_details.h"
 #include "access/table.h"
 #include "access/tableam.h"
@@ -28,7 +29,11 @@
 #include "executor/spi.h"
 #include "lib/stringinfo.h"
 #include "miscadmin.h"
+#include "storage/dsm.h"
+#include "storage/ipc.h"
+#include "storage/lwlock.h"
 #include "storage/proc.h"
+#include "storage/shmem.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
@@ -46,6 +51,15 @@ typedef struct StoreMode
 	int			saved_sec;
 	int			nest;
 } StoreMode;
+
+/* What a graph was built from (see read_key). */
+typedef struct GraphKey
+{
+	Oid			dbid;
+	Oid			relid;			/* migrate.revisions */
+	int64		gen;			/* -1: none, the graph is not shared */
+	TransactionId xmin;			/* the writer of that gen */
+} GraphKey;
 
 typedef enum StoreQuery
 {
@@ -126,7 +140,7 @@ static const char *const query_text[Q_COUNT] = {
 	" AND sqlstate IS NULL ORDER BY revision, id DESC) l"
 	" ON l.revision = r.id ORDER BY r.position",
 	[Q_GENERATION] =
-	"SELECT gen FROM migrate.graph_generation",
+	"SELECT gen, xmin FROM migrate.graph_generation",
 	[Q_LOG_FIRST] =
 	"SELECT coalesce(min(id), 0) FROM migrate.log",
 	[Q_BUMP] =
@@ -404,6 +418,48 @@ pool_text(StringPool *pool, Datum d, bool isnull)
 	return out;
 }
 
+/*
+ * The row of migrate.graph_generation as snap sees it: its gen and the
+ * transaction that wrote it name exactly the revisions snap sees, since
+ * every transaction that changes migrate.revisions writes that row once
+ * (statement trigger), after any other such transaction committed.  No
+ * row (a snapshot older than the 0.2 schema, or none at all): gen -1.
+ */
+static void
+read_key(Snapshot snap, GraphKey *key)
+{
+	Oid			nsp = get_namespace_oid("migrate", false);
+	Oid			relid = get_relname_relid("graph_generation", nsp);
+	Relation	rel;
+	TableScanDesc scan;
+	HeapTuple	tup;
+
+	key->dbid = MyDatabaseId;
+	key->relid = get_relname_relid("revisions", nsp);
+	key->gen = -1;
+	key->xmin = InvalidTransactionId;
+	if (!OidIsValid(relid))
+		return;
+	rel = table_open(relid, AccessShareLock);
+	scan = table_beginscan(rel, snap, 0, NULL);
+	if ((tup = heap_getnext(scan, ForwardScanDirection)) != NULL)
+	{
+		bool		isnull;
+		Datum		gen = heap_getattr(tup, 1, RelationGetDescr(rel), &isnull);
+
+		if (!isnull)
+		{
+			key->gen = DatumGetInt64(gen);
+			key->xmin = HeapTupleHeaderGetRawXmin(tup->t_data);
+		}
+		/* more than one row: not a key (no sharing) */
+		if (heap_getnext(scan, ForwardScanDirection) != NULL)
+			key->gen = -1;
+	}
+	table_endscan(scan);
+	table_close(rel, AccessShareLock);
+}
+
 typedef struct RowOrder
 {
 	int64		position;
@@ -444,7 +500,7 @@ column_number(TupleDesc desc, const char *name)
  * indexes, in the current context.
  */
 static RevRow *
-load_rows(int *nrows, MemoryContext keep)
+load_rows(int *nrows, MemoryContext keep, GraphKey *key)
 {
 	static const char *const columns[] = {
 		"id", "down_revisions", "depends_on", "branch_labels", "message",
@@ -473,6 +529,8 @@ load_rows(int *nrows, MemoryContext keep)
 		att[i] = column_number(desc, columns[i]);
 	CommandCounterIncrement();
 	snap = RegisterSnapshot(GetTransactionSnapshot());
+	if (key)
+		read_key(snap, key);
 	scan = table_beginscan(rel, snap, 0, NULL);
 	slot = table_slot_create(rel, NULL);
 	scratch = AllocSetContextCreate(build, "migrate rows scratch", ALLOCSET_DEFAULT_SIZES);
@@ -528,26 +586,54 @@ load_rows(int *nrows, MemoryContext keep)
 RevRow *
 store_load_rows(int *nrows)
 {
-	return load_rows(nrows, CurrentMemoryContext);
+	return load_rows(nrows, CurrentMemoryContext, NULL);
 }
 
 /* ---------- the graph cache ---------- */
 
 /*
- * Building the graph reads every revision: ~150 ms at 100,000 of them.
- * Each backend keeps the last graph it built, with the generation it was
- * built at.  A statement trigger on migrate.revisions (0.2) bumps the
- * one-row migrate.graph_generation once per transaction that changes it
- * and invalidates this backend's copy; other backends see the new
- * generation once the change is visible to their snapshot, so a graph is
- * reused only when the revisions it was built from are exactly the ones
- * the caller would read.  Any (sub)transaction abort invalidates too: the
- * copy may hold changes that were rolled back.
+ * Building the graph reads every revision: ~70 ms at 100,000 of them.
+ * So each backend keeps the last graph it used, with the key it was built
+ * at (read_key), and the graphs themselves are shared between backends:
+ * the first backend that builds the graph of a committed generation
+ * copies its image into a dynamic shared memory segment, pinned until a
+ * newer generation of the same database replaces it, and every other
+ * backend whose snapshot reads the same key maps that segment instead of
+ * building.  A small table in the main shared memory segment (allocated
+ * on first use, like autoprewarm's, so the library needs no preloading)
+ * maps keys to segment handles.
+ *
+ * A statement trigger on migrate.revisions (0.2) rewrites the one-row
+ * migrate.graph_generation once per transaction that changes it and
+ * invalidates this backend's copy; other backends see the new key once
+ * the change is visible to their snapshot, so a graph is used only when
+ * the revisions it was built from are exactly the ones the caller would
+ * read.  A graph of the caller's own uncommitted changes is never shared,
+ * and any (sub)transaction abort invalidates this backend's copy: it may
+ * hold changes that were rolled back.
  */
+#define SHARED_GRAPHS	8		/* databases (or generations) at once */
+
+typedef struct SharedGraph
+{
+	GraphKey	key;
+	dsm_handle	handle;			/* DSM_HANDLE_INVALID: free */
+	pg_atomic_uint64 used;		/* clock of the last attach, for eviction */
+} SharedGraph;
+
+typedef struct SharedGraphs
+{
+	LWLock		lock;
+	pg_atomic_uint64 clock;
+	SharedGraph graphs[SHARED_GRAPHS];
+} SharedGraphs;
+
+static SharedGraphs *shared = NULL;
+static bool shared_off = false; /* the table could not be had: local only */
+
 static MemoryContext cached_cxt = NULL;
 static Graph *cached_graph = NULL;
-static int64 cached_gen = 0;
-static Oid	cached_relid = InvalidOid;	/* a re-created extension starts at 0 */
+static GraphKey cached_key;
 static bool cache_valid = false;
 static LocalTransactionId bumped_lxid = InvalidLocalTransactionId;
 static uint64 changes_seen = 0;	/* trigger firings in this backend */
@@ -561,21 +647,32 @@ generation_available(void)
 	return OidIsValid(nsp) && OidIsValid(get_relname_relid("graph_generation", nsp));
 }
 
-static int64
-read_generation(void)
+/* The key as the current snapshot sees it; gen -1 when there is none. */
+static void
+read_generation(GraphKey *key)
 {
 	bool		isnull;
-	int64		gen;
 
+	key->dbid = MyDatabaseId;
+	key->relid = get_relname_relid("revisions", get_namespace_oid("migrate", false));
+	key->gen = -1;
+	key->xmin = InvalidTransactionId;
 	run(Q_GENERATION, NULL, NULL);
 	/* none: a snapshot older than the extension's update (no caching) */
 	if (SPI_processed == 0)
-		return -1;
+		return;
 	if (SPI_processed != 1)
 		elog(ERROR, "migrate.graph_generation must hold exactly one row");
-	gen = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+	key->gen = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+	key->xmin = DatumGetTransactionId(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull));
 	SPI_freetuptable(SPI_tuptable);
-	return gen;
+}
+
+static bool
+key_equal(const GraphKey *a, const GraphKey *b)
+{
+	return a->dbid == b->dbid && a->relid == b->relid && a->gen == b->gen &&
+		TransactionIdEquals(a->xmin, b->xmin);
 }
 
 /*
@@ -585,7 +682,12 @@ read_generation(void)
 int64
 store_generation(void)
 {
-	return generation_available() ? read_generation() : -1;
+	GraphKey	key;
+
+	if (!generation_available())
+		return -1;
+	read_generation(&key);
+	return key.gen;
 }
 
 /* The first log id (0 when empty): a run checks nobody deleted the log. */
@@ -603,10 +705,11 @@ store_log_first(void)
 
 /*
  * Build a graph in a context of its own under the current one, so that an
- * error while building (a cycle) frees it with everything else.
+ * error while building (a cycle) frees it with everything else.  key, if
+ * not NULL, is what the rows were read at.
  */
 static Graph *
-build_graph(MemoryContext *cxt)
+build_graph(MemoryContext *cxt, GraphKey *key)
 {
 	MemoryContext old;
 	MemoryContext build;
@@ -618,7 +721,7 @@ build_graph(MemoryContext *cxt)
 								 ALLOCSET_DEFAULT_SIZES);
 	build = AllocSetContextCreate(*cxt, "migrate graph rows", ALLOCSET_DEFAULT_SIZES);
 	old = MemoryContextSwitchTo(build);
-	rows = load_rows(&n, build);
+	rows = load_rows(&n, build, key);
 	MemoryContextSwitchTo(*cxt);
 	g = graph_build(rows, n);
 	MemoryContextSwitchTo(old);
@@ -626,28 +729,269 @@ build_graph(MemoryContext *cxt)
 	return g;
 }
 
+static void
+init_shared(void *arg)
+{
+	bool		found;
+	SharedGraphs *sg;
+
+	LWLockAcquire(AddinShmemInitLock, LW_EXCLUSIVE);
+	sg = ShmemInitStruct("migrate shared graphs", sizeof(SharedGraphs), &found);
+	if (!found)
+	{
+		int			i;
+
+		memset(sg, 0, sizeof(SharedGraphs));
+		LWLockInitialize(&sg->lock, LWLockNewTrancheId());
+		pg_atomic_init_u64(&sg->clock, 0);
+		for (i = 0; i < SHARED_GRAPHS; i++)
+		{
+			sg->graphs[i].handle = DSM_HANDLE_INVALID;
+			pg_atomic_init_u64(&sg->graphs[i].used, 0);
+		}
+	}
+	LWLockRelease(AddinShmemInitLock);
+	LWLockRegisterTranche(sg->lock.tranche, "migrate_graphs");
+	shared = sg;
+}
+
+/*
+ * The table of shared graphs, or NULL when this backend could not have it
+ * (the main segment's spare space used up): then graphs stay local.
+ */
+static SharedGraphs *
+shared_graphs(void)
+{
+	ErrorData  *err;
+
+	if (shared != NULL || shared_off)
+		return shared;
+	err = runner_subxact(init_shared, NULL, true);
+	if (err != NULL)
+	{
+		shared_off = true;
+		ereport(LOG,
+				(errmsg("migrate: revision graphs are not shared between backends: %s", err->message)));
+	}
+	return shared;
+}
+
+/* A segment's contents: the key, then the graph image. */
+typedef struct SegmentHeader
+{
+	GraphKey	key;
+	Size		image_size;
+} SegmentHeader;
+
+#define IMAGE_OFFSET	MAXALIGN(sizeof(SegmentHeader))
+
+typedef struct Sharing
+{
+	GraphKey   *key;
+	Graph	   *built;			/* publish this one, or NULL: attach */
+	bool		newer;			/* out: a newer generation is shared */
+	dsm_segment *seg;			/* out */
+} Sharing;
+
+/* Attach the segment shared for key, if there is one. */
+static void
+attach_shared(void *arg)
+{
+	Sharing    *sh = arg;
+	SharedGraphs *sg = shared;
+	int			i;
+
+	LWLockAcquire(&sg->lock, LW_SHARED);
+	for (i = 0; i < SHARED_GRAPHS; i++)
+	{
+		SharedGraph *e = &sg->graphs[i];
+
+		if (e->handle == DSM_HANDLE_INVALID || e->key.dbid != sh->key->dbid || e->key.relid != sh->key->relid)
+			continue;
+		if (e->key.gen > sh->key->gen)
+			sh->newer = true;
+		else if (key_equal(&e->key, sh->key))
+		{
+			/* the lock keeps the segment pinned while we attach */
+			sh->seg = dsm_attach(e->handle);
+			pg_atomic_write_u64(&e->used, pg_atomic_add_fetch_u64(&sg->clock, 1));
+		}
+	}
+	LWLockRelease(&sg->lock);
+	if (sh->seg != NULL)
+	{
+		SegmentHeader *h = dsm_segment_address(sh->seg);
+
+		if (!key_equal(&h->key, sh->key))
+		{
+			dsm_detach(sh->seg);
+			sh->seg = NULL;
+		}
+		else
+			dsm_pin_mapping(sh->seg);
+	}
+}
+
+/*
+ * Copy the built graph into a new segment and enter it in the table,
+ * unpinning the segment it replaces (of an older generation of the same
+ * database, of a dropped extension, or the least recently used).
+ */
+static void
+publish_shared(void *arg)
+{
+	Sharing    *sh = arg;
+	SharedGraphs *sg = shared;
+	Size		size = graph_image_size(sh->built);
+	dsm_segment *seg;
+	SegmentHeader *h;
+	SharedGraph *slot = NULL;
+	int			i;
+
+	seg = dsm_create(IMAGE_OFFSET + size, DSM_CREATE_NULL_IF_MAXSEGMENTS);
+	if (seg == NULL)
+		return;
+	h = dsm_segment_address(seg);
+	h->key = *sh->key;
+	h->image_size = size;
+	graph_image_write(sh->built, (char *) h + IMAGE_OFFSET);
+
+	LWLockAcquire(&sg->lock, LW_EXCLUSIVE);
+	for (i = 0; i < SHARED_GRAPHS; i++)
+	{
+		SharedGraph *e = &sg->graphs[i];
+
+		if (e->handle != DSM_HANDLE_INVALID && e->key.dbid == sh->key->dbid &&
+			(e->key.relid != sh->key->relid || e->key.gen < sh->key->gen))
+		{
+			/* superseded: gone once the last backend using it lets go */
+			dsm_unpin_segment(e->handle);
+			e->handle = DSM_HANDLE_INVALID;
+		}
+		else if (e->handle != DSM_HANDLE_INVALID && e->key.dbid == sh->key->dbid)
+			sh->newer = true;	/* the same or a newer one came first */
+	}
+	if (!sh->newer)
+	{
+		for (i = 0; i < SHARED_GRAPHS; i++)
+			if (sg->graphs[i].handle == DSM_HANDLE_INVALID)
+			{
+				slot = &sg->graphs[i];
+				break;
+			}
+		if (slot == NULL)
+		{
+			slot = &sg->graphs[0];
+			for (i = 1; i < SHARED_GRAPHS; i++)
+				if (pg_atomic_read_u64(&sg->graphs[i].used) < pg_atomic_read_u64(&slot->used))
+					slot = &sg->graphs[i];
+			dsm_unpin_segment(slot->handle);
+		}
+		dsm_pin_segment(seg);
+		slot->key = *sh->key;
+		slot->handle = dsm_segment_handle(seg);
+		pg_atomic_write_u64(&slot->used, pg_atomic_add_fetch_u64(&sg->clock, 1));
+	}
+	LWLockRelease(&sg->lock);
+	dsm_pin_mapping(seg);
+	sh->seg = seg;
+}
+
+/* Detach a segment when the context of the graph reading it goes. */
+static void
+detach_segment(void *arg)
+{
+	dsm_detach((dsm_segment *) arg);
+}
+
+/*
+ * The graph reading seg, in a new context under TopMemoryContext that
+ * detaches seg when deleted.
+ */
+static Graph *
+open_segment(dsm_segment *seg, MemoryContext *cxt)
+{
+	SegmentHeader *h = dsm_segment_address(seg);
+	MemoryContextCallback *cb;
+	MemoryContext old;
+	Graph	   *g;
+
+	*cxt = AllocSetContextCreate(TopMemoryContext, "migrate graph",
+								 ALLOCSET_DEFAULT_SIZES);
+	cb = MemoryContextAlloc(*cxt, sizeof(MemoryContextCallback));
+	cb->func = detach_segment;
+	cb->arg = seg;
+	MemoryContextRegisterResetCallback(*cxt, cb);
+	old = MemoryContextSwitchTo(*cxt);
+	g = graph_image_open((char *) h + IMAGE_OFFSET, h->image_size);
+	MemoryContextSwitchTo(old);
+	if (g == NULL)
+	{
+		MemoryContextDelete(*cxt);
+		elog(ERROR, "shared revision graph has an unknown layout");
+	}
+	return g;
+}
+
 /*
  * The graph of the registered revisions, shared with later calls of this
- * backend: callers must not change it (graph.c only writes its scratch
- * marks), nor keep it past their own call, except while a plan runs.
+ * backend (and with other backends): callers must not change it (graph.c
+ * only writes its scratch marks), nor keep it past their own call, except
+ * while a plan runs.
  */
 Graph *
 store_load_graph(void)
 {
-	MemoryContext cxt;
-	Graph	   *g;
-	int64		gen;
-	Oid			relid;
+	MemoryContext cxt = NULL;
+	Graph	   *g = NULL;
+	GraphKey	key;
+	Sharing		sh = {0};
+	ErrorData  *err;
 
 	if (!generation_available())
 		return store_load_graph_private();
-	gen = read_generation();
-	if (gen < 0)
+	read_generation(&key);
+	if (key.gen < 0)
 		return store_load_graph_private();
-	relid = get_relname_relid("revisions", get_namespace_oid("migrate", false));
-	if (cache_valid && gen == cached_gen && relid == cached_relid)
+	if (cache_valid && key_equal(&key, &cached_key))
 		return cached_graph;
-	g = build_graph(&cxt);
+
+	/* a graph of this transaction's own changes is for this backend only */
+	if (!TransactionIdIsCurrentTransactionId(key.xmin) && shared_graphs() != NULL)
+	{
+		sh.key = &key;
+		err = runner_subxact(attach_shared, &sh, true);
+		if (err != NULL)
+			ereport(LOG,
+					(errmsg("migrate: could not map the shared revision graph: %s", err->message)));
+		else if (sh.seg != NULL)
+			g = open_segment(sh.seg, &cxt);
+	}
+	if (g == NULL)
+	{
+		g = build_graph(&cxt, &key);
+		if (key.gen >= 0 && !TransactionIdIsCurrentTransactionId(key.xmin) &&
+			!sh.newer && shared_graphs() != NULL)
+		{
+			sh.key = &key;
+			sh.built = g;
+			sh.seg = NULL;
+			err = runner_subxact(publish_shared, &sh, true);
+			if (err != NULL)
+				ereport(LOG,
+						(errmsg("migrate: could not share the revision graph: %s", err->message)));
+			else if (sh.seg != NULL)
+			{
+				/* read the shared copy, drop the built one */
+				MemoryContext built = cxt;
+
+				g = open_segment(sh.seg, &cxt);
+				MemoryContextDelete(built);
+			}
+		}
+		if (cxt != NULL && MemoryContextGetParent(cxt) != TopMemoryContext)
+			MemoryContextSetParent(cxt, TopMemoryContext);
+	}
 
 	/*
 	 * The graph replaced is freed now, unless a plan is running: then a
@@ -658,12 +1002,10 @@ store_load_graph(void)
 		MemoryContextSetParent(cached_cxt, TopTransactionContext);
 	else if (cached_cxt != NULL)
 		MemoryContextDelete(cached_cxt);
-	MemoryContextSetParent(cxt, TopMemoryContext);
 	cached_cxt = cxt;
 	cached_graph = g;
-	cached_gen = gen;
-	cached_relid = relid;
-	cache_valid = true;
+	cached_key = key;
+	cache_valid = key.gen >= 0;
 	return g;
 }
 
@@ -673,7 +1015,7 @@ store_load_graph_private(void)
 {
 	MemoryContext cxt;
 
-	return build_graph(&cxt);
+	return build_graph(&cxt, NULL);
 }
 
 /*
