@@ -965,7 +965,10 @@ store_load_graph(void)
 			ereport(LOG,
 					(errmsg("migrate: could not map the shared revision graph: %s", err->message)));
 		else if (sh.seg != NULL)
+		{
 			g = open_segment(sh.seg, &cxt);
+			elog(DEBUG1, "migrate: mapped the shared graph of %d revisions", g->n);
+		}
 	}
 	if (g == NULL)
 	{
@@ -989,6 +992,8 @@ store_load_graph(void)
 				MemoryContextDelete(built);
 			}
 		}
+		elog(DEBUG1, "migrate: built the graph of %d revisions%s", g->n,
+			 sh.seg != NULL ? " and shared it" : " for this backend only");
 		if (cxt != NULL && MemoryContextGetParent(cxt) != TopMemoryContext)
 			MemoryContextSetParent(cxt, TopMemoryContext);
 	}

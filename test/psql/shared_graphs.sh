@@ -1,0 +1,118 @@
+#!/usr/bin/env bash
+# Revision graphs shared between backends (src/store.c): the first backend
+# that builds the graph of a committed generation publishes it in a pinned
+# dynamic shared memory segment, at most 8 at once (least recently mapped
+# evicted); other backends map it.  Every call below runs in a new
+# connection with client_min_messages = debug1, so migrate says whether it
+# built (and shared) the graph or mapped another backend's.  Checked:
+#   - ten databases (more than the eight shared slots), each with its own
+#     chain: every call returns its own database's head, first built and
+#     shared, later mapped unless evicted;
+#   - a registration: the next connection builds the new generation, the
+#     one after maps it, both see the new head;
+#   - DROP EXTENSION and CREATE EXTENSION with other revisions: the graph
+#     of the dropped extension is not reused;
+#   - a backend mapping a graph of 20,000 revisions keeps a few kilobytes
+#     of its own for it (a graph it built for itself takes megabytes).
+cd "$(dirname "$0")"
+. ./helpers.bash
+
+# call DB SQL: the query's rows, then migrate's DEBUG lines about the graph
+call() {
+    PGOPTIONS="-c client_min_messages=debug1" "${PSQL[@]}" -qAt -d "$1" -c "$2" 2>"$WORK/call.err"
+    grep -E 'migrate: (built|mapped)' "$WORK/call.err" | sed 's/^DEBUG:  //'
+}
+
+# register DB PREFIX N: a chain PREFIX1 .. PREFIXN
+register() {
+    q "$1" "DO \$\$ BEGIN FOR i IN 1..$3 LOOP
+              PERFORM migrate.revision('$2 ' || i, 'SELECT 1', 'SELECT 1', id => '$2' || i,
+                  down_revision => CASE WHEN i = 1 THEN '{}'::text[] ELSE ARRAY['$2' || (i - 1)] END);
+            END LOOP; END \$\$"
+}
+
+DBS=()
+for i in $(seq 1 10); do
+    newdb "D$i" || exit 1
+    db_var="D$i"
+    DBS+=("${!db_var}")
+    q "${!db_var}" "CREATE EXTENSION migrate" >/dev/null
+    register "${!db_var}" "d${i}r" "$((i + 1))" >/dev/null
+done
+
+for i in $(seq 1 10); do
+    is "$(call "${DBS[$((i - 1))]}" "SELECT revision FROM migrate.heads()")" \
+        "d${i}r$((i + 1))
+migrate: built the graph of $((i + 1)) revisions and shared it" \
+        "database $i, first call: its own head, graph built and shared"
+done
+# databases 3..10 hold the eight slots; mapped in reverse order, then 2
+# and 1 must be built again (evicted), each evicting the least recent
+for i in $(seq 10 -1 3); do
+    is "$(call "${DBS[$((i - 1))]}" "SELECT revision FROM migrate.heads()")" \
+        "d${i}r$((i + 1))
+migrate: mapped the shared graph of $((i + 1)) revisions" \
+        "database $i, new connection: its own head, shared graph mapped"
+done
+for i in 2 1; do
+    is "$(call "${DBS[$((i - 1))]}" "SELECT revision FROM migrate.heads()")" \
+        "d${i}r$((i + 1))
+migrate: built the graph of $((i + 1)) revisions and shared it" \
+        "database $i, evicted: built and shared again"
+done
+is "$(call "${DBS[0]}" "SELECT revision FROM migrate.heads()")" \
+    "d1r2
+migrate: mapped the shared graph of 2 revisions" \
+    "database 1 again: mapped"
+
+# a registration makes a new generation
+D=${DBS[9]}
+q "$D" "SELECT migrate.revision('new', 'SELECT 1', 'SELECT 1', id => 'd10new')" >/dev/null
+is "$(call "$D" "SELECT revision FROM migrate.heads()")" \
+    "d10new
+migrate: built the graph of 12 revisions and shared it" \
+    "after a registration: the next connection builds and shares the new generation"
+is "$(call "$D" "SELECT string_agg(revision, ',') FROM migrate.upgrade('heads')")" \
+    "d10r1,d10r2,d10r3,d10r4,d10r5,d10r6,d10r7,d10r8,d10r9,d10r10,d10r11,d10new
+migrate: mapped the shared graph of 12 revisions" \
+    "and the one after maps it and upgrades through the new head"
+
+# a re-created extension starts at generation 0 again: a new relation
+q "$D" "DROP EXTENSION migrate; CREATE EXTENSION migrate" >/dev/null
+register "$D" "x" 3 >/dev/null
+is "$(call "$D" "SELECT revision FROM migrate.heads()")" \
+    "x3
+migrate: built the graph of 3 revisions and shared it" \
+    "re-created extension: the dropped extension's graph is not reused"
+is "$(call "$D" "SELECT string_agg(revision, ',') FROM migrate.history()")" \
+    "x3,x2,x1
+migrate: mapped the shared graph of 3 revisions" \
+    "re-created extension: the new graph is shared"
+
+# what a backend keeps of its own for a mapped graph of 20,000 revisions
+newdb BIG || exit 1
+q "$BIG" "CREATE EXTENSION migrate" >/dev/null
+register "$BIG" "b" 20000 >/dev/null
+is "$(call "$BIG" "SELECT revision FROM migrate.heads()")" \
+    "b20000
+migrate: built the graph of 20000 revisions and shared it" \
+    "20,000 revisions: built and shared"
+mem=$(call "$BIG" "SELECT revision FROM migrate.heads();
+                   SELECT 'bytes ' || sum(total_bytes) FROM pg_backend_memory_contexts
+                    WHERE name LIKE 'migrate graph%'")
+like "$mem" "^b20000
+bytes [0-9]{1,5}
+migrate: mapped" "20,000 revisions mapped: under 100 kB of the backend's own memory"
+own=$(PGOPTIONS="-c client_min_messages=warning" "${PSQL[@]}" -qAt -d "$BIG" -c "
+    BEGIN;
+    SELECT migrate.revision('own', 'SELECT 1', 'SELECT 1', id => 'own') IS NULL;
+    SELECT count(*) FROM migrate.heads();
+    SELECT sum(total_bytes) FROM pg_backend_memory_contexts WHERE name LIKE 'migrate graph%';
+    ROLLBACK;" | tail -n 1)
+if [ "${own:-0}" -gt 1000000 ]; then
+    ok "a graph of its own uncommitted changes is built for the backend alone ($own bytes)"
+else
+    not_ok "a graph of its own uncommitted changes is built for the backend alone ($own bytes)"
+fi
+
+finish
