@@ -624,16 +624,20 @@ typedef struct SharedGraph
 typedef struct SharedGraphs
 {
 	LWLock		lock;
+	pg_atomic_uint64 changes;	/* bumped when a segment leaves the table */
 	pg_atomic_uint64 clock;
 	SharedGraph graphs[SHARED_GRAPHS];
 } SharedGraphs;
 
 static SharedGraphs *shared = NULL;
 static bool shared_off = false; /* the table could not be had: local only */
+static bool publish_off = false;	/* publishing failed once: stop trying */
 
 static MemoryContext cached_cxt = NULL;
 static Graph *cached_graph = NULL;
 static GraphKey cached_key;
+static dsm_handle cached_handle = DSM_HANDLE_INVALID;	/* the graph's segment */
+static uint64 seen_changes = 0;	/* shared->changes when last checked */
 static bool cache_valid = false;
 static LocalTransactionId bumped_lxid = InvalidLocalTransactionId;
 static uint64 changes_seen = 0;	/* trigger firings in this backend */
@@ -743,6 +747,7 @@ init_shared(void *arg)
 
 		memset(sg, 0, sizeof(SharedGraphs));
 		LWLockInitialize(&sg->lock, LWLockNewTrancheId());
+		pg_atomic_init_u64(&sg->changes, 0);
 		pg_atomic_init_u64(&sg->clock, 0);
 		for (i = 0; i < SHARED_GRAPHS; i++)
 		{
@@ -867,6 +872,7 @@ publish_shared(void *arg)
 			/* superseded: gone once the last backend using it lets go */
 			dsm_unpin_segment(e->handle);
 			e->handle = DSM_HANDLE_INVALID;
+			pg_atomic_fetch_add_u64(&sg->changes, 1);
 		}
 		else if (e->handle != DSM_HANDLE_INVALID && e->key.dbid == sh->key->dbid)
 			sh->newer = true;	/* the same or a newer one came first */
@@ -886,6 +892,7 @@ publish_shared(void *arg)
 				if (pg_atomic_read_u64(&sg->graphs[i].used) < pg_atomic_read_u64(&slot->used))
 					slot = &sg->graphs[i];
 			dsm_unpin_segment(slot->handle);
+			pg_atomic_fetch_add_u64(&sg->changes, 1);
 		}
 		dsm_pin_segment(seg);
 		slot->key = *sh->key;
@@ -954,7 +961,9 @@ store_load_graph(void)
 	if (key.gen < 0)
 		return store_load_graph_private();
 	if (cache_valid && key_equal(&key, &cached_key))
+	{
 		return cached_graph;
+	}
 
 	/* a graph of this transaction's own changes is for this backend only */
 	if (!TransactionIdIsCurrentTransactionId(key.xmin) && shared_graphs() != NULL)
@@ -974,15 +983,19 @@ store_load_graph(void)
 	{
 		g = build_graph(&cxt, &key);
 		if (key.gen >= 0 && !TransactionIdIsCurrentTransactionId(key.xmin) &&
-			!sh.newer && shared_graphs() != NULL)
+			!sh.newer && !publish_off && shared_graphs() != NULL)
 		{
 			sh.key = &key;
 			sh.built = g;
 			sh.seg = NULL;
 			err = runner_subxact(publish_shared, &sh, true);
 			if (err != NULL)
+			{
+				publish_off = true;
 				ereport(LOG,
-						(errmsg("migrate: could not share the revision graph: %s", err->message)));
+						(errmsg("migrate: could not share the revision graph: %s", err->message),
+						 errdetail("This backend builds its own graphs from now on.")));
+			}
 			else if (sh.seg != NULL)
 			{
 				/* read the shared copy, drop the built one */
@@ -1010,6 +1023,7 @@ store_load_graph(void)
 	cached_cxt = cxt;
 	cached_graph = g;
 	cached_key = key;
+	cached_handle = sh.seg ? dsm_segment_handle(sh.seg) : DSM_HANDLE_INVALID;
 	cache_valid = key.gen >= 0;
 	return g;
 }
@@ -1052,9 +1066,44 @@ store_changes_seen(void)
 	return changes_seen;
 }
 
+/*
+ * At the end of each transaction of a backend holding a mapped graph: let
+ * go of it if it left the table (a newer generation replaced it, or it
+ * was evicted), so that a backend that stopped calling migrate does not
+ * keep an old segment alive.  An atomic read when nothing changed.
+ */
+static void
+release_superseded(void)
+{
+	uint64		changes;
+	bool		current = false;
+	int			i;
+
+	if (cached_handle == DSM_HANDLE_INVALID || shared == NULL)
+		return;
+	changes = pg_atomic_read_u64(&shared->changes);
+	if (changes == seen_changes)
+		return;
+	LWLockAcquire(&shared->lock, LW_SHARED);
+	for (i = 0; i < SHARED_GRAPHS; i++)
+		current |= shared->graphs[i].handle == cached_handle;
+	LWLockRelease(&shared->lock);
+	seen_changes = changes;
+	if (current)
+		return;
+	MemoryContextDelete(cached_cxt);
+	cached_cxt = NULL;
+	cached_graph = NULL;
+	cached_handle = DSM_HANDLE_INVALID;
+	cache_valid = false;
+}
+
 static void
 cache_xact_callback(XactEvent event, void *arg)
 {
+	if (event == XACT_EVENT_COMMIT || event == XACT_EVENT_ABORT ||
+		event == XACT_EVENT_PREPARE)
+		release_superseded();
 	/* a prepared transaction may still be rolled back by someone else */
 	if (event == XACT_EVENT_ABORT || event == XACT_EVENT_PARALLEL_ABORT ||
 		event == XACT_EVENT_PREPARE)
