@@ -335,13 +335,12 @@ name_slot(Graph *g, const char *name, uint32 hash)
 	return &g->slots[i];
 }
 
-/* Enter the name at chars offset at; *found if already there. */
+/* Enter the name at chars offset at, of that hash; *found if already there. */
 static NameSlot *
-name_enter(Graph *g, uint32 at, bool *found)
+name_enter(Graph *g, uint32 at, uint32 hash, bool *found)
 {
 	const char *name = g->chars + at;
 	NameSlot   *e;
-	uint32		hash;
 
 	if (strlen(name) > MIGRATE_ID_MAXLEN)
 		ereport(ERROR,
@@ -349,7 +348,6 @@ name_enter(Graph *g, uint32 at, bool *found)
 				 errmsg("revision graph holds an overlong name \"%.64s...\"", name),
 				 errdetail("Ids and branch labels are at most 64 characters; the rows of migrate.revisions were changed outside migrate's functions."),
 				 errhint("Correct the row in migrate.revisions.")));
-	hash = name_hash(name);
 	e = name_slot(g, name, hash);
 	*found = e->name_at != GRAPH_NULL;
 	e->name_at = at;
@@ -396,10 +394,11 @@ broken_graph(const char *id, const char *what, const char *name)
 
 /*
  * Kahn's algorithm over down revisions (and, when deps, dependencies); any
- * revision left over sits on or above a cycle.
+ * revision left over sits on or above a cycle: raised as an error if
+ * raise, else reported by returning false.
  */
-static void
-check_cycles(Graph *g, bool deps)
+static bool
+check_cycles(Graph *g, bool deps, bool raise)
 {
 	int		   *indeg = palloc0(Max(g->n, 1) * sizeof(int));
 	int		   *queue = palloc(Max(g->n, 1) * sizeof(int));
@@ -430,6 +429,9 @@ check_cycles(Graph *g, bool deps)
 			if (--indeg[v[k]] == 0)
 				queue[tail++] = v[k];
 	}
+	pfree(queue);
+	if (tail < g->n && !raise)
+		return false;
 	if (tail < g->n)
 	{
 		IntList		left = {0};
@@ -444,6 +446,8 @@ check_cycles(Graph *g, bool deps)
 						   join_ids(g, left.v, left.n)),
 				 errhint("Change the down revisions or depends_on of one of them with migrate.load().")));
 	}
+	pfree(indeg);
+	return true;
 }
 
 /*
@@ -520,6 +524,7 @@ graph_build(RevRow *rows, int n)
 	Graph	   *g = palloc0(sizeof(Graph));
 	int		   *nchild,
 			   *nnext;
+	uint32	   *hashes;
 	int			i,
 				k,
 				nnames;
@@ -566,14 +571,20 @@ graph_build(RevRow *rows, int n)
 	g->slots = palloc(g->nslots * sizeof(NameSlot));
 	memset(g->slots, 0xff, g->nslots * sizeof(NameSlot));	/* GRAPH_NULL */
 
+	hashes = palloc(Max(n, 1) * sizeof(uint32));
+	for (i = 0; i < n; i++)
+		hashes[i] = name_hash(rows[i].id);
 	for (i = 0; i < n; i++)
 	{
 		GraphRev   *rev = &g->revs[i];
 		bool		found;
 		NameSlot   *e;
 
+		/* the table is larger than the caches: fetch slots ahead */
+		if (i + 16 < n)
+			__builtin_prefetch(&g->slots[hashes[i + 16] & (g->nslots - 1)], 1);
 		rev->id_at = chars_add(g, rows[i].id);
-		e = name_enter(g, rev->id_at, &found);
+		e = name_enter(g, rev->id_at, hashes[i], &found);
 		if (found)
 			ereport(ERROR,
 					(errcode(ERRCODE_DATA_CORRUPTED),
@@ -595,7 +606,7 @@ graph_build(RevRow *rows, int n)
 		{
 			bool		found;
 			uint32		at = chars_add(g, rows[i].labels[k]);
-			NameSlot   *e = name_enter(g, at, &found);
+			NameSlot   *e = name_enter(g, at, name_hash(rows[i].labels[k]), &found);
 
 			if (found)
 				ereport(ERROR,
@@ -620,12 +631,23 @@ graph_build(RevRow *rows, int n)
 		rev->down_at = int_pool(g, rev->ndown, cap);
 		for (k = 0; k < rev->ndown; k++)
 		{
-			NameSlot   *e = name_find(g, rows[i].down[k]);
+			NameSlot   *e;
 			int			d;
 
-			if (e == NULL || e->is_label)
-				broken_graph(rows[i].id, "down revision", rows[i].down[k]);
-			d = e->rev;
+			/*
+			 * Mostly the revision registered just before: a comparison with
+			 * a string still in cache, where the name table costs two misses
+			 * (labels never equal an id).
+			 */
+			if (i > 0 && strcmp(rows[i].down[k], rows[i - 1].id) == 0)
+				d = i - 1;
+			else
+			{
+				e = name_find(g, rows[i].down[k]);
+				if (e == NULL || e->is_label)
+					broken_graph(rows[i].id, "down revision", rows[i].down[k]);
+				d = e->rev;
+			}
 			GR_DOWN(g, rev)[k] = d;
 			nchild[d]++;
 			nnext[d]++;
@@ -676,8 +698,12 @@ graph_build(RevRow *rows, int n)
 		}
 	}
 
-	check_cycles(g, false);
-	check_cycles(g, true);
+	/* a cycle of down revisions is one of down and dependencies too */
+	if (!check_cycles(g, true, false))
+	{
+		check_cycles(g, false, true);
+		check_cycles(g, true, true);
+	}
 
 	{
 		/* how many revisions declare each revision as a dependency */
