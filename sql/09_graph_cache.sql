@@ -76,6 +76,27 @@ SELECT revision FROM migrate.upgrade('heads');
 ROLLBACK;
 TRUNCATE migrate.revisions;
 
+-- registration order survives rows moving in the heap: an UPDATE puts a
+-- row at the end of the table, and the build restores position order
+SELECT migrate.revision('base', 'SELECT 1', 'SELECT 1', id => 'o1', down_revision => '{}');
+SELECT migrate.revision('first branch', 'SELECT 1', 'SELECT 1', id => 'o2', down_revision => ARRAY['o1']);
+SELECT migrate.revision('second branch', 'SELECT 1', 'SELECT 1', id => 'o3', down_revision => ARRAY['o1']);
+SELECT migrate.revision('third branch', 'SELECT 1', 'SELECT 1', id => 'o4', down_revision => ARRAY['o1']);
+UPDATE migrate.revisions SET message = message || ' (edited)' WHERE id IN ('o2', 'o1');
+SELECT id FROM migrate.revisions;  -- heap order: moved rows last
+SELECT revision, message FROM migrate.heads();  -- registration order
+SELECT revision FROM migrate.history();
+-- arrays as the build reads them: NULL elements (written outside
+-- migrate's functions) take no place, long arrays are read in full
+UPDATE migrate.revisions SET branch_labels = ARRAY[NULL, 'lab_three', NULL]::text[] WHERE id = 'o3';
+UPDATE migrate.revisions
+   SET branch_labels = ARRAY(SELECT 'label_' || i || repeat('x', 50) FROM generate_series(1, 40) i)
+ WHERE id = 'o4';
+SELECT revision, cardinality(branch_labels) AS labels, branch_labels[1] FROM migrate.heads();
+SELECT (SELECT revision FROM migrate.show('lab_three')) AS by_label,
+       (SELECT revision FROM migrate.show('label_40' || repeat('x', 50))) AS last_of_40;
+TRUNCATE migrate.revisions;
+
 -- the trigger function is only a trigger
 SELECT migrate.revisions_changed();
 
