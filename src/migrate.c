@@ -17,6 +17,7 @@ PG_MODULE_MAGIC;
 
 int			migrate_lock_timeout = 0;
 int			migrate_lock_retries = 3;
+bool		migrate_shared_graphs = true;
 
 void		_PG_init(void);
 
@@ -42,6 +43,15 @@ _PG_init(void)
 							3, 0, 1000,
 							PGC_USERSET, 0,
 							NULL, NULL, NULL);
+	DefineCustomBoolVariable("migrate.shared_graphs",
+							 "Share revision graphs between backends.",
+							 "On, the graph of each committed generation of migrate.revisions is built once "
+							 "and mapped from dynamic shared memory by every other backend; off, this "
+							 "backend builds and keeps its own.",
+							 &migrate_shared_graphs,
+							 true,
+							 PGC_USERSET, 0,
+							 NULL, NULL, NULL);
 	MarkGUCPrefixReserved("migrate");
 	store_init();
 }

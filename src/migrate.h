@@ -293,6 +293,7 @@ extern bool lock_step_held(void);
 /* ---- migrate.c: settings ---- */
 extern int	migrate_lock_timeout;
 extern int	migrate_lock_retries;
+extern bool migrate_shared_graphs;
 
 /* ---- runner.c ---- */
 

@@ -834,6 +834,8 @@ shared_graphs(void)
 {
 	ErrorData  *err;
 
+	if (!migrate_shared_graphs)
+		return NULL;
 	if (shared != NULL || shared_off)
 		return shared;
 	err = runner_subxact(init_shared, NULL, true);
@@ -860,6 +862,7 @@ typedef struct Sharing
 	GraphKey   *key;
 	Graph	   *built;			/* publish this one, or NULL: attach */
 	bool		newer;			/* out: a newer generation is shared */
+	bool		published;		/* out: seg entered in the table */
 	dsm_segment *seg;			/* out */
 } Sharing;
 
@@ -960,11 +963,13 @@ publish_shared(void *arg)
 			pg_atomic_fetch_add_u64(&sg->changes, 1);
 		}
 		dsm_pin_segment(seg);
+		sh->published = true;
 		slot->key = *sh->key;
 		slot->handle = dsm_segment_handle(seg);
 		pg_atomic_write_u64(&slot->used, pg_atomic_add_fetch_u64(&sg->clock, 1));
 	}
 	LWLockRelease(&sg->lock);
+	/* not published (another backend's came first): ours until we let go */
 	dsm_pin_mapping(seg);
 	sh->seg = seg;
 }
@@ -1026,9 +1031,7 @@ store_load_graph(void)
 	if (key.gen < 0)
 		return store_load_graph_private();
 	if (cache_valid && key_equal(&key, &cached_key))
-	{
 		return cached_graph;
-	}
 
 	/* a graph of this transaction's own changes is for this backend only */
 	if (!TransactionIdIsCurrentTransactionId(key.xmin) && shared_graphs() != NULL)
@@ -1071,7 +1074,7 @@ store_load_graph(void)
 			}
 		}
 		elog(DEBUG1, "migrate: built the graph of %d revisions%s", g->n,
-			 sh.seg != NULL ? " and shared it" : " for this backend only");
+			 sh.published ? " and shared it" : " for this backend only");
 		if (cxt != NULL && MemoryContextGetParent(cxt) != TopMemoryContext)
 			MemoryContextSetParent(cxt, TopMemoryContext);
 	}

@@ -153,37 +153,13 @@ done
 # difference is what the steps in between kept (the graph is loaded before
 # step 1 and is the same at both probes).
 # ---------------------------------------------------------------------------
-fresh_db mem_inrun
-sql mem_inrun "CREATE EXTENSION migrate" >/dev/null || die "CREATE EXTENSION migrate in mem_inrun"
-cat >"$WORK/register_inrun.sql" <<EOF
-CREATE TABLE probe (step int, rss_anon_kb bigint, contexts bigint);
-DO \$bench\$
-DECLARE
-    prev text;
-    up   text;
-BEGIN
-    FOR i IN 1..$N LOOP
-        up := CASE WHEN i IN ($N10, $N)
-                   THEN format(\$p\$INSERT INTO probe SELECT %s,
-                         (regexp_match(pg_read_file('/proc/self/status'), 'RssAnon:\s+(\d+)'))[1]::bigint,
-                         (SELECT sum(total_bytes) FROM pg_backend_memory_contexts)\$p\$, i)
-                   ELSE 'SELECT 1' END;
-        prev := migrate.revision('inrun ' || i, up, 'SELECT 1',
-            down_revision => CASE WHEN prev IS NULL THEN '{}'::text[] ELSE ARRAY[prev] END,
-            id => 'p' || i);
-    END LOOP;
-END
-\$bench\$;
-EOF
-"${PSQL[@]}" -d mem_inrun -f "$WORK/register_inrun.sql" >"$WORK/register_inrun.log" 2>&1 ||
-	die "registering the in-run probe chain" "$WORK/register_inrun.log"
+register_inrun mem_inrun "$N" "$N10" "$N"
 # work_mem of 64kB makes the result rows (one per step, held by the set-
 # returning function up to work_mem) spill to disk, isolating the runner.
 PGOPTIONS="-c work_mem=64kB" timed MEM_SECS "$WORK/mem_inrun.log" \
 	"${PSQL[@]}" -At -1 -d mem_inrun -c "$UPGRADE"
-INRUN=$(sql mem_inrun "SELECT string_agg(step || ' ' || rss_anon_kb || ' ' || contexts, ' ' ORDER BY step) FROM probe")
-read -r IN_S1 IN_A1 IN_C1 IN_S2 IN_A2 IN_C2 <<<"$INRUN"
-[[ -n "${IN_C2:-}" ]] || die "in-run probes missing: '$INRUN'" "$WORK/mem_inrun.log"
+read -r IN_S1 _ IN_A1 _ IN_C1 IN_S2 _ IN_A2 _ IN_C2 <<<"$(inrun_result mem_inrun)"
+[[ -n "${IN_C2:-}" ]] || die "in-run probes missing" "$WORK/mem_inrun.log"
 sql postgres "DROP DATABASE mem_inrun" >/dev/null
 
 # ---------------------------------------------------------------------------

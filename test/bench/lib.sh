@@ -251,3 +251,50 @@ mem_field() {
 	[[ "$v" =~ ^[0-9]+$ ]] || die "memory probe '$1' has no $2 (is the server local? /proc/PID/status readable?)" "$WORK/mem_$1.txt"
 	printf '%s' "$v"
 }
+
+# In-run memory probes: the statement that records, from inside a running
+# session, the backend's /proc/self/status fields and the sum of its memory
+# contexts as row STEP of table probe (created by inrun_table DB).
+inrun_table() {
+	sql "$1" "CREATE TABLE probe (step int, vm_hwm_kb bigint, rss_anon_kb bigint,
+	                              rss_shmem_kb bigint, contexts bigint)" >/dev/null ||
+		die "creating the probe table in $1"
+}
+inrun_statement() {
+	printf "INSERT INTO probe SELECT %s, %s, %s, %s, (SELECT sum(total_bytes) FROM pg_backend_memory_contexts);" "$1" \
+		"(regexp_match(pg_read_file('/proc/self/status'), 'VmHWM:\\s+(\\d+)'))[1]::bigint" \
+		"(regexp_match(pg_read_file('/proc/self/status'), 'RssAnon:\\s+(\\d+)'))[1]::bigint" \
+		"(regexp_match(pg_read_file('/proc/self/status'), 'RssShmem:\\s+(\\d+)'))[1]::bigint"
+}
+# register_inrun DB N S1 S2: a chain of N trivial revisions (SELECT 1) in a
+# fresh database, where revisions S1 and S2 run the probe instead
+register_inrun() {
+	local db=$1 n=$2 s1=$3 s2=$4
+	fresh_db "$db"
+	sql "$db" "CREATE EXTENSION migrate" >/dev/null || die "CREATE EXTENSION migrate in $db"
+	inrun_table "$db"
+	cat >"$WORK/register_$db.sql" <<SQL
+DO \$bench\$
+DECLARE
+    prev text;
+BEGIN
+    FOR i IN 1..$n LOOP
+        prev := migrate.revision('inrun ' || i,
+            CASE i WHEN $s1 THEN \$p\$$(inrun_statement "$s1")\$p\$
+                   WHEN $s2 THEN \$p\$$(inrun_statement "$s2")\$p\$
+                   ELSE 'SELECT 1;' END,
+            'SELECT 1;',
+            down_revision => CASE WHEN prev IS NULL THEN '{}'::text[] ELSE ARRAY[prev] END,
+            id => 'p' || i);
+    END LOOP;
+END
+\$bench\$;
+SQL
+	"${PSQL[@]}" -d "$db" -f "$WORK/register_$db.sql" >"$WORK/register_$db.log" 2>&1 ||
+		die "registering the in-run probe chain" "$WORK/register_$db.log"
+}
+# inrun_result DB: "S1 HWM1 ANON1 SHMEM1 CTX1 S2 HWM2 ANON2 SHMEM2 CTX2"
+inrun_result() {
+	sql "$1" "SELECT string_agg(concat_ws(' ', step, vm_hwm_kb, rss_anon_kb, rss_shmem_kb, contexts),
+	                            ' ' ORDER BY step) FROM probe"
+}

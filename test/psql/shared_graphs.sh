@@ -12,6 +12,7 @@
 #     one after maps it, both see the new head;
 #   - DROP EXTENSION and CREATE EXTENSION with other revisions: the graph
 #     of the dropped extension is not reused;
+#   - migrate.shared_graphs = off: the backend builds its own;
 #   - a backend mapping a graph of 20,000 revisions keeps a few kilobytes
 #     of its own for it (a graph it built for itself takes megabytes).
 cd "$(dirname "$0")"
@@ -19,7 +20,7 @@ cd "$(dirname "$0")"
 
 # call DB SQL: the query's rows, then migrate's DEBUG lines about the graph
 call() {
-    PGOPTIONS="-c client_min_messages=debug1" "${PSQL[@]}" -qAt -d "$1" -c "$2" 2>"$WORK/call.err"
+    PGOPTIONS="${PGOPTIONS:-} -c client_min_messages=debug1" "${PSQL[@]}" -qAt -d "$1" -c "$2" 2>"$WORK/call.err"
     grep -E 'migrate: (built|mapped)' "$WORK/call.err" | sed 's/^DEBUG:  //'
 }
 
@@ -88,6 +89,17 @@ is "$(call "$D" "SELECT string_agg(revision, ',') FROM migrate.history()")" \
     "x3,x2,x1
 migrate: mapped the shared graph of 3 revisions" \
     "re-created extension: the new graph is shared"
+
+# migrate.shared_graphs = off: this backend builds its own, and leaves the
+# shared one alone
+is "$(PGOPTIONS="-c migrate.shared_graphs=off" call "$D" "SELECT revision FROM migrate.heads()")" \
+    "x3
+migrate: built the graph of 3 revisions for this backend only" \
+    "migrate.shared_graphs = off: built for the backend alone"
+is "$(call "$D" "SELECT revision FROM migrate.heads()")" \
+    "x3
+migrate: mapped the shared graph of 3 revisions" \
+    "and the shared graph is still there for the others"
 
 # what a backend keeps of its own for a mapped graph of 20,000 revisions
 newdb BIG || exit 1
