@@ -19,7 +19,7 @@ BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION migrate;
 
-SELECT plan(168);
+SELECT plan(169);
 
 \ir helpers.psql
 
@@ -167,8 +167,10 @@ SELECT is(current_setting('migrate.lock_retries'), '3', 'migrate.lock_retries de
 SELECT results_eq(
     $$SELECT name::text, unit, context FROM pg_settings WHERE name LIKE 'migrate.%' ORDER BY name$$,
     $$VALUES ('migrate.lock_retries'::text, NULL::text, 'user'::text),
-             ('migrate.lock_timeout', 'ms', 'user')$$,
-    'both settings are per session; lock_timeout is in milliseconds');
+             ('migrate.lock_timeout', 'ms', 'user'),
+             ('migrate.shared_graphs', NULL, 'user')$$,
+    'the settings are per session; lock_timeout is in milliseconds');
+SELECT is(current_setting('migrate.shared_graphs'), 'on', 'migrate.shared_graphs defaults to on');
 SELECT throws_ok('SET LOCAL migrate.foo = 1',
     '42602', 'invalid configuration parameter name "migrate.foo"',
     'the migrate. prefix is reserved: an unknown migrate.foo is refused');
