@@ -70,6 +70,13 @@ SELECT migrate.revision('x', 'SELECT 1', id => 'abcd2', down_revision => '{r1}')
 SELECT revision FROM migrate.upgrade('abcd');
 SELECT revision FROM migrate.upgrade('abcd2');
 SELECT revision FROM migrate.downgrade('abcd1');
+-- the candidates of an ambiguous prefix are listed sorted
+BEGIN;
+SELECT count(migrate.revision('x', 'SELECT 1', id => i, down_revision => '{r1}'))
+  FROM unnest(ARRAY['pfxq_c', 'pfxq_a', 'pfxq_d', 'pfxq_b', 'pfxq_lab_holder']) i;
+SELECT migrate.revision('x', 'SELECT 1', id => 'pfxq_e', branch_labels => '{pfxq_label}', down_revision => '{r1}');
+SELECT revision FROM migrate.upgrade('pfxq');
+ROLLBACK;
 SELECT revision FROM migrate.downgrade('left@r1');
 
 -- malformed targets and ranges

@@ -751,6 +751,12 @@ unknown_revision(const char *name)
  * the revision must share its lineage.
  */
 static int
+cmp_names(const ListCell *a, const ListCell *b)
+{
+	return strcmp((const char *) lfirst(a), (const char *) lfirst(b));
+}
+
+static int
 resolve_ident(Graph *g, const char *name, int branch, const char *branch_name)
 {
 	int			r = graph_lookup(g, name);
@@ -758,32 +764,35 @@ resolve_ident(Graph *g, const char *name, int branch, const char *branch_name)
 	if (r < 0)
 	{
 		IntList		cand = {0};
-		StringInfoData names;
+		List	   *names = NIL;
 		uint32		i;
 		size_t		len = strlen(name);
 
-		initStringInfo(&names);
 		for (i = 0; i < g->nslots; i++)
 		{
 			NameSlot   *e = &g->slots[i];
-			const char *slot_name = g->chars + e->name_at;
 
-			if (e->name_at != GRAPH_NULL && strlen(slot_name) > 3 &&
-				strncmp(slot_name, name, len) == 0 &&
+			if (e->name_at != GRAPH_NULL &&
+				strlen(g->chars + e->name_at) > 3 &&
+				strncmp(g->chars + e->name_at, name, len) == 0 &&
 				(branch < 0 || shares_lineage(g, e->rev, branch, false)))
 			{
 				il_push(&cand, e->rev);
-				appendStringInfo(&names, "%s%s", cand.n > 1 ? ", " : "", slot_name);
+				names = lappend(names, g->chars + e->name_at);
 			}
 		}
 		if (cand.n == 0)
 			unknown_revision(name);
 		if (cand.n > 1)
+		{
+			/* the table's order depends on hashes: list them sorted */
+			list_sort(names, cmp_names);
 			ereport(ERROR,
 					(errcode(ERRCODE_AMBIGUOUS_PARAMETER),
 					 errmsg("revision prefix \"%s\" is ambiguous", name),
-					 errdetail("Candidates: %s.", names.data),
+					 errdetail("Candidates: %s.", migrate_join(names)),
 					 errhint("Give more characters of the revision id.")));
+		}
 		r = cand.v[0];
 	}
 	if (branch >= 0 && !shares_lineage(g, r, branch, false))

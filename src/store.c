@@ -343,10 +343,6 @@ migrate_join(List *strings)
 /* ---------- reads ---------- */
 
 /*
- * Load the whole graph (without scripts, which runner.c fetches one at a
- * time so memory stays flat) in registration order.
- */
-/*
  * A text[] datum as strings in keep.  Read in place (or from a copy on the
  * stack when its short header leaves it unaligned): detoasting and
  * deconstructing 100,000 small arrays cost a sixth of a graph build.
