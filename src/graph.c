@@ -1946,6 +1946,7 @@ typedef struct GraphImage
 	Size		size;
 } GraphImage;
 
+/* change it with any change of the layout or meaning of an image */
 #define GRAPH_IMAGE_MAGIC	0x4d475231	/* "MGR1" */
 
 static void

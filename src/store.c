@@ -42,6 +42,7 @@
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/snapmgr.h"
+#include "utils/syscache.h"
 #include "utils/timestamp.h"
 
 #include "migrate.h"
@@ -477,9 +478,8 @@ read_key(Snapshot snap, GraphKey *key)
 			key->gen = DatumGetInt64(gen);
 			key->xmin = HeapTupleHeaderGetRawXmin(tup->t_data);
 		}
-		/* more than one row: not a key (no sharing) */
 		if (heap_getnext(scan, ForwardScanDirection) != NULL)
-			key->gen = -1;
+			elog(ERROR, "migrate.graph_generation must hold exactly one row");
 	}
 	table_endscan(scan);
 	table_close(rel, AccessShareLock);
@@ -692,12 +692,13 @@ typedef struct SharedGraphs
 
 static SharedGraphs *shared = NULL;
 static bool shared_off = false; /* the table could not be had: local only */
-static bool publish_off = false;	/* publishing failed once: stop trying */
+static TimestampTz publish_retry = 0;	/* after a failure, not before this */
 
 static MemoryContext cached_cxt = NULL;
 static Graph *cached_graph = NULL;
 static GraphKey cached_key;
 static dsm_handle cached_handle = DSM_HANDLE_INVALID;	/* the graph's segment */
+static bool cached_volatile = false;	/* may hold this transaction's writes */
 static uint64 seen_changes = 0;	/* shared->changes when last checked */
 static bool cache_valid = false;
 static LocalTransactionId bumped_lxid = InvalidLocalTransactionId;
@@ -794,6 +795,21 @@ build_graph(MemoryContext *cxt, GraphKey *key)
 	return g;
 }
 
+/*
+ * An error while sharing a graph costs only the sharing: logged, and the
+ * backend builds its own.  A cancel or shutdown request is not swallowed.
+ */
+static void
+sharing_failed(ErrorData *err, const char *what)
+{
+	if (err->sqlerrcode == ERRCODE_QUERY_CANCELED ||
+		err->sqlerrcode == ERRCODE_ADMIN_SHUTDOWN ||
+		err->sqlerrcode == ERRCODE_IDLE_IN_TRANSACTION_SESSION_TIMEOUT)
+		ReThrowError(err);
+	ereport(LOG,
+			(errmsg("migrate: %s: %s", what, err->message)));
+}
+
 static void
 init_shared(void *arg)
 {
@@ -837,9 +853,8 @@ shared_graphs(void)
 	err = runner_subxact(init_shared, NULL, true);
 	if (err != NULL)
 	{
+		sharing_failed(err, "revision graphs are not shared between backends");
 		shared_off = true;
-		ereport(LOG,
-				(errmsg("migrate: revision graphs are not shared between backends: %s", err->message)));
 	}
 	return shared;
 }
@@ -856,55 +871,83 @@ typedef struct SegmentHeader
 typedef struct Sharing
 {
 	GraphKey   *key;
-	Graph	   *built;			/* publish this one, or NULL: attach */
+	Graph	   *built;			/* publish this one */
+	bool		replace;		/* publish over an unreadable image of key */
 	bool		newer;			/* out: a newer generation is shared */
 	bool		published;		/* out: seg entered in the table */
-	dsm_segment *seg;			/* out */
+	dsm_segment *seg;			/* out: mapped and pinned, or NULL */
 } Sharing;
+
+/*
+ * The entry for key's database and migrate.revisions; *newer if one of a
+ * newer generation is there.  Caller holds the lock.
+ */
+static SharedGraph *
+find_entry(SharedGraphs *sg, GraphKey *key, bool *newer)
+{
+	int			i;
+
+	for (i = 0; i < SHARED_GRAPHS; i++)
+	{
+		SharedGraph *e = &sg->graphs[i];
+
+		if (e->handle == DSM_HANDLE_INVALID || e->key.dbid != key->dbid ||
+			e->key.relid != key->relid)
+			continue;
+		if (e->key.gen > key->gen)
+			*newer = true;
+		else if (key_equal(&e->key, key))
+			return e;
+	}
+	return NULL;
+}
+
+/* Map e's segment and keep the mapping; caller holds the lock. */
+static dsm_segment *
+map_entry(SharedGraphs *sg, SharedGraph *e)
+{
+	/* the lock keeps the segment pinned while we attach */
+	dsm_segment *seg = dsm_attach(e->handle);
+
+	if (seg != NULL)
+	{
+		dsm_pin_mapping(seg);
+		pg_atomic_write_u64(&e->used, pg_atomic_add_fetch_u64(&sg->clock, 1));
+	}
+	return seg;
+}
 
 /* Attach the segment shared for key, if there is one. */
 static void
 attach_shared(void *arg)
 {
 	Sharing    *sh = arg;
-	SharedGraphs *sg = shared;
-	int			i;
+	SharedGraph *e;
 
-	LWLockAcquire(&sg->lock, LW_SHARED);
-	for (i = 0; i < SHARED_GRAPHS; i++)
-	{
-		SharedGraph *e = &sg->graphs[i];
+	LWLockAcquire(&shared->lock, LW_SHARED);
+	e = find_entry(shared, sh->key, &sh->newer);
+	if (e != NULL)
+		sh->seg = map_entry(shared, e);
+	LWLockRelease(&shared->lock);
+}
 
-		if (e->handle == DSM_HANDLE_INVALID || e->key.dbid != sh->key->dbid || e->key.relid != sh->key->relid)
-			continue;
-		if (e->key.gen > sh->key->gen)
-			sh->newer = true;
-		else if (key_equal(&e->key, sh->key))
-		{
-			/* the lock keeps the segment pinned while we attach */
-			sh->seg = dsm_attach(e->handle);
-			pg_atomic_write_u64(&e->used, pg_atomic_add_fetch_u64(&sg->clock, 1));
-		}
-	}
-	LWLockRelease(&sg->lock);
-	if (sh->seg != NULL)
-	{
-		SegmentHeader *h = dsm_segment_address(sh->seg);
+/* Take e out of the table; its segment goes when the last user lets go. */
+static void
+evict(SharedGraphs *sg, SharedGraph *e)
+{
+	dsm_handle	handle = e->handle;
 
-		if (!key_equal(&h->key, sh->key))
-		{
-			dsm_detach(sh->seg);
-			sh->seg = NULL;
-		}
-		else
-			dsm_pin_mapping(sh->seg);
-	}
+	e->handle = DSM_HANDLE_INVALID;
+	pg_atomic_fetch_add_u64(&sg->changes, 1);
+	dsm_unpin_segment(handle);
 }
 
 /*
  * Copy the built graph into a new segment and enter it in the table,
- * unpinning the segment it replaces (of an older generation of the same
- * database, of a dropped extension, or the least recently used).
+ * evicting what it replaces: an older generation of the same database,
+ * the graph of a dropped extension (another relation) or of a dropped
+ * database, else the least recently mapped.  When another backend shared
+ * the same generation first, map theirs instead.
  */
 static void
 publish_shared(void *arg)
@@ -915,7 +958,22 @@ publish_shared(void *arg)
 	dsm_segment *seg;
 	SegmentHeader *h;
 	SharedGraph *slot = NULL;
-	int			i;
+	SharedGraph *same;
+	Oid			dead[SHARED_GRAPHS];
+	int			ndead = 0,
+				i,
+				k;
+
+	/* graphs of dropped databases: looked up before taking the lock */
+	LWLockAcquire(&sg->lock, LW_SHARED);
+	for (i = 0; i < SHARED_GRAPHS; i++)
+		if (sg->graphs[i].handle != DSM_HANDLE_INVALID)
+			dead[ndead++] = sg->graphs[i].key.dbid;
+	LWLockRelease(&sg->lock);
+	for (i = 0, k = 0; i < ndead; i++)
+		if (!SearchSysCacheExists1(DATABASEOID, ObjectIdGetDatum(dead[i])))
+			dead[k++] = dead[i];
+	ndead = k;
 
 	seg = dsm_create(IMAGE_OFFSET + size, DSM_CREATE_NULL_IF_MAXSEGMENTS);
 	if (seg == NULL)
@@ -926,47 +984,53 @@ publish_shared(void *arg)
 	graph_image_write(sh->built, (char *) h + IMAGE_OFFSET);
 
 	LWLockAcquire(&sg->lock, LW_EXCLUSIVE);
+	same = find_entry(sg, sh->key, &sh->newer);
+	if (same != NULL && !sh->replace)
+	{
+		/* lost the race: ours is unpinned and goes with this detach */
+		dsm_detach(seg);
+		sh->seg = map_entry(sg, same);
+		LWLockRelease(&sg->lock);
+		return;
+	}
+	if (sh->newer)
+	{
+		LWLockRelease(&sg->lock);
+		dsm_detach(seg);
+		return;
+	}
 	for (i = 0; i < SHARED_GRAPHS; i++)
 	{
 		SharedGraph *e = &sg->graphs[i];
+		bool		gone = false;
 
-		if (e->handle != DSM_HANDLE_INVALID && e->key.dbid == sh->key->dbid &&
-			(e->key.relid != sh->key->relid || e->key.gen < sh->key->gen))
-		{
-			/* superseded: gone once the last backend using it lets go */
-			dsm_unpin_segment(e->handle);
-			e->handle = DSM_HANDLE_INVALID;
-			pg_atomic_fetch_add_u64(&sg->changes, 1);
-		}
-		else if (e->handle != DSM_HANDLE_INVALID && e->key.dbid == sh->key->dbid)
-			sh->newer = true;	/* the same or a newer one came first */
+		if (e->handle == DSM_HANDLE_INVALID)
+			continue;
+		for (k = 0; k < ndead; k++)
+			gone |= e->key.dbid == dead[k];
+		if (gone || e == same ||
+			(e->key.dbid == sh->key->dbid &&
+			 (e->key.relid != sh->key->relid || e->key.gen < sh->key->gen)))
+			evict(sg, e);
 	}
-	if (!sh->newer)
+	for (i = 0; i < SHARED_GRAPHS && slot == NULL; i++)
+		if (sg->graphs[i].handle == DSM_HANDLE_INVALID)
+			slot = &sg->graphs[i];
+	if (slot == NULL)
 	{
-		for (i = 0; i < SHARED_GRAPHS; i++)
-			if (sg->graphs[i].handle == DSM_HANDLE_INVALID)
-			{
+		slot = &sg->graphs[0];
+		for (i = 1; i < SHARED_GRAPHS; i++)
+			if (pg_atomic_read_u64(&sg->graphs[i].used) < pg_atomic_read_u64(&slot->used))
 				slot = &sg->graphs[i];
-				break;
-			}
-		if (slot == NULL)
-		{
-			slot = &sg->graphs[0];
-			for (i = 1; i < SHARED_GRAPHS; i++)
-				if (pg_atomic_read_u64(&sg->graphs[i].used) < pg_atomic_read_u64(&slot->used))
-					slot = &sg->graphs[i];
-			dsm_unpin_segment(slot->handle);
-			pg_atomic_fetch_add_u64(&sg->changes, 1);
-		}
-		dsm_pin_segment(seg);
-		sh->published = true;
-		slot->key = *sh->key;
-		slot->handle = dsm_segment_handle(seg);
-		pg_atomic_write_u64(&slot->used, pg_atomic_add_fetch_u64(&sg->clock, 1));
+		evict(sg, slot);
 	}
-	LWLockRelease(&sg->lock);
-	/* not published (another backend's came first): ours until we let go */
+	dsm_pin_segment(seg);
 	dsm_pin_mapping(seg);
+	slot->key = *sh->key;
+	slot->handle = dsm_segment_handle(seg);
+	pg_atomic_write_u64(&slot->used, pg_atomic_add_fetch_u64(&sg->clock, 1));
+	LWLockRelease(&sg->lock);
+	sh->published = true;
 	sh->seg = seg;
 }
 
@@ -979,10 +1043,11 @@ detach_segment(void *arg)
 
 /*
  * The graph reading seg, in a new context under TopMemoryContext that
- * detaches seg when deleted.
+ * detaches seg when deleted; NULL (seg detached) if seg does not hold an
+ * image of key that this build of migrate can read.
  */
 static Graph *
-open_segment(dsm_segment *seg, MemoryContext *cxt)
+open_segment(dsm_segment *seg, GraphKey *key, MemoryContext *cxt)
 {
 	SegmentHeader *h = dsm_segment_address(seg);
 	MemoryContextCallback *cb;
@@ -996,12 +1061,13 @@ open_segment(dsm_segment *seg, MemoryContext *cxt)
 	cb->arg = seg;
 	MemoryContextRegisterResetCallback(*cxt, cb);
 	old = MemoryContextSwitchTo(*cxt);
-	g = graph_image_open((char *) h + IMAGE_OFFSET, h->image_size);
+	g = key_equal(&h->key, key)
+		? graph_image_open((char *) h + IMAGE_OFFSET, h->image_size) : NULL;
 	MemoryContextSwitchTo(old);
 	if (g == NULL)
 	{
 		MemoryContextDelete(*cxt);
-		elog(ERROR, "shared revision graph has an unknown layout");
+		*cxt = NULL;
 	}
 	return g;
 }
@@ -1020,59 +1086,80 @@ store_load_graph(void)
 	GraphKey	key;
 	Sharing		sh = {0};
 	ErrorData  *err;
+	bool		own;
+	bool		clean;
 
 	if (!generation_available())
 		return store_load_graph_private();
 	read_generation(&key);
 	if (key.gen < 0)
 		return store_load_graph_private();
-	if (cache_valid && key_equal(&key, &cached_key))
+	/* a mapped graph is committed state: no abort makes it wrong */
+	if (key_equal(&key, &cached_key) &&
+		(cache_valid || (cached_graph != NULL && !cached_volatile)))
+	{
+		cache_valid = true;
 		return cached_graph;
+	}
 
-	/* a graph of this transaction's own changes is for this backend only */
-	if (!TransactionIdIsCurrentTransactionId(key.xmin) && shared_graphs() != NULL)
+	/*
+	 * A graph of this transaction's own changes is for this backend only.
+	 * So is one built after the transaction wrote anything: a statement
+	 * that changes migrate.revisions bumps the generation only when it
+	 * ends, and a function it calls meanwhile reads its rows.
+	 */
+	own = TransactionIdIsCurrentTransactionId(key.xmin);
+	clean = !TransactionIdIsValid(GetTopTransactionIdIfAny());
+	if (!own && shared_graphs() != NULL)
 	{
 		sh.key = &key;
 		err = runner_subxact(attach_shared, &sh, true);
 		if (err != NULL)
-			ereport(LOG,
-					(errmsg("migrate: could not map the shared revision graph: %s", err->message)));
+			sharing_failed(err, "could not map the shared revision graph");
 		else if (sh.seg != NULL)
 		{
-			g = open_segment(sh.seg, &cxt);
-			elog(DEBUG1, "migrate: mapped the shared graph of %d revisions", g->n);
+			g = open_segment(sh.seg, &key, &cxt);
+			sh.replace = g == NULL;
+			if (g != NULL)
+				elog(DEBUG1, "migrate: mapped the shared graph of %d revisions", g->n);
 		}
 	}
 	if (g == NULL)
 	{
 		g = build_graph(&cxt, &key);
-		if (key.gen >= 0 && !TransactionIdIsCurrentTransactionId(key.xmin) &&
-			!sh.newer && !publish_off && shared_graphs() != NULL)
+		MemoryContextSetParent(cxt, TopMemoryContext);
+		if (clean && key.gen >= 0 && !sh.newer &&
+			GetCurrentTimestamp() >= publish_retry && shared_graphs() != NULL)
 		{
+			MemoryContext built = cxt;
+			Graph	   *mapped = NULL;
+
 			sh.key = &key;
 			sh.built = g;
 			sh.seg = NULL;
 			err = runner_subxact(publish_shared, &sh, true);
 			if (err != NULL)
 			{
-				publish_off = true;
-				ereport(LOG,
-						(errmsg("migrate: could not share the revision graph: %s", err->message),
-						 errdetail("This backend builds its own graphs from now on.")));
+				sharing_failed(err, "could not share the revision graph");
+				publish_retry = TimestampTzPlusMilliseconds(GetCurrentTimestamp(), 60 * 1000);
 			}
 			else if (sh.seg != NULL)
+				mapped = open_segment(sh.seg, &key, &cxt);
+			if (mapped != NULL)
 			{
 				/* read the shared copy, drop the built one */
-				MemoryContext built = cxt;
-
-				g = open_segment(sh.seg, &cxt);
+				g = mapped;
 				MemoryContextDelete(built);
+			}
+			else
+			{
+				cxt = built;
+				sh.seg = NULL;
+				sh.published = false;
 			}
 		}
 		elog(DEBUG1, "migrate: built the graph of %d revisions%s", g->n,
 			 sh.published ? " and shared it" : " for this backend only");
-		if (cxt != NULL && MemoryContextGetParent(cxt) != TopMemoryContext)
-			MemoryContextSetParent(cxt, TopMemoryContext);
 	}
 
 	/*
@@ -1088,6 +1175,7 @@ store_load_graph(void)
 	cached_graph = g;
 	cached_key = key;
 	cached_handle = sh.seg ? dsm_segment_handle(sh.seg) : DSM_HANDLE_INVALID;
+	cached_volatile = sh.seg == NULL && !clean;
 	cache_valid = key.gen >= 0;
 	return g;
 }
@@ -1160,6 +1248,7 @@ release_superseded(void)
 	cached_graph = NULL;
 	cached_handle = DSM_HANDLE_INVALID;
 	cache_valid = false;
+	cached_key.gen = -1;
 }
 
 static void

@@ -7,7 +7,8 @@
 # built (and shared) the graph or mapped another backend's.  Checked:
 #   - ten databases (more than the eight shared slots), each with its own
 #     chain: every call returns its own database's head, first built and
-#     shared, later mapped unless evicted;
+#     shared, later mapped unless evicted; a dropped database's graph is
+#     evicted before the least recently mapped one;
 #   - a registration: the next connection builds the new generation, the
 #     one after maps it, both see the new head;
 #   - DROP EXTENSION and CREATE EXTENSION with other revisions: the graph
@@ -65,6 +66,21 @@ is "$(call "${DBS[0]}" "SELECT revision FROM migrate.heads()")" \
     "d1r2
 migrate: mapped the shared graph of 2 revisions" \
     "database 1 again: mapped"
+
+# a dropped database's graph goes first: database 4 holds a slot, and
+# database 8 is the least recently mapped of the others
+dropdb --force "${DBS[3]}" || exit 1
+newdb D11 || exit 1
+q "$D11" "CREATE EXTENSION migrate" >/dev/null
+register "$D11" "d11r" 2 >/dev/null
+is "$(call "$D11" "SELECT revision FROM migrate.heads()")" \
+    "d11r2
+migrate: built the graph of 2 revisions and shared it" \
+    "database 11: built and shared"
+is "$(call "${DBS[7]}" "SELECT revision FROM migrate.heads()")" \
+    "d8r9
+migrate: mapped the shared graph of 9 revisions" \
+    "database 8 kept its graph: the dropped database's went instead"
 
 # a registration makes a new generation
 D=${DBS[9]}
