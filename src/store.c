@@ -653,7 +653,7 @@ store_load_rows(int *nrows)
 /* ---------- the graph cache ---------- */
 
 /*
- * Building the graph reads every revision: ~70 ms at 100,000 of them.
+ * Building the graph reads every revision: 70-110 ms at 100,000 of them.
  * So each backend keeps the last graph it used, with the key it was built
  * at (read_key), and the graphs themselves are shared between backends:
  * the first backend that builds the graph of a committed generation
@@ -669,9 +669,11 @@ store_load_rows(int *nrows)
  * invalidates this backend's copy; other backends see the new key once
  * the change is visible to their snapshot, so a graph is used only when
  * the revisions it was built from are exactly the ones the caller would
- * read.  A graph of the caller's own uncommitted changes is never shared,
- * and any (sub)transaction abort invalidates this backend's copy: it may
- * hold changes that were rolled back.
+ * read.  A graph built by a transaction that has written anything is
+ * never shared (it may hold the transaction's own changes), and a
+ * (sub)transaction abort invalidates such a copy; a mapped graph, or one
+ * built by a transaction that had written nothing, holds committed state
+ * and survives aborts.
  */
 #define SHARED_GRAPHS	8		/* databases (or generations) at once */
 
