@@ -97,6 +97,26 @@ SELECT (SELECT revision FROM migrate.show('lab_three')) AS by_label,
        (SELECT revision FROM migrate.show('label_40' || repeat('x', 50))) AS last_of_40;
 TRUNCATE migrate.revisions;
 
+-- a script that moves the generation inside a block it then rolls back:
+-- the plan's graph, mapped from shared memory, stays mapped, and the read
+-- after the rollback builds a graph instead of mapping that segment twice
+SELECT migrate.revision('a', 'SELECT 1', 'SELECT 1', id => 'm1', down_revision => '{}') IS NOT NULL AS registered;
+SELECT migrate.revision('b', $s$DO $$ BEGIN
+  BEGIN
+    UPDATE migrate.revisions SET message = message WHERE id = 'm1';
+    PERFORM count(*) FROM migrate.heads();
+    RAISE EXCEPTION 'undo';
+  EXCEPTION WHEN raise_exception THEN NULL;
+  END;
+  PERFORM count(*) FROM migrate.heads();
+END $$$s$, 'SELECT 1', id => 'm2') IS NOT NULL AS registered;
+\c
+SET client_min_messages = debug1;
+SELECT revision FROM migrate.heads();
+SELECT revision FROM migrate.upgrade('heads');
+RESET client_min_messages;
+TRUNCATE migrate.revisions;
+
 -- the trigger function is only a trigger
 SELECT migrate.revisions_changed();
 

@@ -798,15 +798,19 @@ build_graph(MemoryContext *cxt, GraphKey *key)
 }
 
 /*
- * An error while sharing a graph costs only the sharing: logged, and the
- * backend builds its own.  A cancel or shutdown request is not swallowed.
+ * A shortage while sharing a graph (shared memory, /dev/shm, an internal
+ * error) costs only the sharing: logged, and the backend builds its own.
+ * Anything else (a cancel, statement_timeout, a recovery conflict) is the
+ * caller's and raised again.
  */
 static void
 sharing_failed(ErrorData *err, const char *what)
 {
-	if (err->sqlerrcode == ERRCODE_QUERY_CANCELED ||
-		err->sqlerrcode == ERRCODE_ADMIN_SHUTDOWN ||
-		err->sqlerrcode == ERRCODE_IDLE_IN_TRANSACTION_SESSION_TIMEOUT)
+	int			category = ERRCODE_TO_CATEGORY(err->sqlerrcode);
+
+	if (category != ERRCODE_INSUFFICIENT_RESOURCES &&
+		category != ERRCODE_SYSTEM_ERROR &&
+		err->sqlerrcode != ERRCODE_INTERNAL_ERROR)
 		ReThrowError(err);
 	ereport(LOG,
 			(errmsg("migrate: %s: %s", what, err->message)));
@@ -908,9 +912,16 @@ find_entry(SharedGraphs *sg, GraphKey *key, bool *newer)
 static dsm_segment *
 map_entry(SharedGraphs *sg, SharedGraph *e)
 {
-	/* the lock keeps the segment pinned while we attach */
-	dsm_segment *seg = dsm_attach(e->handle);
+	dsm_segment *seg;
 
+	/*
+	 * Mapped already: a graph replaced while a plan runs keeps its mapping
+	 * until the transaction ends.  Build instead of mapping it twice.
+	 */
+	if (dsm_find_mapping(e->handle) != NULL)
+		return NULL;
+	/* the lock keeps the segment pinned while we attach */
+	seg = dsm_attach(e->handle);
 	if (seg != NULL)
 	{
 		dsm_pin_mapping(seg);
@@ -1121,15 +1132,18 @@ store_load_graph(void)
 		else if (sh.seg != NULL)
 		{
 			g = open_segment(sh.seg, &key, &cxt);
-			sh.replace = g == NULL;
-			if (g != NULL)
+			if (g == NULL)
+			{
+				sh.seg = NULL;	/* detached */
+				sh.replace = true;
+			}
+			else
 				elog(DEBUG1, "migrate: mapped the shared graph of %d revisions", g->n);
 		}
 	}
 	if (g == NULL)
 	{
 		g = build_graph(&cxt, &key);
-		MemoryContextSetParent(cxt, TopMemoryContext);
 		if (clean && key.gen >= 0 && !sh.newer &&
 			GetCurrentTimestamp() >= publish_retry && shared_graphs() != NULL)
 		{
@@ -1161,7 +1175,12 @@ store_load_graph(void)
 			}
 		}
 		elog(DEBUG1, "migrate: built the graph of %d revisions%s", g->n,
-			 sh.published ? " and shared it" : " for this backend only");
+			 sh.published ? " and shared it" :
+			 sh.seg ? ", then mapped the one another backend shared first" :
+			 " for this backend only");
+		/* kept from here on (an error before frees it with the call) */
+		if (sh.seg == NULL)
+			MemoryContextSetParent(cxt, TopMemoryContext);
 	}
 
 	/*
