@@ -714,7 +714,12 @@ graph_build(RevRow *rows, int n)
 				declared[GR_DEPS(g, &g->revs[i])[k]]++;
 		for (i = 0; i < n; i++)
 			normalize_deps(g, i, declared, cap);
+		pfree(declared);
 	}
+	/* the graph's context keeps the graph: scratch goes now */
+	pfree(hashes);
+	pfree(nchild);
+	pfree(nnext);
 
 	g->heads_at = int_pool(g, n, cap);
 	g->real_heads_at = int_pool(g, n, cap);
