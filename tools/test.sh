@@ -67,7 +67,7 @@ suite() {
     passed=$((passed + n_ok)); failed=$((failed + n_bad))
 }
 
-[ -f test/psql/run.sh ] && suite "psql-driven tests (\\gexec, kill and resume, offline scripts, dump/restore, extension update)" \
+[ -f test/psql/run.sh ] && suite "psql-driven tests (\\gexec, kill and resume, offline scripts, dump/restore, extension update, shared graphs)" \
     "$logdir/psql.log" bash test/psql/run.sh
 [ -f test/stress/stress.sh ] && suite "pgbench stress (16 clients while revisions are added)" \
     "$logdir/stress.log" bash test/stress/stress.sh
