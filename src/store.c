@@ -798,19 +798,18 @@ build_graph(MemoryContext *cxt, GraphKey *key)
 }
 
 /*
- * A shortage while sharing a graph (shared memory, /dev/shm, an internal
- * error) costs only the sharing: logged, and the backend builds its own.
- * Anything else (a cancel, statement_timeout, a recovery conflict) is the
- * caller's and raised again.
+ * A failure while sharing a graph (no shared memory left, /dev/shm full or
+ * not writable, ...) costs only the sharing: logged, and the backend
+ * builds its own.  A cancel, statement_timeout or recovery conflict
+ * (classes 57 and 40) is the caller's and raised again.
  */
 static void
 sharing_failed(ErrorData *err, const char *what)
 {
 	int			category = ERRCODE_TO_CATEGORY(err->sqlerrcode);
 
-	if (category != ERRCODE_INSUFFICIENT_RESOURCES &&
-		category != ERRCODE_SYSTEM_ERROR &&
-		err->sqlerrcode != ERRCODE_INTERNAL_ERROR)
+	if (category == ERRCODE_OPERATOR_INTERVENTION ||
+		category == ERRCODE_TRANSACTION_ROLLBACK)
 		ReThrowError(err);
 	ereport(LOG,
 			(errmsg("migrate: %s: %s", what, err->message)));
