@@ -1,8 +1,9 @@
 # PGXS build of the migrate extension.
 MODULE_big = migrate
-OBJS = src/migrate.o src/api.o src/graph.o src/store.o src/runner.o \
-       src/catalog.o src/check.o src/offline.o \
-       src/lock.o src/script.o src/target.o
+OBJS = src/migrate.o src/api.o src/register.o src/check.o src/offline.o \
+       src/runner.o src/statements.o src/catalog.o src/lock.o \
+       src/cache.o src/store.o src/plan.o src/graph.o \
+       src/script.o src/target.o src/util.o
 
 EXTENSION = migrate
 DATA = migrate--0.1.sql migrate--0.1--0.2.sql

@@ -34,7 +34,7 @@ mkdir -p "$build" "$crashes"
 # shellcheck disable=SC2054 # the commas belong to -fsanitize=
 flags=(-g -O1 -fno-omit-frame-pointer
        -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
-       -DMIGRATE_FRONTEND= -Isrc
+       -Isrc
        -Wall -Wextra -Werror -Wno-unused-parameter)
 # shellcheck disable=SC2206
 [ -n "${FUZZ_CFLAGS:-}" ] && flags+=($FUZZ_CFLAGS)

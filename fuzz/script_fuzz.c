@@ -40,7 +40,8 @@
  * script_next_item, fed the raw input as a list, yields one item per comma
  * plus one, each the trimmed text between two commas.
  */
-#include "migrate.h"
+#include "script.h"
+#include "target.h"
 
 #include <stdint.h>
 #include <stdio.h>

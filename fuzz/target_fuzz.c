@@ -35,7 +35,7 @@
  * target_valid_ident and target_is_keyword are compared to their
  * definitions, and to target_parse on texts without "@", "+" and "-".
  */
-#include "migrate.h"
+#include "target.h"
 
 #include <stdint.h>
 #include <stdio.h>

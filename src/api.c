@@ -11,7 +11,6 @@
 
 #include "catalog/pg_type.h"
 #include "commands/trigger.h"
-#include "common/pg_prng.h"
 #include "executor/spi.h"
 #include "funcapi.h"
 #include "lib/stringinfo.h"
@@ -23,7 +22,18 @@
 #include "utils/timestamp.h"
 #include "utils/tuplestore.h"
 
+#include "cache.h"
+#include "check.h"
+#include "graph.h"
+#include "lock.h"
 #include "migrate.h"
+#include "offline.h"
+#include "plan.h"
+#include "register.h"
+#include "runner.h"
+#include "store.h"
+#include "target.h"
+#include "util.h"
 
 PG_FUNCTION_INFO_V1(migrate_revision);
 PG_FUNCTION_INFO_V1(migrate_merge);
@@ -103,21 +113,10 @@ array_arg(FunctionCallInfo fcinfo, int n, const char *name)
 	return out;
 }
 
-static List *
-rev_ids(Graph *g, const int *revs, int n)
-{
-	List	   *l = NIL;
-	int			i;
-
-	for (i = 0; i < n; i++)
-		l = lappend(l, REV_ID(g, revs[i]));
-	return l;
-}
-
 static Datum
 ids_array(Graph *g, const int *revs, int n)
 {
-	return migrate_list_to_array(rev_ids(g, revs, n));
+	return util_list_to_array(graph_ids(g, revs, n));
 }
 
 static Datum
@@ -128,7 +127,7 @@ labels_array(Graph *g, GraphRev *rev)
 
 	for (i = 0; i < rev->nlabels; i++)
 		l = lappend(l, GR_LABEL(g, rev, i));
-	return migrate_list_to_array(l);
+	return util_list_to_array(l);
 }
 
 /* Copy a result out of SPI's memory before SPI_finish frees it. */
@@ -152,215 +151,14 @@ connect_spi(void)
 static Graph *
 load_state(RevSet **version)
 {
-	Graph	   *g = store_load_graph();
+	Graph	   *g = cache_graph();
 
 	*version = revset_create(g);
-	graph_check_version(g, store_load_version(), *version);
+	plan_check_version(g, store_load_version(), *version);
 	return g;
 }
 
 /* ---------- registration ---------- */
-
-static void
-check_ident(const char *value, const char *what)
-{
-	if (!target_valid_ident(value, strlen(value)))
-		ereport(ERROR,
-				(errcode(MIGRATE_ERR_BAD_ARGUMENT),
-				 errmsg("%s \"%s\" is not valid", what, value),
-				 errdetail("A %s is 1 to 64 characters of [A-Za-z0-9_].", what),
-				 errhint("Choose another %s.", what)));
-	if (target_is_keyword(value, strlen(value)))
-		ereport(ERROR,
-				(errcode(MIGRATE_ERR_BAD_ARGUMENT),
-				 errmsg("%s \"%s\" is a reserved word", what, value),
-				 errdetail("\"head\", \"heads\", \"base\" and \"current\" have a meaning of their own in targets."),
-				 errhint("Choose another %s.", what)));
-}
-
-static void
-no_duplicates(List *l, const char *what, const char *id)
-{
-	ListCell   *a,
-			   *b;
-
-	foreach(a, l)
-	{
-		for_each_cell(b, l, lnext(l, a))
-			if (strcmp(lfirst(a), lfirst(b)) == 0)
-				ereport(ERROR,
-						(errcode(MIGRATE_ERR_BAD_ARGUMENT),
-						 errmsg("%s of revision \"%s\" lists \"%s\" twice", what, id, (char *) lfirst(a)),
-						 errhint("List each revision once.")));
-	}
-}
-
-/*
- * The owners of the names a registration mentions (its id, parents,
- * dependencies and labels), read with one indexed query so registering
- * stays cheap however large the graph is.
- */
-typedef struct Names
-{
-	List	   *owners;			/* of NameOwner * */
-} Names;
-
-static Names *
-names_lookup(NewRevision *rev)
-{
-	Names	   *names = palloc0(sizeof(Names));
-	List	   *all = list_concat(list_concat(list_copy(rev->down), rev->depends_on),
-								  rev->branch_labels);
-
-	if (rev->id)
-		all = lappend(all, rev->id);
-	names->owners = store_lookup_names(all);
-	return names;
-}
-
-/* The id of the revision that has this id or label, or NULL. */
-static const char *
-names_find(Names *names, const char *name, bool *is_label)
-{
-	ListCell   *lc;
-
-	foreach(lc, names->owners)
-	{
-		NameOwner  *o = lfirst(lc);
-
-		if (strcmp(o->name, name) == 0)
-		{
-			*is_label = o->is_label;
-			return o->owner;
-		}
-	}
-	*is_label = false;
-	return NULL;
-}
-
-static char *
-generate_id(void)
-{
-	for (;;)
-	{
-		char	   *id = psprintf("%012llx", (unsigned long long) (pg_prng_uint64(&pg_global_prng_state) & UINT64CONST(0xffffffffffff)));
-
-		if (store_lookup_names(list_make1(id)) == NIL)
-			return id;
-	}
-}
-
-/*
- * Validate a revision against the registered names.  self is its own id
- * when it replaces an existing revision, NULL when it is new.  depends_on
- * entries naming a label are resolved to the labelled revision's id.  No
- * cycle can arise here: a new revision only names existing ones, and a
- * replacement is checked by rebuilding the graph.
- */
-static void
-validate_revision(Names *names, NewRevision *rev, const char *self)
-{
-	ListCell   *lc;
-	List	   *deps = NIL;
-	bool		is_label;
-
-	if (rev->upgrade_sql == NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("upgrade script of revision \"%s\" must not be null", rev->id),
-				 errhint("Pass an empty string for a revision that changes nothing.")));
-	foreach(lc, rev->down)
-	{
-		char	   *d = lfirst(lc);
-		const char *owner = names_find(names, d, &is_label);
-
-		if (strcmp(d, rev->id) == 0)
-			ereport(ERROR,
-					(errcode(MIGRATE_ERR_STATE),
-					 errmsg("revision \"%s\" cannot revise itself", rev->id),
-					 errhint("Remove \"%s\" from its down revisions.", rev->id)));
-		if (owner == NULL || is_label)
-			ereport(ERROR,
-					(errcode(MIGRATE_ERR_UNKNOWN),
-					 errmsg("down revision \"%s\" of revision \"%s\" does not exist", d, rev->id),
-					 errdetail("Down revisions must name registered revisions by their full id."),
-					 errhint("Register \"%s\" first, or correct the id.", d)));
-	}
-	no_duplicates(rev->down, "down_revision", rev->id);
-	foreach(lc, rev->depends_on)
-	{
-		char	   *d = lfirst(lc);
-		const char *owner = names_find(names, d, &is_label);
-
-		if (strcmp(d, rev->id) == 0 || (self && owner && strcmp(owner, self) == 0))
-			ereport(ERROR,
-					(errcode(MIGRATE_ERR_STATE),
-					 errmsg("revision \"%s\" cannot depend on itself", rev->id),
-					 errhint("Remove it from depends_on.")));
-		if (owner == NULL)
-			ereport(ERROR,
-					(errcode(MIGRATE_ERR_UNKNOWN),
-					 errmsg("dependency \"%s\" of revision \"%s\" does not exist", d, rev->id),
-					 errdetail("depends_on names a revision id or a branch label."),
-					 errhint("Register \"%s\" first, or correct the name.", d)));
-		deps = lappend(deps, pstrdup(owner));
-	}
-	rev->depends_on = deps;
-	no_duplicates(rev->depends_on, "depends_on", rev->id);
-	foreach(lc, rev->branch_labels)
-	{
-		char	   *label = lfirst(lc);
-		const char *owner = names_find(names, label, &is_label);
-
-		check_ident(label, "branch label");
-		if (strcmp(label, rev->id) == 0)
-			ereport(ERROR,
-					(errcode(MIGRATE_ERR_DUPLICATE),
-					 errmsg("branch label \"%s\" equals the id of its revision", label),
-					 errhint("Choose a label that differs from every revision id.")));
-		if (owner && !is_label)
-			ereport(ERROR,
-					(errcode(MIGRATE_ERR_DUPLICATE),
-					 errmsg("branch label \"%s\" equals the id of revision \"%s\"", label, owner),
-					 errdetail("Branch labels and revision ids share one namespace."),
-					 errhint("Choose another label.")));
-		if (owner && (self == NULL || strcmp(owner, self) != 0))
-			ereport(ERROR,
-					(errcode(MIGRATE_ERR_DUPLICATE),
-					 errmsg("branch label \"%s\" is already used by revision \"%s\"", label, owner),
-					 errhint("Choose another label.")));
-	}
-	no_duplicates(rev->branch_labels, "branch_labels", rev->id);
-	runner_check_script(rev->id, "upgrade", rev->upgrade_sql);
-	if (rev->downgrade_sql)
-		runner_check_script(rev->id, "downgrade", rev->downgrade_sql);
-	rev->checksum = store_checksum(rev->upgrade_sql, rev->downgrade_sql);
-}
-
-/* Register a new revision; its id must be free. */
-static char *
-register_new(NewRevision *rev)
-{
-	Names	   *names;
-	const char *owner;
-	bool		is_label;
-
-	if (rev->id == NULL)
-		rev->id = generate_id();
-	check_ident(rev->id, "revision id");
-	names = names_lookup(rev);
-	owner = names_find(names, rev->id, &is_label);
-	if (owner)
-		ereport(ERROR,
-				(errcode(MIGRATE_ERR_DUPLICATE),
-				 is_label
-				 ? errmsg("revision id \"%s\" is already a branch label of revision \"%s\"", rev->id, owner)
-				 : errmsg("revision \"%s\" already exists", rev->id),
-				 errhint("Choose another id, or omit it to have one generated.")));
-	validate_revision(names, rev, NULL);
-	store_save_revision(rev, false);
-	return rev->id;
-}
 
 static void
 begin_mutation(void)
@@ -397,8 +195,8 @@ migrate_revision(PG_FUNCTION_ARGS)
 	else if (head == NULL || strcmp(head, "base") != 0)
 	{
 		/* only finding the head needs the whole graph */
-		Graph	   *g = store_load_graph();
-		int			parent = graph_new_parent(g, head);
+		Graph	   *g = cache_graph();
+		int			parent = plan_new_parent(g, head);
 
 		if (parent >= 0)
 			rev.down = list_make1(REV_ID(g, parent));
@@ -411,26 +209,20 @@ migrate_revision(PG_FUNCTION_ARGS)
 Datum
 migrate_merge(PG_FUNCTION_ARGS)
 {
-	NewRevision rev = {0};
 	List	   *parents = NIL;
 	Graph	   *g;
 	char	   *id;
 	ListCell   *lc;
 
 	begin_mutation();
-	g = store_load_graph();
+	g = cache_graph();
 	if (PG_ARGISNULL(0))
-	{
-		int			i;
-
-		for (i = 0; i < g->nreal_heads; i++)
-			parents = lappend(parents, REV_ID(g, G_REAL_HEADS(g)[i]));
-	}
+		parents = graph_ids(g, G_REAL_HEADS(g), g->nreal_heads);
 	else
 	{
 		foreach(lc, array_arg(fcinfo, 0, "revisions"))
 		{
-			int			r = graph_resolve_one(g, lfirst(lc), "revision");
+			int			r = plan_resolve_one(g, lfirst(lc), "revision");
 
 			if (r < 0)
 				ereport(ERROR,
@@ -440,118 +232,19 @@ migrate_merge(PG_FUNCTION_ARGS)
 			parents = list_append_unique_ptr(parents, REV_ID(g, r));
 		}
 	}
-	if (list_length(parents) < 2)
-		ereport(ERROR,
-				(errcode(MIGRATE_ERR_STATE),
-				 errmsg("a merge needs at least two revisions"),
-				 errdetail("Found %d: %s.", list_length(parents),
-						   parents ? migrate_join(parents) : "none"),
-				 errhint("Merge when the graph has several heads, or name the revisions.")));
-	rev.down = parents;
-	rev.id = text_arg(fcinfo, 2);
-	rev.message = text_arg(fcinfo, 1);
-	if (rev.message == NULL)
-		rev.message = psprintf("merge %s", migrate_join(parents));
-	rev.upgrade_sql = "";
-	rev.downgrade_sql = "";
-	rev.transactional = true;
-	id = keep(register_new(&rev));
+	id = keep(register_merge(parents, text_arg(fcinfo, 1), text_arg(fcinfo, 2)));
 	SPI_finish();
 	PG_RETURN_TEXT_P(cstring_to_text(id));
-}
-
-static List *
-span_list(ScriptText *t, bool skip_base)
-{
-	ScriptText	list = *t;
-	ScriptText	item;
-	List	   *out = NIL;
-
-	if (t->line == 0)
-		return NIL;
-	while (script_next_item(&list, &item))
-	{
-		if (skip_base && item.len == 4 && memcmp(item.ptr, "base", 4) == 0)
-			continue;
-		out = lappend(out, pnstrdup(item.ptr, item.len));
-	}
-	return out;
-}
-
-static bool
-same_strings(List *a, List *b)
-{
-	ListCell   *x,
-			   *y;
-
-	if (list_length(a) != list_length(b))
-		return false;
-	forboth(x, a, y, b)
-		if (strcmp(lfirst(x), lfirst(y)) != 0)
-		return false;
-	return true;
 }
 
 Datum
 migrate_load(PG_FUNCTION_ARGS)
 {
 	char	   *text = required_text(fcinfo, 0, "script");
-	ScriptFile	f;
-	ScriptError err;
-	NewRevision rev = {0};
-	NewRevision stored = {0};
 	char	   *id;
 
-	if (!script_parse(text, strlen(text), &f, &err))
-		ereport(ERROR,
-				(errcode(ERRCODE_SYNTAX_ERROR),
-				 errmsg("invalid revision file at line %d", err.line),
-				 errdetail("%c%s.", pg_toupper((unsigned char) err.message[0]), err.message + 1),
-				 errhint("See the file format in README.md: \"-- migrate:revision <id>\" and a \"-- migrate:upgrade\" section are required.")));
-
 	begin_mutation();
-	rev.id = pnstrdup(f.revision.ptr, f.revision.len);
-	rev.down = span_list(&f.revises, true);
-	rev.depends_on = span_list(&f.depends_on, false);
-	rev.branch_labels = span_list(&f.branch_labels, false);
-	rev.message = f.message.line ? pnstrdup(f.message.ptr, f.message.len) : NULL;
-	rev.upgrade_sql = pnstrdup(f.upgrade.ptr, f.upgrade.len);
-	rev.downgrade_sql = f.downgrade.line ? pnstrdup(f.downgrade.ptr, f.downgrade.len) : NULL;
-	rev.transactional = f.is_transactional;
-
-	if (store_fetch_revision(rev.id, &stored))
-	{
-		bool		same;
-
-		/* loading every file at every deploy must stay cheap: no graph */
-		validate_revision(names_lookup(&rev), &rev, rev.id);
-		same = strcmp(stored.checksum, rev.checksum) == 0 &&
-			same_strings(rev.down, stored.down) &&
-			same_strings(rev.depends_on, stored.depends_on) &&
-			same_strings(rev.branch_labels, stored.branch_labels) &&
-			((rev.message == NULL && stored.message == NULL) ||
-			 (rev.message && stored.message && strcmp(rev.message, stored.message) == 0)) &&
-			rev.transactional == stored.transactional;
-		if (!same)
-		{
-			RevSet	   *version;
-			Graph	   *g = load_state(&version);
-
-			if (graph_applied(g, version)[graph_lookup(g, rev.id)])
-				ereport(ERROR,
-						(errcode(MIGRATE_ERR_STATE),
-						 errmsg("revision \"%s\" is applied and its file differs from the registered revision", rev.id),
-						 errdetail("Registered checksum %s, file checksum %s.", stored.checksum, rev.checksum),
-						 errhint("Put the change in a new revision, or downgrade below \"%s\" before loading the edited file.", rev.id)));
-			store_save_revision(&rev, true);
-			/* a changed parent list may close a cycle: rebuilding checks */
-			(void) store_load_graph();
-		}
-		id = rev.id;
-	}
-	else
-		id = register_new(&rev);
-	id = keep(id);
+	id = keep(register_load(text));
 	SPI_finish();
 	PG_RETURN_TEXT_P(cstring_to_text(id));
 }
@@ -560,33 +253,9 @@ Datum
 migrate_drop_revision(PG_FUNCTION_ARGS)
 {
 	char	   *id = required_text(fcinfo, 0, "id");
-	Graph	   *g;
-	RevSet	   *version;
-	int			r;
-	GraphRev   *rev;
 
 	begin_mutation();
-	g = load_state(&version);
-	r = graph_lookup(g, id);
-	if (r < 0 || graph_is_label(g, id))
-		ereport(ERROR,
-				(errcode(MIGRATE_ERR_UNKNOWN),
-				 errmsg("revision \"%s\" does not exist", id),
-				 errhint("drop_revision takes a full revision id; call migrate.history() to list them.")));
-	rev = &g->revs[r];
-	if (graph_applied(g, version)[r])
-		ereport(ERROR,
-				(errcode(MIGRATE_ERR_STATE),
-				 errmsg("revision \"%s\" is applied", id),
-				 errhint("Downgrade below \"%s\" first.", id)));
-	if (rev->nnext > 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_DEPENDENT_OBJECTS_STILL_EXIST),
-				 errmsg("revision \"%s\" has dependent revisions", id),
-				 errdetail("Revisions building on or depending on it: %s.",
-						   migrate_join(rev_ids(g, GR_NEXT(g, rev), rev->nnext))),
-				 errhint("Drop those revisions first.")));
-	store_delete_revision(id);
+	register_drop(id);
 	SPI_finish();
 	PG_RETURN_VOID();
 }
@@ -594,10 +263,10 @@ migrate_drop_revision(PG_FUNCTION_ARGS)
 /* ---------- applying ---------- */
 
 static StepPlan *
-plan_for_target(Graph *g, RevSet *version, const char *target, bool upgrade)
+make_plan(Graph *g, RevSet *version, const char *target, bool upgrade)
 {
-	return upgrade ? graph_plan_upgrade(g, version, target)
-		: graph_plan_downgrade(g, version, target);
+	return upgrade ? plan_upgrade(g, version, target)
+		: plan_downgrade(g, version, target);
 }
 
 typedef struct StepSink
@@ -623,8 +292,8 @@ emit_step(StepResult *r, void *arg)
 	/* dry runs only; the 0.1 definition of the function has 4 columns */
 	if (sink->dry_run && sink->rsinfo->setDesc->natts >= 6)
 	{
-		values[4] = migrate_list_to_array(r->locks);
-		values[5] = migrate_list_to_array(r->rewritten);
+		values[4] = util_list_to_array(r->locks);
+		values[5] = util_list_to_array(r->rewritten);
 		nulls[4] = nulls[5] = false;
 	}
 	tuplestore_putvalues(sink->rsinfo->setResult, sink->rsinfo->setDesc, values, nulls);
@@ -662,7 +331,7 @@ apply(FunctionCallInfo fcinfo, bool upgrade)
 	sink.dry_run = dry_run;
 	begin_mutation();
 	g = load_state(&version);
-	plan = plan_for_target(g, version, target, upgrade);
+	plan = make_plan(g, version, target, upgrade);
 	if (dry_run)
 	{
 		/* everything runs in a subtransaction that is rolled back */
@@ -671,7 +340,7 @@ apply(FunctionCallInfo fcinfo, bool upgrade)
 
 		opts.observe = true;
 		opts.bookkeeping = false;
-		err = runner_subxact(dry_run_body, &d, false);
+		err = util_subxact(dry_run_body, &d, false);
 		if (err != NULL)
 			ReThrowError(err);
 	}
@@ -719,10 +388,10 @@ apply_each(FunctionCallInfo fcinfo, bool upgrade)
 		elog(ERROR, "SPI_connect failed");
 	/* the SPI procedure context survives the commits: state lives there */
 	lock_acquire();
-	g = store_load_graph_private();	/* not the cache: it must outlive commits */
+	g = cache_build_graph();	/* not the cache: it must outlive commits */
 	version = revset_create(g);
-	graph_check_version(g, store_load_version(), version);
-	plan = plan_for_target(g, version, target, upgrade);
+	plan_check_version(g, store_load_version(), version);
+	plan = make_plan(g, version, target, upgrade);
 	runner_apply_each(g, version, plan);
 	SPI_finish();
 	PG_RETURN_VOID();
@@ -756,7 +425,7 @@ statements(FunctionCallInfo fcinfo, bool upgrade)
 	rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	connect_spi();
 	g = load_state(&version);
-	plan = plan_for_target(g, version, target, upgrade);
+	plan = make_plan(g, version, target, upgrade);
 	foreach(lc, offline_statements(g, version, plan))
 	{
 		Datum		v = CStringGetTextDatum(lfirst(lc));
@@ -814,7 +483,7 @@ named_step(FunctionCallInfo fcinfo, Graph **g, RevSet **version)
 				 errhint("Steps take full revision ids; make the plan again with migrate.%s_statements().", op)));
 	step.rev = r;
 	step.upgrade = op[0] == 'u';
-	graph_check_step(*g, *version, &step);
+	plan_check_step(*g, *version, &step);
 	if (checksum)
 	{
 		StoredScript s = {NULL, NULL, "none"};
@@ -938,7 +607,7 @@ offline_sql(FunctionCallInfo fcinfo, bool upgrade)
 		char	   *tok;
 		char	   *save;
 
-		g = store_load_graph();
+		g = cache_graph();
 		version = revset_create(g);
 		for (tok = strtok_r(from, ", ", &save); tok; tok = strtok_r(NULL, ", ", &save))
 			targets = lappend(targets, tok);
@@ -947,9 +616,9 @@ offline_sql(FunctionCallInfo fcinfo, bool upgrade)
 					(errcode(MIGRATE_ERR_BAD_ARGUMENT),
 					 errmsg("from_revision is empty"),
 					 errhint("Pass 'base', a revision, or several separated by commas; NULL starts from the version table.")));
-		graph_stamp(g, version, targets);
+		plan_stamp(g, version, targets);
 	}
-	plan = plan_for_target(g, version, target, upgrade);
+	plan = make_plan(g, version, target, upgrade);
 	script = keep(offline_script(g, version, plan, upgrade));
 	SPI_finish();
 	PG_RETURN_TEXT_P(cstring_to_text(script));
@@ -1009,7 +678,7 @@ migrate_check_roundtrip(PG_FUNCTION_ARGS)
 	begin_mutation();
 	g = load_state(&version);
 	emit_problems(fcinfo, check_roundtrip(g, version,
-										  graph_plan_upgrade(g, version, target)));
+										  plan_upgrade(g, version, target)));
 	SPI_finish();
 	return (Datum) 0;
 }
@@ -1031,12 +700,12 @@ stamp(FunctionCallInfo fcinfo, List *targets)
 	InitMaterializedSRF(fcinfo, MAT_SRF_USE_EXPECTED_DESC);
 	rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	begin_mutation();
-	g = store_load_graph();
+	g = cache_graph();
 	version = revset_create(g);
 	before = store_load_version();
 	if (!purge)
-		graph_check_version(g, before, version);
-	graph_stamp(g, version, targets);
+		plan_check_version(g, before, version);
+	plan_stamp(g, version, targets);
 	revset_sort(g, version);
 	after = revset_ids(g, version);
 
@@ -1049,8 +718,8 @@ stamp(FunctionCallInfo fcinfo, List *targets)
 	store_record_step(what.data, "stamp", NULL, started, &duration,
 					  before, after);
 	ereport(NOTICE, (errmsg_internal("running stamp %s -> %s",
-									 before ? migrate_join(before) : "base",
-									 after ? migrate_join(after) : "base")));
+									 before ? util_join(before) : "base",
+									 after ? util_join(after) : "base")));
 	foreach(lc, after)
 	{
 		Datum		v = CStringGetTextDatum(lfirst(lc));
@@ -1137,7 +806,7 @@ migrate_heads(PG_FUNCTION_ARGS)
 
 	InitMaterializedSRF(fcinfo, 0);
 	connect_spi();
-	g = store_load_graph();
+	g = cache_graph();
 	emit_revisions(fcinfo, g, G_HEADS(g), g->nheads);
 	SPI_finish();
 	return (Datum) 0;
@@ -1150,7 +819,7 @@ migrate_bases(PG_FUNCTION_ARGS)
 
 	InitMaterializedSRF(fcinfo, 0);
 	connect_spi();
-	g = store_load_graph();
+	g = cache_graph();
 	emit_revisions(fcinfo, g, G_BASES(g), g->nbases);
 	SPI_finish();
 	return (Datum) 0;
@@ -1166,7 +835,7 @@ migrate_branches(PG_FUNCTION_ARGS)
 	InitMaterializedSRF(fcinfo, 0);
 	rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	connect_spi();
-	g = store_load_graph();
+	g = cache_graph();
 	for (i = 0; i < g->n; i++)
 	{
 		Datum		values[2];
@@ -1198,8 +867,8 @@ migrate_history(PG_FUNCTION_ARGS)
 	rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	connect_spi();
 	g = load_state(&version);
-	plan = graph_history(g, version, range);
-	applied = graph_applied(g, version);
+	plan = plan_history(g, version, range);
+	applied = plan_applied(g, version);
 	/* 100,000 rows: each row's datums are freed once the tuplestore has it */
 	rowcxt = AllocSetContextCreate(CurrentMemoryContext, "migrate history row",
 								   ALLOCSET_SMALL_SIZES);
@@ -1248,7 +917,7 @@ migrate_show(PG_FUNCTION_ARGS)
 	rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	connect_spi();
 	g = load_state(&version);
-	r = graph_resolve_one(g, target, "revision");
+	r = plan_resolve_one(g, target, "revision");
 	if (r < 0)
 		ereport(ERROR,
 				(errcode(MIGRATE_ERR_BAD_ARGUMENT),
@@ -1270,7 +939,7 @@ migrate_show(PG_FUNCTION_ARGS)
 	values[1] = ids_array(g, GR_DOWN(g, rev), rev->ndown);
 	values[2] = ids_array(g, GR_CHILDREN(g, rev), rev->nchildren);
 	values[3] = ids_array(g, GR_DEPS(g, rev), rev->ndeps);
-	values[4] = migrate_list_to_array(dependents);
+	values[4] = util_list_to_array(dependents);
 	values[5] = labels_array(g, rev);
 	if (GR_MESSAGE(g, rev))
 		values[6] = CStringGetTextDatum(GR_MESSAGE(g, rev));
@@ -1283,7 +952,7 @@ migrate_show(PG_FUNCTION_ARGS)
 		nulls[8] = true;
 	values[9] = BoolGetDatum(rev->transactional);
 	values[10] = CStringGetTextDatum(script.checksum);
-	values[11] = BoolGetDatum(graph_applied(g, version)[r]);
+	values[11] = BoolGetDatum(plan_applied(g, version)[r]);
 	tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	SPI_finish();
 	return (Datum) 0;
@@ -1306,12 +975,12 @@ migrate_status(PG_FUNCTION_ARGS)
 	connect_spi();
 	g = load_state(&version);
 	revset_sort(g, version);
-	values[0] = migrate_list_to_array(revset_ids(g, version));
+	values[0] = util_list_to_array(revset_ids(g, version));
 	values[1] = ids_array(g, G_HEADS(g), g->nheads);
-	plan = graph_plan_upgrade(g, version, "heads");
+	plan = plan_upgrade(g, version, "heads");
 	for (i = 0; i < plan->nsteps; i++)
 		pending = lappend(pending, REV_ID(g, plan->steps[i].rev));
-	values[2] = migrate_list_to_array(pending);
+	values[2] = util_list_to_array(pending);
 	tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	SPI_finish();
 	return (Datum) 0;
@@ -1327,6 +996,6 @@ migrate_revisions_changed(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
 				 errmsg("migrate.revisions_changed() must be called as a trigger")));
-	store_revisions_changed();
+	cache_revisions_changed();
 	return PointerGetDatum(NULL);
 }

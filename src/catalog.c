@@ -18,7 +18,8 @@
 #include "utils/builtins.h"
 #include "utils/memutils.h"
 
-#include "migrate.h"
+#include "catalog.h"
+#include "store.h"
 
 #define USER_SCHEMAS \
 	"SELECT oid, nspname FROM pg_namespace" \

@@ -12,7 +12,13 @@
 #include "utils/builtins.h"
 #include "utils/hsearch.h"
 
+#include "catalog.h"
+#include "check.h"
 #include "migrate.h"
+#include "runner.h"
+#include "store.h"
+#include "target.h"
+#include "util.h"
 
 static List *
 add_problem(List *out, const char *revision, const char *problem, char *detail)
@@ -80,7 +86,7 @@ unmerged_heads(Graph *g, List *out)
 		if (list_length(same) > 1)
 			out = add_problem(out, REV_ID(g, G_HEADS(g)[i]), "unmerged heads",
 							  psprintf("Heads %s grew from shared history and no revision merges them.",
-									   migrate_join(same)));
+									   util_join(same)));
 	}
 	return out;
 }
@@ -98,7 +104,7 @@ check_verify(void)
 	int			n,
 				i,
 				k;
-	RevRow	   *rows = store_load_rows(&n);
+	RevRow	   *rows = store_load_rows(&n, CurrentMemoryContext, NULL);
 	List	   *version = store_load_version();
 	List	   *out = NIL;
 	HTAB	   *names;
@@ -156,7 +162,7 @@ check_verify(void)
 
 	if (broken)
 		return out;
-	err = runner_subxact(build_body, &b, true);
+	err = util_subxact(build_body, &b, true);
 	if (err != NULL)
 		return add_problem(out, NULL, "invalid graph",
 						   psprintf("The graph does not build: %s.%s%s", err->message,
@@ -174,14 +180,14 @@ check_verify(void)
 			if (r >= 0 && !graph_is_label(g, lfirst(lc)))
 				revset_add(applied_rows, r);
 		}
-		applied = graph_applied(g, applied_rows);
+		applied = plan_applied(g, applied_rows);
 		for (i = 0; i < applied_rows->n; i++)
 		{
 			RevSet	   *others = revset_copy(g, applied_rows);
 			int			v = applied_rows->items[i];
 
 			revset_remove(others, v);
-			if (graph_applied(g, others)[v])
+			if (plan_applied(g, others)[v])
 				out = add_problem(out, REV_ID(g, v), "overlapping version rows",
 								  psprintf("Version row \"%s\" is an ancestor or dependency of another version row; upgrade() and downgrade() refuse such a table.",
 										   REV_ID(g, v)));
@@ -235,7 +241,7 @@ step_ok(Roundtrip *rt, int rev, bool upgrade, const char *problem)
 
 	rt->step.rev = rev;
 	rt->step.upgrade = upgrade;
-	err = runner_subxact(run_one, rt, true);
+	err = util_subxact(run_one, rt, true);
 	if (err == NULL)
 		return true;
 	rt->problems = add_problem(rt->problems, REV_ID(rt->g, rev), problem,
@@ -312,7 +318,7 @@ check_roundtrip(Graph *g, RevSet *version, StepPlan *plan)
 	Roundtrip	rt = {g, version, plan, NIL, {0, true}};
 	ErrorData  *err;
 
-	err = runner_subxact(roundtrip_body, &rt, false);
+	err = util_subxact(roundtrip_body, &rt, false);
 	if (err != NULL)
 		ReThrowError(err);
 	return rt.problems;

@@ -17,7 +17,8 @@
 #include "storage/lock.h"
 #include "utils/fmgrprotos.h"
 
-#include "migrate.h"
+#include "lock.h"
+#include "store.h"
 
 #define MIGRATE_LOCK_KEY1	0x6D696772
 #define MIGRATE_LOCK_KEY2	1

@@ -8,9 +8,12 @@
  */
 #include "postgres.h"
 
+#include <limits.h>
+
 #include "fmgr.h"
 #include "utils/guc.h"
 
+#include "cache.h"
 #include "migrate.h"
 
 PG_MODULE_MAGIC;
@@ -53,5 +56,5 @@ _PG_init(void)
 							 PGC_USERSET, 0,
 							 NULL, NULL, NULL);
 	MarkGUCPrefixReserved("migrate");
-	store_init();
+	cache_init();
 }

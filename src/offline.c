@@ -20,6 +20,11 @@
 #include "utils/builtins.h"
 
 #include "migrate.h"
+#include "offline.h"
+#include "runner.h"
+#include "statements.h"
+#include "store.h"
+#include "util.h"
 
 static StoredScript
 fetch(const char *id)
@@ -63,7 +68,7 @@ offline_statements(Graph *g, RevSet *version, StepPlan *plan)
 		else
 		{
 			out = lappend(out, call("begin_step", GR_ID(g, rev), step->upgrade, s.checksum));
-			out = list_concat(out, runner_split_script(GR_ID(g, rev),
+			out = list_concat(out, statements_split(GR_ID(g, rev),
 													   step->upgrade ? "upgrade" : "downgrade",
 													   step->upgrade ? s.upgrade_sql : s.downgrade_sql));
 			out = lappend(out, call("end_step", GR_ID(g, rev), step->upgrade, s.checksum));
@@ -117,8 +122,8 @@ sorted_copy(Graph *g, RevSet *version)
 static void
 append_version_change(StringInfo buf, List *before, List *after)
 {
-	List	   *gone = migrate_list_minus(before, after);
-	List	   *added = migrate_list_minus(after, before);
+	List	   *gone = util_list_minus(before, after);
+	List	   *added = util_list_minus(after, before);
 	ListCell   *lc;
 
 	if (list_length(gone) == 1 && list_length(added) == 1)
@@ -148,7 +153,7 @@ append_script(StringInfo buf, const char *id, bool upgrade, const char *sql)
 	while (len > 0 && isspace((unsigned char) sql[len - 1]))
 		len--;
 	appendBinaryStringInfo(buf, sql, len);
-	if (!runner_script_terminated(id, upgrade ? "upgrade" : "downgrade", sql))
+	if (!statements_terminated(id, upgrade ? "upgrade" : "downgrade", sql))
 		appendStringInfoString(buf, "\n;");
 	appendStringInfoChar(buf, '\n');
 }
@@ -216,7 +221,7 @@ offline_script(Graph *g, RevSet *version, StepPlan *plan, bool upgrade)
 					 "BEGIN;\n%s",
 					 upgrade ? "upgrade" : "downgrade", plan->nsteps,
 					 plan->nsteps == 1 ? "" : "s",
-					 start ? migrate_join(start) : "base", lock);
+					 start ? util_join(start) : "base", lock);
 	append_guard(&buf, start, upgrade);
 
 	for (i = 0; i < plan->nsteps; i++)
@@ -227,7 +232,7 @@ offline_script(Graph *g, RevSet *version, StepPlan *plan, bool upgrade)
 		List	   *before = sorted_copy(g, version);
 		List	   *after;
 
-		graph_apply_step(g, version, step);
+		plan_apply_step(g, version, step);
 		after = sorted_copy(g, version);
 
 		appendStringInfo(&buf, "\n-- %s%s\n", comment_text(runner_progress(g, step)),

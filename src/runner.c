@@ -11,14 +11,11 @@
  */
 #include "postgres.h"
 
-#include <ctype.h>
-
 #include "access/xact.h"
 #include "executor/spi.h"
 #include "lib/stringinfo.h"
 #include "miscadmin.h"
 #include "nodes/parsenodes.h"
-#include "parser/parser.h"
 #include "pgstat.h"
 #include "storage/latch.h"
 #include "tcop/tcopprot.h"
@@ -30,125 +27,20 @@
 #include "utils/wait_event.h"
 #include "utils/timestamp.h"
 
+#include "cache.h"
+#include "catalog.h"
+#include "lock.h"
 #include "migrate.h"
+#include "runner.h"
+#include "statements.h"
+#include "store.h"
+#include "util.h"
 
 /* True while a plan runs: a script must not call migrate itself. */
 static bool runner_active = false;
 
 /* True inside upgrade_each/downgrade_each: a step is one transaction. */
 static bool each_running = false;
-
-typedef struct ScriptContext
-{
-	const char *revision;
-	const char *section;		/* "upgrade" or "downgrade" */
-	const char *sql;			/* the whole script */
-	int			statement;		/* 1-based, 0 while parsing */
-	int			line;
-} ScriptContext;
-
-/*
- * Error context for user SQL.  A syntax error position from parsing the
- * whole script becomes an internal position into it, as SPI does for its
- * queries, so the caret points into the script and not the caller's query.
- */
-static void
-script_error_callback(void *arg)
-{
-	ScriptContext *c = arg;
-	int			pos = geterrposition();
-
-	if (pos > 0 && c->statement == 0)
-	{
-		errposition(0);
-		internalerrposition(pos);
-		internalerrquery(c->sql);
-	}
-	if (c->statement > 0)
-		errcontext("while applying revision \"%s\" (%s), statement %d at line %d",
-				   c->revision, c->section, c->statement, c->line);
-	else
-		errcontext("while checking the %s script of revision \"%s\"",
-				   c->section, c->revision);
-}
-
-/*
- * Line numbers of statement starts, counted from where the previous
- * statement started: scanning from the top for each statement would make
- * a script of many statements quadratic.
- */
-typedef struct LineCursor
-{
-	int			offset;
-	int			line;
-} LineCursor;
-
-static char *statement_text(const char *sql, RawStmt *rs, int *start);
-
-static int
-line_at(const char *sql, LineCursor *cur, int offset)
-{
-	Assert(offset >= cur->offset);
-	for (; cur->offset < offset && sql[cur->offset]; cur->offset++)
-		cur->line += sql[cur->offset] == '\n';
-	return cur->line;
-}
-
-static void
-refuse_transaction_control(ScriptContext *c, int statement, int line)
-{
-	ereport(ERROR,
-			(errcode(ERRCODE_INVALID_TRANSACTION_TERMINATION),
-			 errmsg("%s script of revision \"%s\" contains transaction control",
-					c->section, c->revision),
-			 errdetail("Statement %d at line %d begins, ends or marks a transaction.",
-					   statement, line),
-			 errhint("Remove it: migrate runs each revision inside the caller's transaction.")));
-}
-
-/* Parse a script and return its RawStmts; errors name the revision. */
-static List *
-parse_script(ScriptContext *c)
-{
-	ErrorContextCallback cb;
-	List	   *stmts;
-
-	cb.callback = script_error_callback;
-	cb.arg = c;
-	cb.previous = error_context_stack;
-	error_context_stack = &cb;
-	c->statement = 0;
-	stmts = raw_parser(c->sql, RAW_PARSE_DEFAULT);
-	error_context_stack = cb.previous;
-	return stmts;
-}
-
-/*
- * Registration-time check: the script parses and holds no transaction
- * control, so a revision that could never run is refused up front.
- */
-void
-runner_check_script(const char *id, const char *section, const char *sql)
-{
-	ScriptContext c = {id, section, sql, 0, 0};
-	List	   *stmts = parse_script(&c);
-	ListCell   *lc;
-	LineCursor	cur = {0, 1};
-	int			i = 0;
-
-	foreach(lc, stmts)
-	{
-		RawStmt    *rs = lfirst_node(RawStmt, lc);
-		int			start;
-
-		i++;
-		if (IsA(rs->stmt, TransactionStmt))
-		{
-			pfree(statement_text(sql, rs, &start));
-			refuse_transaction_control(&c, i, line_at(sql, &cur, start));
-		}
-	}
-}
 
 /*
  * Re-raise a script's error, adding our way out to the "out of shared
@@ -165,96 +57,6 @@ rethrow_script_error(ScriptContext *c, ErrorData *ed)
 			: psprintf("Run the deploy with CALL migrate.%s_each(...), which commits after every revision, "
 					   "or raise max_locks_per_transaction.", c->section);
 	ReThrowError(ed);
-}
-
-/* The text of one parsed statement, without the whitespace before it. */
-static char *
-statement_text(const char *sql, RawStmt *rs, int *start)
-{
-	int			len;
-
-	*start = rs->stmt_location;
-	len = rs->stmt_len ? rs->stmt_len : (int) strlen(sql + *start);
-	/* the statement starts after the previous one's semicolon */
-	while (len > 0 && isspace((unsigned char) sql[*start]))
-	{
-		(*start)++;
-		len--;
-	}
-	return pnstrdup(sql + *start, len);
-}
-
-/*
- * The statements of a script, each as its own text, split by the server's
- * parser (never by searching for semicolons: they occur in strings,
- * comments and function bodies).
- */
-List *
-runner_split_script(const char *id, const char *section, const char *sql)
-{
-	ScriptContext c = {id, section, sql, 0, 0};
-	List	   *stmts = parse_script(&c);
-	List	   *out = NIL;
-	ListCell   *lc;
-
-	foreach(lc, stmts)
-	{
-		int			start;
-
-		out = lappend(out, statement_text(sql, lfirst_node(RawStmt, lc), &start));
-	}
-	return out;
-}
-
-/*
- * Whether the script's last statement ends with its semicolon (the
- * parser reports the length of an unterminated last statement as 0).
- */
-bool
-runner_script_terminated(const char *id, const char *section, const char *sql)
-{
-	ScriptContext c = {id, section, sql, 0, 0};
-	List	   *stmts = parse_script(&c);
-
-	return stmts == NIL || llast_node(RawStmt, stmts)->stmt_len != 0;
-}
-
-/*
- * Run body in an internal subtransaction, kept (released) or rolled back
- * at the end as asked.  Returns NULL, or the error body raised, copied
- * into the caller's memory context after the subtransaction is rolled
- * back.  The caller's memory context and resource owner are restored
- * either way.
- */
-ErrorData *
-runner_subxact(SubxactBody body, void *arg, bool keep)
-{
-	MemoryContext cxt = CurrentMemoryContext;
-	ResourceOwner owner = CurrentResourceOwner;
-	ErrorData  *volatile err = NULL;
-
-	BeginInternalSubTransaction(NULL);
-	MemoryContextSwitchTo(cxt);
-	PG_TRY();
-	{
-		body(arg);
-		MemoryContextSwitchTo(cxt);
-		if (keep)
-			ReleaseCurrentSubTransaction();
-		else
-			RollbackAndReleaseCurrentSubTransaction();
-	}
-	PG_CATCH();
-	{
-		MemoryContextSwitchTo(cxt);
-		err = CopyErrorData();
-		FlushErrorState();
-		RollbackAndReleaseCurrentSubTransaction();
-	}
-	PG_END_TRY();
-	MemoryContextSwitchTo(cxt);
-	CurrentResourceOwner = owner;
-	return err;
 }
 
 typedef struct Attempt
@@ -340,7 +142,7 @@ execute_statement(ScriptContext *c, const char *one, MemoryContext cxt)
 
 	for (retry = 1;; retry++)
 	{
-		ErrorData  *ed = runner_subxact(attempt_statement, &a, true);
+		ErrorData  *ed = util_subxact(attempt_statement, &a, true);
 
 		if (ed == NULL)
 			return rc;
@@ -366,31 +168,28 @@ execute_statement(ScriptContext *c, const char *one, MemoryContext cxt)
 static void
 execute_script(ScriptContext *c, MemoryContext cxt)
 {
-	List	   *stmts = parse_script(c);
+	List	   *stmts = statements_parse(c);
 	ListCell   *lc;
 	ErrorContextCallback cb;
-	LineCursor	cur = {0, 1};
 
-	cb.callback = script_error_callback;
+	cb.callback = statements_error_callback;
 	cb.arg = c;
 	cb.previous = error_context_stack;
 	error_context_stack = &cb;
 	foreach(lc, stmts)
 	{
-		RawStmt    *rs = lfirst_node(RawStmt, lc);
-		int			start;
-		char	   *one = statement_text(c->sql, rs, &start);
+		Statement  *s = lfirst(lc);
 		int			rc;
 
 		c->statement++;
-		c->line = line_at(c->sql, &cur, start);
-		if (IsA(rs->stmt, TransactionStmt))
-			refuse_transaction_control(c, c->statement, c->line);
-		rc = execute_statement(c, one, cxt);
+		c->line = s->line;
+		if (IsA(s->stmt, TransactionStmt))
+			statements_refuse_transaction_control(c, c->statement, c->line);
+		rc = execute_statement(c, s->text, cxt);
 		/* SPI returns in its procedure context; stay in the step's */
 		MemoryContextSwitchTo(cxt);
 		if (rc == SPI_ERROR_TRANSACTION)
-			refuse_transaction_control(c, c->statement, c->line);
+			statements_refuse_transaction_control(c, c->statement, c->line);
 		if (rc < 0)
 			ereport(ERROR,
 					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
@@ -400,7 +199,6 @@ execute_script(ScriptContext *c, MemoryContext cxt)
 							   c->statement, c->line, SPI_result_code_string(rc)),
 					 errhint("Remove statements such as COPY FROM STDIN that need a client.")));
 		SPI_freetuptable(SPI_tuptable);
-		pfree(one);
 	}
 	error_context_stack = cb.previous;
 }
@@ -504,7 +302,7 @@ check_own_tables(Graph *g, RevSet *version, int64 generation, uint64 changes,
 	ListCell   *a,
 			   *b;
 
-	if (store_generation() != generation || store_changes_seen() != changes)
+	if (store_generation() != generation || cache_changes_seen() != changes)
 		ereport(ERROR,
 				(errcode(MIGRATE_ERR_STATE),
 				 errmsg("migrate.revisions changed while the plan ran"),
@@ -524,8 +322,8 @@ check_own_tables(Graph *g, RevSet *version, int64 generation, uint64 changes,
 				(errcode(MIGRATE_ERR_STATE),
 				 errmsg("a revision script changed migrate.version"),
 				 errdetail("The steps leave %s; the table holds %s.",
-						   expected ? migrate_join(expected) : "no rows",
-						   found ? migrate_join(found) : "no rows"),
+						   expected ? util_join(expected) : "no rows",
+						   found ? util_join(found) : "no rows"),
 				 errhint("Revision scripts must not write migrate's tables; use migrate.stamp() between runs.")));
 }
 
@@ -552,13 +350,14 @@ runner_apply(Graph *g, RevSet *version, StepPlan *plan, RunOptions *opts)
 	stepcxt = AllocSetContextCreate(caller, "migrate step", ALLOCSET_DEFAULT_SIZES);
 	initial = sorted_ids(g, version);
 	generation = opts->bookkeeping ? store_generation() : -1;
-	changes = store_changes_seen();
+	changes = cache_changes_seen();
 	log_first = opts->bookkeeping ? store_log_first() : 0;
 	/* a dry run compares each step with the catalogs as the last one left them */
 	if (opts->observe)
 		snap = catalog_snapshot(caller);
 
 	runner_active = true;
+	cache_hold();
 	PG_TRY();
 	{
 		int			i;
@@ -601,7 +400,7 @@ runner_apply(Graph *g, RevSet *version, StepPlan *plan, RunOptions *opts)
 			result.duration.time = GetCurrentTimestamp() - started;
 			if (opts->observe)
 				snap = catalog_step_changes(snap, &result.locks, &result.rewritten);
-			graph_apply_step(g, version, step);
+			plan_apply_step(g, version, step);
 			if (opts->bookkeeping)
 				store_record_step(GR_ID(g, rev), op, script.checksum, started,
 								  &result.duration, before, sorted_ids(g, version));
@@ -619,6 +418,7 @@ runner_apply(Graph *g, RevSet *version, StepPlan *plan, RunOptions *opts)
 	PG_FINALLY();
 	{
 		runner_active = false;
+		cache_release();
 		if (debug_query_string)
 			pgstat_report_activity(STATE_RUNNING, debug_query_string);
 	}
@@ -654,7 +454,7 @@ runner_record(Graph *g, RevSet *version, PlanStep *step, const char *checksum,
 
 	memset(&duration, 0, sizeof(duration));
 	duration.time = GetCurrentTimestamp() - started;
-	graph_apply_step(g, version, step);
+	plan_apply_step(g, version, step);
 	after = sorted_ids(g, version);
 	store_record_step(REV_ID(g, step->rev), step->upgrade ? "upgrade" : "downgrade",
 					  checksum, started, &duration, before, after);
@@ -721,7 +521,7 @@ still_on_plan(Graph *g, RevSet *version, RevSet *final, StepPlan *plan, int i)
 	PlanStep   *step = &plan->steps[i];
 	RevSet	   *now = revset_create(g);
 
-	graph_check_version(g, store_load_version(), now);
+	plan_check_version(g, store_load_version(), now);
 	if (revset_equal(now, version))
 		return true;
 	if (revset_equal(now, final))
@@ -738,8 +538,8 @@ still_on_plan(Graph *g, RevSet *version, RevSet *final, StepPlan *plan, int i)
 			 errmsg("the version table changed while %s_each was running",
 					step->upgrade ? "upgrade" : "downgrade"),
 			 errdetail("After step %d it should hold %s; it holds %s.", i,
-					   version->n ? migrate_join(sorted_ids(g, version)) : "no rows",
-					   now->n ? migrate_join(sorted_ids(g, now)) : "no rows"),
+					   version->n ? util_join(sorted_ids(g, version)) : "no rows",
+					   now->n ? util_join(sorted_ids(g, now)) : "no rows"),
 			 errhint("Another session migrated this database meanwhile; call the procedure again to continue from the new state.")));
 	return false;				/* keep compiler quiet */
 }
@@ -771,7 +571,7 @@ runner_apply_each(Graph *g, RevSet *version, StepPlan *plan)
 	{
 		StoredScript script;
 
-		graph_apply_step(g, final, &plan->steps[i]);
+		plan_apply_step(g, final, &plan->steps[i]);
 		if (!store_fetch_script(REV_ID(g, plan->steps[i].rev), &script))
 			elog(ERROR, "revision \"%s\" has no row", REV_ID(g, plan->steps[i].rev));
 		checksums[i] = script.checksum;
@@ -807,7 +607,7 @@ runner_apply_each(Graph *g, RevSet *version, StepPlan *plan)
 						 errhint("Review the new scripts, then call the procedure again.")));
 			before = sorted_ids(g, version);
 			started = GetCurrentTimestamp();
-			err = runner_subxact(each_body, &es, true);
+			err = util_subxact(each_body, &es, true);
 			if (err != NULL)
 			{
 				log_failure(g, step, checksums[i], started, before, err);
@@ -840,10 +640,4 @@ runner_apply_each(Graph *g, RevSet *version, StepPlan *plan)
 	PG_END_TRY();
 	MemoryContextSwitchTo(caller);
 	MemoryContextDelete(stepcxt);
-}
-
-bool
-runner_is_active(void)
-{
-	return runner_active;
 }

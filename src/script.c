@@ -6,8 +6,8 @@
  * Pure C without backend calls so the fuzzer links it alone.  Results
  * point into the input; nothing is allocated.  Every error names a line.
  */
-#define MIGRATE_FRONTEND
-#include "migrate.h"
+#include "script.h"
+#include "target.h"
 
 #include <stdarg.h>
 #include <stdio.h>

@@ -1,7 +1,6 @@
 /*
  * store.c
- *		Every read and write of the migrate.* tables, and the per-backend
- *		cache of the revision graph built from them.
+ *		Every read and write of the migrate.* tables.
  *
  * Bookkeeping runs through SPI as the extension's owner with search_path
  * set to pg_catalog, pg_temp (pg_cron's pattern): a deployer needs only
@@ -15,11 +14,10 @@
 
 #include "access/genam.h"
 #include "access/heapam.h"
-#include "access/tupmacs.h"
 #include "access/htup_details.h"
 #include "access/table.h"
 #include "access/tableam.h"
-#include "executor/tuptable.h"
+#include "access/tupmacs.h"
 #include "access/xact.h"
 #include "catalog/indexing.h"
 #include "catalog/namespace.h"
@@ -28,13 +26,10 @@
 #include "commands/extension.h"
 #include "common/cryptohash.h"
 #include "executor/spi.h"
+#include "executor/tuptable.h"
 #include "lib/stringinfo.h"
 #include "miscadmin.h"
-#include "storage/dsm.h"
-#include "storage/ipc.h"
-#include "storage/lwlock.h"
 #include "storage/proc.h"
-#include "storage/shmem.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
@@ -42,10 +37,11 @@
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/snapmgr.h"
-#include "utils/syscache.h"
 #include "utils/timestamp.h"
 
 #include "migrate.h"
+#include "store.h"
+#include "util.h"
 
 typedef struct StoreMode
 {
@@ -53,15 +49,6 @@ typedef struct StoreMode
 	int			saved_sec;
 	int			nest;
 } StoreMode;
-
-/* What a graph was built from (see read_key). */
-typedef struct GraphKey
-{
-	Oid			dbid;
-	Oid			relid;			/* migrate.revisions */
-	int64		gen;			/* -1: none, the graph is not shared */
-	TransactionId xmin;			/* the writer of that gen */
-} GraphKey;
 
 typedef enum StoreQuery
 {
@@ -156,7 +143,6 @@ static const int query_nargs[Q_COUNT] = {
 
 static SPIPlanPtr plans[Q_COUNT];
 
-static bool generation_available(void);
 
 /* The owner of the extension, looked up once per transaction. */
 static Oid
@@ -273,72 +259,6 @@ run(StoreQuery q, Datum *values, const char *nulls)
 		elog(ERROR, "SPI_execute_plan failed for \"%s\": %s", query_text[q],
 			 SPI_result_code_string(rc));
 	return rc;
-}
-
-/* ---------- text[] helpers ---------- */
-
-Datum
-migrate_list_to_array(List *strings)
-{
-	int			n = list_length(strings);
-	Datum	   *elems = palloc(Max(n, 1) * sizeof(Datum));
-	ListCell   *lc;
-	int			i = 0;
-
-	foreach(lc, strings)
-		elems[i++] = CStringGetTextDatum((char *) lfirst(lc));
-	return PointerGetDatum(construct_array(elems, n, TEXTOID, -1, false,
-										   TYPALIGN_INT));
-}
-
-List *
-migrate_array_to_list(Datum array)
-{
-	ArrayType  *arr = DatumGetArrayTypeP(array);
-	Datum	   *elems;
-	bool	   *nulls;
-	int			n,
-				i;
-	List	   *out = NIL;
-
-	deconstruct_array(arr, TEXTOID, -1, false, TYPALIGN_INT, &elems, &nulls, &n);
-	for (i = 0; i < n; i++)
-		if (!nulls[i])
-			out = lappend(out, TextDatumGetCString(elems[i]));
-	return out;
-}
-
-/* The strings of a that are not in b, in a's order. */
-List *
-migrate_list_minus(List *a, List *b)
-{
-	List	   *out = NIL;
-	ListCell   *lc;
-
-	foreach(lc, a)
-	{
-		ListCell   *lc2;
-		bool		found = false;
-
-		foreach(lc2, b)
-			found |= strcmp(lfirst(lc), lfirst(lc2)) == 0;
-		if (!found)
-			out = lappend(out, lfirst(lc));
-	}
-	return out;
-}
-
-/* "a, b, c" */
-char *
-migrate_join(List *strings)
-{
-	StringInfoData buf;
-	ListCell   *lc;
-
-	initStringInfo(&buf);
-	foreach(lc, strings)
-		appendStringInfo(&buf, "%s%s", foreach_current_index(lc) ? ", " : "", (char *) lfirst(lc));
-	return buf.data;
 }
 
 /* ---------- reads ---------- */
@@ -561,8 +481,8 @@ column_number(TupleDesc desc, const char *name)
  * array and the parent and dependency names, which the graph resolves to
  * indexes, in the current context.
  */
-static RevRow *
-load_rows(int *nrows, MemoryContext keep, GraphKey *key)
+RevRow *
+store_load_rows(int *nrows, MemoryContext keep, GraphKey *key)
 {
 	static const char *const columns[] = {
 		"id", "down_revisions", "depends_on", "branch_labels", "message",
@@ -644,71 +564,10 @@ load_rows(int *nrows, MemoryContext keep, GraphKey *key)
 	return sorted;
 }
 
-RevRow *
-store_load_rows(int *nrows)
-{
-	return load_rows(nrows, CurrentMemoryContext, NULL);
-}
-
-/* ---------- the graph cache ---------- */
-
-/*
- * Building the graph reads every revision: 70-110 ms at 100,000 of them.
- * So each backend keeps the last graph it used, with the key it was built
- * at (read_key), and the graphs themselves are shared between backends:
- * the first backend that builds the graph of a committed generation
- * copies its image into a dynamic shared memory segment, pinned until a
- * newer generation of the same database replaces it, and every other
- * backend whose snapshot reads the same key maps that segment instead of
- * building.  A small table in the main shared memory segment (allocated
- * on first use, like autoprewarm's, so the library needs no preloading)
- * maps keys to segment handles.
- *
- * A statement trigger on migrate.revisions (0.2) rewrites the one-row
- * migrate.graph_generation once per transaction that changes it and
- * invalidates this backend's copy; other backends see the new key once
- * the change is visible to their snapshot, so a graph is used only when
- * the revisions it was built from are exactly the ones the caller would
- * read.  A graph built by a transaction that has written anything is
- * never shared (it may hold the transaction's own changes), and a
- * (sub)transaction abort invalidates such a copy; a mapped graph, or one
- * built by a transaction that had written nothing, holds committed state
- * and survives aborts.
- */
-#define SHARED_GRAPHS	8		/* databases (or generations) at once */
-
-typedef struct SharedGraph
-{
-	GraphKey	key;
-	dsm_handle	handle;			/* DSM_HANDLE_INVALID: free */
-	pg_atomic_uint64 used;		/* clock of the last attach, for eviction */
-} SharedGraph;
-
-typedef struct SharedGraphs
-{
-	LWLock		lock;
-	pg_atomic_uint64 changes;	/* bumped when a segment leaves the table */
-	pg_atomic_uint64 clock;
-	SharedGraph graphs[SHARED_GRAPHS];
-} SharedGraphs;
-
-static SharedGraphs *shared = NULL;
-static bool shared_off = false; /* the table could not be had: local only */
-static TimestampTz publish_retry = 0;	/* after a failure, not before this */
-
-static MemoryContext cached_cxt = NULL;
-static Graph *cached_graph = NULL;
-static GraphKey cached_key;
-static dsm_handle cached_handle = DSM_HANDLE_INVALID;	/* the graph's segment */
-static bool cached_volatile = false;	/* may hold this transaction's writes */
-static uint64 seen_changes = 0;	/* shared->changes when last checked */
-static bool cache_valid = false;
-static LocalTransactionId bumped_lxid = InvalidLocalTransactionId;
-static uint64 changes_seen = 0;	/* trigger firings in this backend */
 
 /* Whether the schema has the generation table (0.1 does not). */
-static bool
-generation_available(void)
+bool
+store_generation_available(void)
 {
 	Oid			nsp = get_namespace_oid("migrate", true);
 
@@ -716,8 +575,8 @@ generation_available(void)
 }
 
 /* The key as the current snapshot sees it; gen -1 when there is none. */
-static void
-read_generation(GraphKey *key)
+void
+store_read_generation(GraphKey *key)
 {
 	bool		isnull;
 
@@ -736,13 +595,6 @@ read_generation(GraphKey *key)
 	SPI_freetuptable(SPI_tuptable);
 }
 
-static bool
-key_equal(const GraphKey *a, const GraphKey *b)
-{
-	return a->dbid == b->dbid && a->relid == b->relid && a->gen == b->gen &&
-		TransactionIdEquals(a->xmin, b->xmin);
-}
-
 /*
  * The graph generation as the current snapshot sees it, or -1 before the
  * 0.2 schema: runner.c compares it before and after a run.
@@ -752,10 +604,20 @@ store_generation(void)
 {
 	GraphKey	key;
 
-	if (!generation_available())
+	if (!store_generation_available())
 		return -1;
-	read_generation(&key);
+	store_read_generation(&key);
 	return key.gen;
+}
+
+/* Move the graph generation on: migrate.revisions changed. */
+void
+store_bump_generation(void)
+{
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	run(Q_BUMP, NULL, NULL);
+	SPI_finish();
 }
 
 /* The first log id (0 when empty): a run checks nobody deleted the log. */
@@ -771,539 +633,6 @@ store_log_first(void)
 	return id;
 }
 
-/*
- * Build a graph in a context of its own under the current one, so that an
- * error while building (a cycle) frees it with everything else.  key, if
- * not NULL, is what the rows were read at.
- */
-static Graph *
-build_graph(MemoryContext *cxt, GraphKey *key)
-{
-	MemoryContext old;
-	MemoryContext build;
-	int			n;
-	RevRow	   *rows;
-	Graph	   *g;
-
-	*cxt = AllocSetContextCreate(CurrentMemoryContext, "migrate graph",
-								 ALLOCSET_DEFAULT_SIZES);
-	build = AllocSetContextCreate(*cxt, "migrate graph rows", ALLOCSET_DEFAULT_SIZES);
-	old = MemoryContextSwitchTo(build);
-	rows = load_rows(&n, build, key);
-	MemoryContextSwitchTo(*cxt);
-	g = graph_build(rows, n);
-	MemoryContextSwitchTo(old);
-	MemoryContextDelete(build);
-	return g;
-}
-
-/*
- * A failure while sharing a graph (no shared memory left, /dev/shm full or
- * not writable, ...) costs only the sharing: logged, and the backend
- * builds its own.  A cancel, statement_timeout or recovery conflict
- * (classes 57 and 40) is the caller's and raised again.
- */
-static void
-sharing_failed(ErrorData *err, const char *what)
-{
-	int			category = ERRCODE_TO_CATEGORY(err->sqlerrcode);
-
-	if (category == ERRCODE_OPERATOR_INTERVENTION ||
-		category == ERRCODE_TRANSACTION_ROLLBACK)
-		ReThrowError(err);
-	ereport(LOG,
-			(errmsg("migrate: %s: %s", what, err->message)));
-}
-
-static void
-init_shared(void *arg)
-{
-	bool		found;
-	SharedGraphs *sg;
-
-	LWLockAcquire(AddinShmemInitLock, LW_EXCLUSIVE);
-	sg = ShmemInitStruct("migrate shared graphs", sizeof(SharedGraphs), &found);
-	if (!found)
-	{
-		int			i;
-
-		memset(sg, 0, sizeof(SharedGraphs));
-		LWLockInitialize(&sg->lock, LWLockNewTrancheId());
-		pg_atomic_init_u64(&sg->changes, 0);
-		pg_atomic_init_u64(&sg->clock, 0);
-		for (i = 0; i < SHARED_GRAPHS; i++)
-		{
-			sg->graphs[i].handle = DSM_HANDLE_INVALID;
-			pg_atomic_init_u64(&sg->graphs[i].used, 0);
-		}
-	}
-	LWLockRelease(AddinShmemInitLock);
-	LWLockRegisterTranche(sg->lock.tranche, "migrate_graphs");
-	shared = sg;
-}
-
-/*
- * The table of shared graphs, or NULL when this backend could not have it
- * (the main segment's spare space used up): then graphs stay local.
- */
-static SharedGraphs *
-shared_graphs(void)
-{
-	ErrorData  *err;
-
-	if (!migrate_shared_graphs)
-		return NULL;
-	if (shared != NULL || shared_off)
-		return shared;
-	err = runner_subxact(init_shared, NULL, true);
-	if (err != NULL)
-	{
-		sharing_failed(err, "revision graphs are not shared between backends");
-		shared_off = true;
-	}
-	return shared;
-}
-
-/* A segment's contents: the key, then the graph image. */
-typedef struct SegmentHeader
-{
-	GraphKey	key;
-	Size		image_size;
-} SegmentHeader;
-
-#define IMAGE_OFFSET	MAXALIGN(sizeof(SegmentHeader))
-
-typedef struct Sharing
-{
-	GraphKey   *key;
-	Graph	   *built;			/* publish this one */
-	bool		replace;		/* publish over an unreadable image of key */
-	bool		newer;			/* out: a newer generation is shared */
-	bool		published;		/* out: seg entered in the table */
-	dsm_segment *seg;			/* out: mapped and pinned, or NULL */
-} Sharing;
-
-/*
- * The entry for key's database and migrate.revisions; *newer if one of a
- * newer generation is there.  Caller holds the lock.
- */
-static SharedGraph *
-find_entry(SharedGraphs *sg, GraphKey *key, bool *newer)
-{
-	int			i;
-
-	for (i = 0; i < SHARED_GRAPHS; i++)
-	{
-		SharedGraph *e = &sg->graphs[i];
-
-		if (e->handle == DSM_HANDLE_INVALID || e->key.dbid != key->dbid ||
-			e->key.relid != key->relid)
-			continue;
-		if (e->key.gen > key->gen)
-			*newer = true;
-		else if (key_equal(&e->key, key))
-			return e;
-	}
-	return NULL;
-}
-
-/* Map e's segment and keep the mapping; caller holds the lock. */
-static dsm_segment *
-map_entry(SharedGraphs *sg, SharedGraph *e)
-{
-	dsm_segment *seg;
-
-	/*
-	 * Mapped already: a graph replaced while a plan runs keeps its mapping
-	 * until the transaction ends.  Build instead of mapping it twice.
-	 */
-	if (dsm_find_mapping(e->handle) != NULL)
-		return NULL;
-	/* the lock keeps the segment pinned while we attach */
-	seg = dsm_attach(e->handle);
-	if (seg != NULL)
-	{
-		dsm_pin_mapping(seg);
-		pg_atomic_write_u64(&e->used, pg_atomic_add_fetch_u64(&sg->clock, 1));
-	}
-	return seg;
-}
-
-/* Attach the segment shared for key, if there is one. */
-static void
-attach_shared(void *arg)
-{
-	Sharing    *sh = arg;
-	SharedGraph *e;
-
-	LWLockAcquire(&shared->lock, LW_SHARED);
-	e = find_entry(shared, sh->key, &sh->newer);
-	if (e != NULL)
-		sh->seg = map_entry(shared, e);
-	LWLockRelease(&shared->lock);
-}
-
-/* Take e out of the table; its segment goes when the last user lets go. */
-static void
-evict(SharedGraphs *sg, SharedGraph *e)
-{
-	dsm_handle	handle = e->handle;
-
-	e->handle = DSM_HANDLE_INVALID;
-	pg_atomic_fetch_add_u64(&sg->changes, 1);
-	dsm_unpin_segment(handle);
-}
-
-/*
- * Copy the built graph into a new segment and enter it in the table,
- * evicting what it replaces: an older generation of the same database,
- * the graph of a dropped extension (another relation) or of a dropped
- * database, else the least recently mapped.  When another backend shared
- * the same generation first, map theirs instead.
- */
-static void
-publish_shared(void *arg)
-{
-	Sharing    *sh = arg;
-	SharedGraphs *sg = shared;
-	Size		size = graph_image_size(sh->built);
-	dsm_segment *seg;
-	SegmentHeader *h;
-	SharedGraph *slot = NULL;
-	SharedGraph *same;
-	Oid			dead[SHARED_GRAPHS];
-	int			ndead = 0,
-				i,
-				k;
-
-	/* graphs of dropped databases: looked up before taking the lock */
-	LWLockAcquire(&sg->lock, LW_SHARED);
-	for (i = 0; i < SHARED_GRAPHS; i++)
-		if (sg->graphs[i].handle != DSM_HANDLE_INVALID)
-			dead[ndead++] = sg->graphs[i].key.dbid;
-	LWLockRelease(&sg->lock);
-	for (i = 0, k = 0; i < ndead; i++)
-		if (!SearchSysCacheExists1(DATABASEOID, ObjectIdGetDatum(dead[i])))
-			dead[k++] = dead[i];
-	ndead = k;
-
-	seg = dsm_create(IMAGE_OFFSET + size, DSM_CREATE_NULL_IF_MAXSEGMENTS);
-	if (seg == NULL)
-		return;
-	h = dsm_segment_address(seg);
-	h->key = *sh->key;
-	h->image_size = size;
-	graph_image_write(sh->built, (char *) h + IMAGE_OFFSET);
-
-	LWLockAcquire(&sg->lock, LW_EXCLUSIVE);
-	same = find_entry(sg, sh->key, &sh->newer);
-	if (same != NULL && !sh->replace)
-	{
-		/* lost the race: ours is unpinned and goes with this detach */
-		dsm_detach(seg);
-		sh->seg = map_entry(sg, same);
-		LWLockRelease(&sg->lock);
-		return;
-	}
-	if (sh->newer)
-	{
-		LWLockRelease(&sg->lock);
-		dsm_detach(seg);
-		return;
-	}
-	for (i = 0; i < SHARED_GRAPHS; i++)
-	{
-		SharedGraph *e = &sg->graphs[i];
-		bool		gone = false;
-
-		if (e->handle == DSM_HANDLE_INVALID)
-			continue;
-		for (k = 0; k < ndead; k++)
-			gone |= e->key.dbid == dead[k];
-		if (gone || e == same ||
-			(e->key.dbid == sh->key->dbid &&
-			 (e->key.relid != sh->key->relid || e->key.gen < sh->key->gen)))
-			evict(sg, e);
-	}
-	for (i = 0; i < SHARED_GRAPHS && slot == NULL; i++)
-		if (sg->graphs[i].handle == DSM_HANDLE_INVALID)
-			slot = &sg->graphs[i];
-	if (slot == NULL)
-	{
-		slot = &sg->graphs[0];
-		for (i = 1; i < SHARED_GRAPHS; i++)
-			if (pg_atomic_read_u64(&sg->graphs[i].used) < pg_atomic_read_u64(&slot->used))
-				slot = &sg->graphs[i];
-		evict(sg, slot);
-	}
-	dsm_pin_segment(seg);
-	dsm_pin_mapping(seg);
-	slot->key = *sh->key;
-	slot->handle = dsm_segment_handle(seg);
-	pg_atomic_write_u64(&slot->used, pg_atomic_add_fetch_u64(&sg->clock, 1));
-	LWLockRelease(&sg->lock);
-	sh->published = true;
-	sh->seg = seg;
-}
-
-/* Detach a segment when the context of the graph reading it goes. */
-static void
-detach_segment(void *arg)
-{
-	dsm_detach((dsm_segment *) arg);
-}
-
-/*
- * The graph reading seg, in a new context under TopMemoryContext that
- * detaches seg when deleted; NULL (seg detached) if seg does not hold an
- * image of key that this build of migrate can read.
- */
-static Graph *
-open_segment(dsm_segment *seg, GraphKey *key, MemoryContext *cxt)
-{
-	SegmentHeader *h = dsm_segment_address(seg);
-	MemoryContextCallback *cb;
-	MemoryContext old;
-	Graph	   *g;
-
-	*cxt = AllocSetContextCreate(TopMemoryContext, "migrate graph",
-								 ALLOCSET_DEFAULT_SIZES);
-	cb = MemoryContextAlloc(*cxt, sizeof(MemoryContextCallback));
-	cb->func = detach_segment;
-	cb->arg = seg;
-	MemoryContextRegisterResetCallback(*cxt, cb);
-	old = MemoryContextSwitchTo(*cxt);
-	g = key_equal(&h->key, key)
-		? graph_image_open((char *) h + IMAGE_OFFSET, h->image_size) : NULL;
-	MemoryContextSwitchTo(old);
-	if (g == NULL)
-	{
-		MemoryContextDelete(*cxt);
-		*cxt = NULL;
-	}
-	return g;
-}
-
-/*
- * The graph of the registered revisions, shared with later calls of this
- * backend (and with other backends): callers must not change it (graph.c
- * only writes its scratch marks), nor keep it past their own call, except
- * while a plan runs.
- */
-Graph *
-store_load_graph(void)
-{
-	MemoryContext cxt = NULL;
-	Graph	   *g = NULL;
-	GraphKey	key;
-	Sharing		sh = {0};
-	ErrorData  *err;
-	bool		own;
-	bool		clean;
-
-	if (!generation_available())
-		return store_load_graph_private();
-	read_generation(&key);
-	if (key.gen < 0)
-		return store_load_graph_private();
-	/* a mapped graph is committed state: no abort makes it wrong */
-	if (key_equal(&key, &cached_key) &&
-		(cache_valid || (cached_graph != NULL && !cached_volatile)))
-	{
-		cache_valid = true;
-		return cached_graph;
-	}
-
-	/*
-	 * A graph of this transaction's own changes is for this backend only.
-	 * So is one built after the transaction wrote anything: a statement
-	 * that changes migrate.revisions bumps the generation only when it
-	 * ends, and a function it calls meanwhile reads its rows.
-	 */
-	own = TransactionIdIsCurrentTransactionId(key.xmin);
-	clean = !TransactionIdIsValid(GetTopTransactionIdIfAny());
-	if (!own && shared_graphs() != NULL)
-	{
-		sh.key = &key;
-		err = runner_subxact(attach_shared, &sh, true);
-		if (err != NULL)
-			sharing_failed(err, "could not map the shared revision graph");
-		else if (sh.seg != NULL)
-		{
-			g = open_segment(sh.seg, &key, &cxt);
-			if (g == NULL)
-			{
-				sh.seg = NULL;	/* detached */
-				sh.replace = true;
-			}
-			else
-				elog(DEBUG1, "migrate: mapped the shared graph of %d revisions", g->n);
-		}
-	}
-	if (g == NULL)
-	{
-		g = build_graph(&cxt, &key);
-		if (clean && key.gen >= 0 && !sh.newer &&
-			GetCurrentTimestamp() >= publish_retry && shared_graphs() != NULL)
-		{
-			MemoryContext built = cxt;
-			Graph	   *mapped = NULL;
-
-			sh.key = &key;
-			sh.built = g;
-			sh.seg = NULL;
-			err = runner_subxact(publish_shared, &sh, true);
-			if (err != NULL)
-			{
-				sharing_failed(err, "could not share the revision graph");
-				publish_retry = TimestampTzPlusMilliseconds(GetCurrentTimestamp(), 60 * 1000);
-			}
-			else if (sh.seg != NULL)
-				mapped = open_segment(sh.seg, &key, &cxt);
-			if (mapped != NULL)
-			{
-				/* read the shared copy, drop the built one */
-				g = mapped;
-				MemoryContextDelete(built);
-			}
-			else
-			{
-				cxt = built;
-				sh.seg = NULL;
-				sh.published = false;
-			}
-		}
-		elog(DEBUG1, "migrate: built the graph of %d revisions%s", g->n,
-			 sh.published ? " and shared it" :
-			 sh.seg ? ", then mapped the one another backend shared first" :
-			 " for this backend only");
-		/* kept from here on (an error before frees it with the call) */
-		if (sh.seg == NULL)
-			MemoryContextSetParent(cxt, TopMemoryContext);
-	}
-
-	/*
-	 * The graph replaced is freed now, unless a plan is running: then a
-	 * revision script called a reading function, and the plan still uses
-	 * the old graph, which goes at the end of the transaction.
-	 */
-	if (cached_cxt != NULL && runner_is_active())
-		MemoryContextSetParent(cached_cxt, TopTransactionContext);
-	else if (cached_cxt != NULL)
-		MemoryContextDelete(cached_cxt);
-	cached_cxt = cxt;
-	cached_graph = g;
-	cached_key = key;
-	cached_handle = sh.seg ? dsm_segment_handle(sh.seg) : DSM_HANDLE_INVALID;
-	cached_volatile = sh.seg == NULL && !clean;
-	cache_valid = key.gen >= 0;
-	return g;
-}
-
-/* A graph of the caller's own, in the current memory context. */
-Graph *
-store_load_graph_private(void)
-{
-	MemoryContext cxt;
-
-	return build_graph(&cxt, NULL);
-}
-
-/*
- * Called by the statement trigger on migrate.revisions: forget this
- * backend's graph, and bump the generation once per transaction so that
- * other backends forget theirs when they see the change.
- */
-void
-store_revisions_changed(void)
-{
-	cache_valid = false;
-	changes_seen++;
-	if (bumped_lxid == MyProc->lxid)
-		return;
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
-	run(Q_BUMP, NULL, NULL);
-	SPI_finish();
-	bumped_lxid = MyProc->lxid;
-}
-
-/*
- * How often this backend changed migrate.revisions: a run compares it
- * before and after, since the generation moves only once per transaction.
- */
-uint64
-store_changes_seen(void)
-{
-	return changes_seen;
-}
-
-/*
- * At the end of each transaction of a backend holding a mapped graph: let
- * go of it if it left the table (a newer generation replaced it, or it
- * was evicted), so that a backend that stopped calling migrate does not
- * keep an old segment alive.  An atomic read when nothing changed.
- */
-static void
-release_superseded(void)
-{
-	uint64		changes;
-	bool		current = false;
-	int			i;
-
-	if (cached_handle == DSM_HANDLE_INVALID || shared == NULL)
-		return;
-	changes = pg_atomic_read_u64(&shared->changes);
-	if (changes == seen_changes)
-		return;
-	LWLockAcquire(&shared->lock, LW_SHARED);
-	for (i = 0; i < SHARED_GRAPHS; i++)
-		current |= shared->graphs[i].handle == cached_handle;
-	LWLockRelease(&shared->lock);
-	seen_changes = changes;
-	if (current)
-		return;
-	MemoryContextDelete(cached_cxt);
-	cached_cxt = NULL;
-	cached_graph = NULL;
-	cached_handle = DSM_HANDLE_INVALID;
-	cache_valid = false;
-	cached_key.gen = -1;
-}
-
-static void
-cache_xact_callback(XactEvent event, void *arg)
-{
-	if (event == XACT_EVENT_COMMIT || event == XACT_EVENT_ABORT ||
-		event == XACT_EVENT_PREPARE)
-		release_superseded();
-	/* a prepared transaction may still be rolled back by someone else */
-	if (event == XACT_EVENT_ABORT || event == XACT_EVENT_PARALLEL_ABORT ||
-		event == XACT_EVENT_PREPARE)
-	{
-		cache_valid = false;
-		bumped_lxid = InvalidLocalTransactionId;
-	}
-}
-
-static void
-cache_subxact_callback(SubXactEvent event, SubTransactionId mySubid,
-					   SubTransactionId parentSubid, void *arg)
-{
-	/* the bump may have been rolled back with the subtransaction */
-	if (event == SUBXACT_EVENT_ABORT_SUB)
-	{
-		cache_valid = false;
-		bumped_lxid = InvalidLocalTransactionId;
-	}
-}
-
-void
-store_init(void)
-{
-	RegisterXactCallback(cache_xact_callback, NULL);
-	RegisterSubXactCallback(cache_subxact_callback, NULL);
-}
 
 List *
 store_load_version(void)
@@ -1340,7 +669,7 @@ store_fetch_script(const char *id, StoredScript *out)
 List *
 store_lookup_names(List *names)
 {
-	Datum		arg = migrate_list_to_array(names);
+	Datum		arg = util_list_to_array(names);
 	List	   *out = NIL;
 	uint64		i;
 
@@ -1355,7 +684,7 @@ store_lookup_names(List *names)
 		bool		isnull;
 		ListCell   *lc;
 		ListCell   *lc2;
-		List	   *labels = migrate_array_to_list(SPI_getbinval(tup, desc, 2, &isnull));
+		List	   *labels = util_array_to_list(SPI_getbinval(tup, desc, 2, &isnull));
 
 		foreach(lc, names)
 		{
@@ -1394,9 +723,9 @@ store_fetch_revision(const char *id, NewRevision *out)
 	tup = SPI_tuptable->vals[0];
 	desc = SPI_tuptable->tupdesc;
 	out->id = pstrdup(id);
-	out->down = migrate_array_to_list(SPI_getbinval(tup, desc, 1, &isnull));
-	out->depends_on = migrate_array_to_list(SPI_getbinval(tup, desc, 2, &isnull));
-	out->branch_labels = migrate_array_to_list(SPI_getbinval(tup, desc, 3, &isnull));
+	out->down = util_array_to_list(SPI_getbinval(tup, desc, 1, &isnull));
+	out->depends_on = util_array_to_list(SPI_getbinval(tup, desc, 2, &isnull));
+	out->branch_labels = util_array_to_list(SPI_getbinval(tup, desc, 3, &isnull));
 	out->message = SPI_getvalue(tup, desc, 4);
 	out->transactional = DatumGetBool(SPI_getbinval(tup, desc, 5, &isnull));
 	out->checksum = SPI_getvalue(tup, desc, 6);
@@ -1411,9 +740,9 @@ revision_args(NewRevision *rev, Datum *values, char *nulls)
 {
 	memset(nulls, ' ', 9);
 	values[0] = CStringGetTextDatum(rev->id);
-	values[1] = migrate_list_to_array(rev->down);
-	values[2] = migrate_list_to_array(rev->depends_on);
-	values[3] = migrate_list_to_array(rev->branch_labels);
+	values[1] = util_list_to_array(rev->down);
+	values[2] = util_list_to_array(rev->depends_on);
+	values[3] = util_list_to_array(rev->branch_labels);
 	if (rev->message)
 		values[4] = CStringGetTextDatum(rev->message);
 	else
@@ -1462,8 +791,8 @@ log_row(const char *revision, const char *operation, const char *checksum,
 	nulls[2] = checksum ? ' ' : 'n';
 	values[3] = TimestampTzGetDatum(started);
 	values[4] = IntervalPGetDatum(duration);
-	values[5] = migrate_list_to_array(before);
-	values[6] = migrate_list_to_array(after);
+	values[5] = util_list_to_array(before);
+	values[6] = util_list_to_array(after);
 	values[7] = sqlstate ? CStringGetTextDatum(sqlstate) : (Datum) 0;
 	nulls[7] = sqlstate ? ' ' : 'n';
 	values[8] = error ? CStringGetTextDatum(error) : (Datum) 0;
@@ -1558,8 +887,8 @@ store_set_version(List *before, List *after)
 {
 	Datum		values[2];
 
-	values[0] = migrate_list_to_array(migrate_list_minus(before, after));
-	values[1] = migrate_list_to_array(migrate_list_minus(after, before));
+	values[0] = util_list_to_array(util_list_minus(before, after));
+	values[1] = util_list_to_array(util_list_minus(after, before));
 	run(Q_SET_VERSION, values, NULL);
 }
 
@@ -1583,7 +912,7 @@ store_check_snapshot(void)
 	if (!IsolationUsesXactSnapshot())
 		return;
 	store_enter(&m);
-	q = generation_available() ? Q_SNAPSHOT_GRAPH : Q_SNAPSHOT;
+	q = store_generation_available() ? Q_SNAPSHOT_GRAPH : Q_SNAPSHOT;
 	/* both sides see this transaction's own writes, even this statement's */
 	CommandCounterIncrement();
 	SPI_execute_snapshot(plan_for(q), NULL, NULL, InvalidSnapshot,

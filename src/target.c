@@ -4,11 +4,10 @@
  *		"label@head", "label@-1", "+2", "ab12-1", and history ranges "a:b".
  *
  * Pure C without backend calls so the fuzzer links it alone.  The parser
- * only splits the text into its parts; graph.c gives them meaning.
+ * only splits the text into its parts; plan.c gives them meaning.
  * Unlike Alembic's regular expression, trailing garbage is an error.
  */
-#define MIGRATE_FRONTEND
-#include "migrate.h"
+#include "target.h"
 
 #include <string.h>
 

@@ -17,7 +17,7 @@ printed with the graph, the command history and both outputs; the rest of
 that case is not compared (the states have diverged).  Exit status 1 on any
 mismatch.
 
-Deliberate differences (ALEMBIC-SEMANTICS.md, lines marked "**migrate:**")
+Deliberate differences (docs/semantics.md, rules marked "**migrate:**")
 and Alembic behaviour that is not deterministic are handled as follows:
 
   AVOIDED by the generator (never produced):
@@ -243,7 +243,7 @@ def gen_graph(rng):
 def unique_prefix(rng, name, g):
     """A prefix of name that resolves to it alone, or None.
 
-    Candidates are ids and labels longer than 3 chars (ALEMBIC-SEMANTICS.md);
+    Candidates are ids and labels longer than 3 chars (docs/semantics.md);
     the exact name itself must not be produced (that is the full-id case).
     """
     names = [r["id"] for r in g.revs] + g.labels()
@@ -769,9 +769,9 @@ def main():
                        sreason)
         sys.stdout.flush()
     if current_notes:
-        # SPEC.md: current() is "the version table, sorted"; not counted as
-        # a failure because ALEMBIC-SEMANTICS.md says Alembic's `current`
-        # also lists dependencies as effective heads.
+        # current() is "the version table, sorted" (README.md); not counted
+        # as a failure because Alembic's `current` also lists dependencies
+        # as effective heads (docs/semantics.md, depends_on).
         name, i, m = current_notes[0]
         print("note: migrate.current() differed from migrate.version after "
               "%d commands, e.g. case %s command %d: version=%s current=%s"

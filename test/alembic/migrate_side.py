@@ -63,7 +63,7 @@ def registration_sql(revisions):
     """One migrate.revision() call per revision, in registration order.
 
     down_revision is always an explicit array: '{}' for a root, since NULL
-    means "on top of the current head" (SPEC.md).
+    means "on top of the current head" (README.md).
     """
     out = []
     for r in revisions:

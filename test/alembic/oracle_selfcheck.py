@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Check oracle.py against facts recorded in /work/shared/ALEMBIC-SEMANTICS.md.
+"""Check oracle.py against facts recorded in docs/semantics.md.
 
 If the oracle does not reproduce what the semantics document says Alembic
 does, either the oracle's script directory is wrong (load order, down_revision

@@ -28,7 +28,7 @@
 #      rebuild (the first call after a statement changed migrate.revisions).
 #      The graph of each committed generation is built once, by the first
 #      call that needs it, and shared between backends in a dynamic shared
-#      memory segment (src/store.c): a cold call maps it, a rebuild builds
+#      memory segment (src/cache.c): a cold call maps it, a rebuild builds
 #      it.  Target <= 50 ms each (warm and cold; rebuild reported).
 #   4  backend memory of the 10,000-revision trivial upgrade against psql
 #      -1 -f of the same SQL: (a) peak (VmHWM from /proc/PID/status) and

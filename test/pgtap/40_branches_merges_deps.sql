@@ -1,5 +1,5 @@
 -- 40_branches_merges_deps.sql: execution order and version rows across
--- branches, merges and depends_on (the examples of ALEMBIC-SEMANTICS.md).
+-- branches, merges and depends_on (the examples of docs/semantics.md).
 -- Every command is checked three ways: the rows it returns, the order in
 -- which the scripts wrote to a trace table, and migrate.current() after it.
 -- Expected results were checked against Alembic 1.8.1 (test/alembic/oracle.py).

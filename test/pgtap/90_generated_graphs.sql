@@ -16,7 +16,7 @@
 -- Graphs are separated by downgrading to base and dropping every revision (a
 -- SAVEPOINT/ROLLBACK TO would also roll back pgTAP's own test counter).
 --
--- Run: cd /work/main && pg_virtualenv pg_prove test/pgtap/90_generated_graphs.sql
+-- Run from the repository root: pg_virtualenv pg_prove test/pgtap/90_generated_graphs.sql
 
 \set ON_ERROR_STOP 1
 SET client_min_messages = warning;

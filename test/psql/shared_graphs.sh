@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Revision graphs shared between backends (src/store.c): the first backend
+# Revision graphs shared between backends (src/cache.c): the first backend
 # that builds the graph of a committed generation publishes it in a pinned
 # dynamic shared memory segment, at most 8 at once (least recently mapped
 # evicted); other backends map it.  Every call below runs in a new

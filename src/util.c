@@ -1,0 +1,118 @@
+/*
+ * util.c
+ *		Helpers every part of migrate uses: text[] arrays as lists of C
+ *		strings, and running a piece of code in a subtransaction.
+ */
+#include "postgres.h"
+
+#include "access/xact.h"
+#include "catalog/pg_type.h"
+#include "lib/stringinfo.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/memutils.h"
+#include "utils/resowner.h"
+
+#include "util.h"
+
+Datum
+util_list_to_array(List *strings)
+{
+	int			n = list_length(strings);
+	Datum	   *elems = palloc(Max(n, 1) * sizeof(Datum));
+	ListCell   *lc;
+	int			i = 0;
+
+	foreach(lc, strings)
+		elems[i++] = CStringGetTextDatum((char *) lfirst(lc));
+	return PointerGetDatum(construct_array(elems, n, TEXTOID, -1, false,
+										   TYPALIGN_INT));
+}
+
+List *
+util_array_to_list(Datum array)
+{
+	ArrayType  *arr = DatumGetArrayTypeP(array);
+	Datum	   *elems;
+	bool	   *nulls;
+	int			n,
+				i;
+	List	   *out = NIL;
+
+	deconstruct_array(arr, TEXTOID, -1, false, TYPALIGN_INT, &elems, &nulls, &n);
+	for (i = 0; i < n; i++)
+		if (!nulls[i])
+			out = lappend(out, TextDatumGetCString(elems[i]));
+	return out;
+}
+
+/* The strings of a that are not in b, in a's order. */
+List *
+util_list_minus(List *a, List *b)
+{
+	List	   *out = NIL;
+	ListCell   *lc;
+
+	foreach(lc, a)
+	{
+		ListCell   *lc2;
+		bool		found = false;
+
+		foreach(lc2, b)
+			found |= strcmp(lfirst(lc), lfirst(lc2)) == 0;
+		if (!found)
+			out = lappend(out, lfirst(lc));
+	}
+	return out;
+}
+
+/* "a, b, c" */
+char *
+util_join(List *strings)
+{
+	StringInfoData buf;
+	ListCell   *lc;
+
+	initStringInfo(&buf);
+	foreach(lc, strings)
+		appendStringInfo(&buf, "%s%s", foreach_current_index(lc) ? ", " : "", (char *) lfirst(lc));
+	return buf.data;
+}
+
+/*
+ * Run body in an internal subtransaction, kept (released) or rolled back
+ * at the end as asked.  Returns NULL, or the error body raised, copied
+ * into the caller's memory context after the subtransaction is rolled
+ * back.  The caller's memory context and resource owner are restored
+ * either way.
+ */
+ErrorData *
+util_subxact(SubxactBody body, void *arg, bool keep)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+	ResourceOwner owner = CurrentResourceOwner;
+	ErrorData  *volatile err = NULL;
+
+	BeginInternalSubTransaction(NULL);
+	MemoryContextSwitchTo(cxt);
+	PG_TRY();
+	{
+		body(arg);
+		MemoryContextSwitchTo(cxt);
+		if (keep)
+			ReleaseCurrentSubTransaction();
+		else
+			RollbackAndReleaseCurrentSubTransaction();
+	}
+	PG_CATCH();
+	{
+		MemoryContextSwitchTo(cxt);
+		err = CopyErrorData();
+		FlushErrorState();
+		RollbackAndReleaseCurrentSubTransaction();
+	}
+	PG_END_TRY();
+	MemoryContextSwitchTo(cxt);
+	CurrentResourceOwner = owner;
+	return err;
+}

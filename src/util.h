@@ -1,0 +1,20 @@
+/*
+ * util.h
+ *		Small helpers every part uses: text[] <-> List of C strings, lists
+ *		of strings, and running code in a subtransaction.
+ */
+#ifndef MIGRATE_UTIL_H
+#define MIGRATE_UTIL_H
+
+#include "nodes/pg_list.h"
+#include "utils/elog.h"
+
+extern Datum util_list_to_array(List *strings);
+extern List *util_array_to_list(Datum array);
+extern List *util_list_minus(List *a, List *b);
+extern char *util_join(List *strings);
+
+typedef void (*SubxactBody) (void *arg);
+extern ErrorData *util_subxact(SubxactBody body, void *arg, bool keep);
+
+#endif							/* MIGRATE_UTIL_H */
