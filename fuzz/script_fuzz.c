@@ -21,7 +21,9 @@
  *	- a header value is exactly the trimmed rest of its directive line;
  *	  a section is exactly the trimmed text from the line after its directive
  *	  to the next directive line (or the end of the file);
- *	- every other line before the upgrade section is blank or a "--" comment;
+ *	- every other line before the upgrade section is blank or a "--" comment,
+ *	  and no other line anywhere looks like a directive (blanks, "--",
+ *	  blanks, "migrate" in any case, blanks, ":");
  *	- revises / branch-labels / depends-on, when present, iterate with
  *	  script_next_item into one or more non-empty items lying in order inside
  *	  the list's span, on the list's line, each a valid identifier ("base"
@@ -32,6 +34,8 @@
  * message is a non-empty zero-terminated string, and the message for a
  * valid UTF-8 file is valid UTF-8 (quoted text is cut at a character
  * boundary).
+ * A UTF-8 byte order mark at the start is skipped: everything above holds
+ * for the text after it.
  * Always: the result is deterministic and the same at another address;
  * a comment line prepended shifts every line by one and every offset by its
  * length; blank lines appended change nothing; CRLF line ends give the same
@@ -166,6 +170,28 @@ directive_at(const Lines *l, int k, const char **name, size_t *name_len)
 	*name = p + PREFIX_LEN;
 	*name_len = n;
 	return true;
+}
+
+/* The reference of a line that looks like a directive. */
+static bool
+looks_like(const Lines *l, int k)
+{
+	const char *p = l->text + l->start[k];
+	const char *end = l->text + line_end(l, k);
+	const char *w = "migrate";
+
+	while (p < end && ws(*p))
+		p++;
+	if (end - p < 2 || p[0] != '-' || p[1] != '-')
+		return false;
+	for (p += 2; p < end && ws(*p); p++)
+		;
+	for (; *w; w++, p++)
+		if (p >= end || (*p != *w && *p != *w - 'a' + 'A'))
+			return false;
+	while (p < end && ws(*p))
+		p++;
+	return p < end && *p == ':';
 }
 
 /*
@@ -375,8 +401,10 @@ check_success(ScriptFile *f, const ScriptError *err, const Lines *l)
 				if (part_of(f, i)->line == k)
 					found = true;
 			CHECK(found);
+			continue;
 		}
-		else if (k < upgrade_line)
+		CHECK(!looks_like(l, k));
+		if (k < upgrade_line)
 		{
 			/* before the sections: blank or a comment */
 			const char *q = text + l->start[k];
@@ -459,8 +487,10 @@ same_but_cr(const char *a, size_t alen, const char *b, size_t blen)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	const char *text = size ? (const char *) data : "";
-	Lines		l = lines_of(text, size);
+	const char *input = size ? (const char *) data : "";
+	size_t		bom = size >= 3 && memcmp(input, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0;
+	const char *text = input + bom;
+	Lines		l;
 	ScriptFile	f,
 				g;
 	ScriptError err,
@@ -473,9 +503,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static const char blanks[] = "\n \r\n\t\n";
 
 	/* the raw input as a list */
-	(void) check_items(text, size, 3, false, false);
+	(void) check_items(input, size, 3, false, false);
 
-	ok = script_parse(text, size, &f, &err);
+	/* the parser skips a byte order mark; the reference reads past it */
+	ok = script_parse(input, size, &f, &err);
+	size -= bom;
+	l = lines_of(text, size);
 	if (ok)
 		check_success(&f, &err, &l);
 	else
@@ -483,41 +516,43 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (memchr(text, '\0', size) != NULL)
 		CHECK(!ok);
 
-	buf = malloc(2 * size + sizeof(comment) + sizeof(blanks));
+	buf = malloc(2 * size + sizeof(comment) + sizeof(blanks) + bom);
 
 	/* deterministic and the same at another address */
-	if (size)
-		memcpy(buf, text, size);
-	CHECK(script_parse(buf, size, &g, &err2) == ok);
+	if (size + bom)
+		memcpy(buf, input, size + bom);
+	CHECK(script_parse(buf, size + bom, &g, &err2) == ok);
 	if (ok)
-		check_shifted(&f, text, &g, buf, 0, 0);
+		check_shifted(&f, input, &g, buf, 0, 0);
 	else
 		CHECK(err2.line == err.line && strcmp(err.message, err2.message) == 0);
 
-	/* a comment line in front moves every line by one */
-	memcpy(buf, comment, sizeof(comment) - 1);
+	/* a comment line in front (after a byte order mark) moves every line by one */
+	memcpy(buf, input, bom);
+	memcpy(buf + bom, comment, sizeof(comment) - 1);
 	if (size)
-		memcpy(buf + sizeof(comment) - 1, text, size);
-	n = size + sizeof(comment) - 1;
+		memcpy(buf + bom + sizeof(comment) - 1, text, size);
+	n = bom + size + sizeof(comment) - 1;
 	CHECK(script_parse(buf, n, &g, &err2) == ok);
 	if (ok)
-		check_shifted(&f, text, &g, buf, 1, sizeof(comment) - 1);
+		check_shifted(&f, input, &g, buf, 1, sizeof(comment) - 1);
 	else if (size > 0 && memchr(text, '\0', size) == NULL)
 		CHECK(err2.line == err.line + 1);
 
 	/* blank lines at the end change nothing */
 	if (ok)
 	{
-		if (size)
-			memcpy(buf, text, size);
-		memcpy(buf + size, blanks, sizeof(blanks) - 1);
-		n = size + sizeof(blanks) - 1;
+		if (size + bom)
+			memcpy(buf, input, size + bom);
+		memcpy(buf + bom + size, blanks, sizeof(blanks) - 1);
+		n = bom + size + sizeof(blanks) - 1;
 		CHECK(script_parse(buf, n, &g, &err2));
-		check_shifted(&f, text, &g, buf, 0, 0);
+		check_shifted(&f, input, &g, buf, 0, 0);
 	}
 
 	/* CRLF line ends */
-	n = 0;
+	memcpy(buf, input, bom);
+	n = bom;
 	for (i = 0; i < size; i++)
 	{
 		if (text[i] == '\n')

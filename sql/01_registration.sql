@@ -69,4 +69,5 @@ SELECT migrate.revision('leaf', 'SELECT 1', down_revision => '{m1}', id => 'leaf
 SELECT migrate.drop_revision('leaf');
 SELECT count(*) FROM migrate.revisions WHERE id = 'leaf';
 
+SET migrate.allow_drop = on;
 DROP EXTENSION migrate;

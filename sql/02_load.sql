@@ -85,5 +85,6 @@ SELECT migrate.load(E'-- migrate:revision abc\n-- migrate:revises nope\n-- migra
 SELECT migrate.load(E'-- migrate:revision abc\n-- migrate:branch-labels x,\n-- migrate:upgrade\n');
 SELECT count(*) FROM migrate.revisions;
 
+SET migrate.allow_drop = on;
 DROP EXTENSION migrate;
 DROP TABLE users;

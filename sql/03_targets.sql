@@ -92,6 +92,7 @@ SELECT revision FROM migrate.upgrade(NULL);
 -- the trace agrees with the returned rows: every step ran once per command
 SELECT op, rev FROM trace ORDER BY n;
 
+SET migrate.allow_drop = on;
 DROP EXTENSION migrate;
 DROP TABLE trace;
 DROP FUNCTION rev(text, text[], text[]);

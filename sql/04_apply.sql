@@ -86,6 +86,7 @@ SELECT * FROM migrate.stamp('heads');
 SELECT * FROM migrate.stamp('d2', purge => true);
 
 SELECT op, rev FROM trace ORDER BY n;
+SET migrate.allow_drop = on;
 DROP EXTENSION migrate;
 DROP TABLE trace, oneway;
 DROP FUNCTION rev(text, text[], text[]);

@@ -51,5 +51,6 @@ SELECT revision, down_revisions, next_revisions, depends_on, dependents,
        branch_labels, message, upgrade_sql, downgrade_sql, transactional, applied
   FROM migrate.show('right');
 SELECT revision FROM migrate.show('base');
+SET migrate.allow_drop = on;
 DROP EXTENSION migrate;
 DROP FUNCTION rev(text, text[], text[], text[]);

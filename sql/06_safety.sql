@@ -103,6 +103,7 @@ SELECT revision FROM migrate.upgrade('big');
 \set SHOW_CONTEXT errors
 
 DROP TABLE seen;
+SET migrate.allow_drop = on;
 DROP EXTENSION migrate;
 REVOKE CREATE ON SCHEMA public FROM migrate_deployer;
 DROP ROLE migrate_nobody;

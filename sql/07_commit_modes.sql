@@ -206,4 +206,5 @@ SELECT * FROM migrate.current();
 DROP TABLE trace;
 DROP FUNCTION rev(text, text[], text);
 DROP EXTENSION dblink;
+SET migrate.allow_drop = on;
 DROP EXTENSION migrate;

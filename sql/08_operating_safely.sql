@@ -151,4 +151,5 @@ SELECT * FROM migrate.check_roundtrip(NULL);
 SELECT migrate.stamp('base', purge => true);
 DROP TABLE accounts, users;
 DROP EXTENSION dblink;
+SET migrate.allow_drop = on;
 DROP EXTENSION migrate;

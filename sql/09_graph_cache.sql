@@ -121,4 +121,5 @@ TRUNCATE migrate.revisions;
 SELECT migrate.revisions_changed();
 
 DROP EXTENSION dblink;
+SET migrate.allow_drop = on;
 DROP EXTENSION migrate;

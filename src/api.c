@@ -10,6 +10,7 @@
 #include "postgres.h"
 
 #include "catalog/pg_type.h"
+#include "commands/event_trigger.h"
 #include "commands/trigger.h"
 #include "executor/spi.h"
 #include "funcapi.h"
@@ -25,6 +26,7 @@
 #include "cache.h"
 #include "check.h"
 #include "graph.h"
+#include "guard.h"
 #include "lock.h"
 #include "migrate.h"
 #include "offline.h"
@@ -62,6 +64,7 @@ PG_FUNCTION_INFO_V1(migrate_downgrade_sql);
 PG_FUNCTION_INFO_V1(migrate_verify);
 PG_FUNCTION_INFO_V1(migrate_check_roundtrip);
 PG_FUNCTION_INFO_V1(migrate_revisions_changed);
+PG_FUNCTION_INFO_V1(migrate_guard_drop);
 
 /* ---------- argument helpers ---------- */
 
@@ -80,6 +83,20 @@ required_text(FunctionCallInfo fcinfo, int n, const char *name)
 				 errmsg("argument \"%s\" must not be null", name),
 				 errhint("Pass a value for \"%s\".", name)));
 	return text_to_cstring(PG_GETARG_TEXT_PP(n));
+}
+
+/* A boolean argument; absent (an older signature) it is dflt, NULL is refused. */
+static bool
+bool_arg(FunctionCallInfo fcinfo, int n, const char *name, bool dflt)
+{
+	if (n >= PG_NARGS())
+		return dflt;
+	if (PG_ARGISNULL(n))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("argument \"%s\" must not be null", name),
+				 errhint("Pass true or false, or leave \"%s\" out for %s.", name, dflt ? "true" : "false")));
+	return PG_GETARG_BOOL(n);
 }
 
 static List *
@@ -143,8 +160,21 @@ keep(const char *s)
 static void
 connect_spi(void)
 {
+	migrate_check_settings();
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
+}
+
+/* Functions that return script text ask for the right to read it. */
+static void
+require_script_access(const char *function)
+{
+	if (!store_may_read_scripts())
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("permission denied to read the scripts of migrate.revisions"),
+				 errdetail("migrate.%s() returns script text, which only roles with SELECT on migrate.revisions may read.", function),
+				 errhint("GRANT SELECT ON migrate.revisions TO the role, as the owner of the extension.")));
 }
 
 /* Load the graph and the version rows, refusing unknown rows. */
@@ -182,7 +212,7 @@ migrate_revision(PG_FUNCTION_ARGS)
 	rev.id = text_arg(fcinfo, 4);
 	rev.branch_labels = array_arg(fcinfo, 5, "branch_labels");
 	rev.depends_on = array_arg(fcinfo, 6, "depends_on");
-	rev.transactional = PG_ARGISNULL(8) ? true : PG_GETARG_BOOL(8);
+	rev.transactional = bool_arg(fcinfo, 8, "transactional", true);
 	if (!PG_ARGISNULL(3))
 	{
 		if (head != NULL)
@@ -319,7 +349,7 @@ static Datum
 apply(FunctionCallInfo fcinfo, bool upgrade)
 {
 	char	   *target = required_text(fcinfo, 0, "target");
-	bool		dry_run = PG_NARGS() > 1 && !PG_ARGISNULL(1) && PG_GETARG_BOOL(1);
+	bool		dry_run = bool_arg(fcinfo, 1, "dry_run", false);
 	StepSink	sink;
 	Graph	   *g;
 	RevSet	   *version;
@@ -383,6 +413,7 @@ apply_each(FunctionCallInfo fcinfo, bool upgrade)
 				 errdetail("It commits after every revision, which a procedure can do only when CALL runs at top level."),
 				 errhint("CALL it outside BEGIN ... COMMIT (and not from a function), or use migrate.%s() to run every revision in the caller's transaction.",
 						 upgrade ? "upgrade" : "downgrade")));
+	migrate_check_settings();
 	runner_enter();
 	if (SPI_connect_ext(SPI_OPT_NONATOMIC) != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
@@ -423,6 +454,7 @@ statements(FunctionCallInfo fcinfo, bool upgrade)
 
 	InitMaterializedSRF(fcinfo, MAT_SRF_USE_EXPECTED_DESC);
 	rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	require_script_access(upgrade ? "upgrade_statements" : "downgrade_statements");
 	connect_spi();
 	g = load_state(&version);
 	plan = make_plan(g, version, target, upgrade);
@@ -448,11 +480,6 @@ migrate_downgrade_statements(PG_FUNCTION_ARGS)
 {
 	return statements(fcinfo, false);
 }
-
-/* When begin_step ran, so end_step can log the duration of the whole step. */
-static char begun_revision[MIGRATE_ID_MAXLEN + 1];
-static bool begun_upgrade;
-static TimestampTz begun_at;
 
 /*
  * Common part of apply_step, begin_step and end_step: lock, load, and
@@ -542,12 +569,9 @@ migrate_begin_step(PG_FUNCTION_ARGS)
 	char	   *progress;
 
 	require_transactional(g, &step, false);
-	lock_step_begin();
+	lock_step_begin(REV_ID(g, step.rev), step.upgrade);
 	progress = runner_progress(g, &step);
 	ereport(NOTICE, (errmsg_internal("%s", progress)));
-	strlcpy(begun_revision, REV_ID(g, step.rev), sizeof(begun_revision));
-	begun_upgrade = step.upgrade;
-	begun_at = GetCurrentTimestamp();
 	progress = keep(psprintf("%s (non-transactional: its statements follow)", progress + strlen("running ")));
 	SPI_finish();
 	PG_RETURN_TEXT_P(cstring_to_text(progress));
@@ -562,12 +586,10 @@ migrate_end_step(PG_FUNCTION_ARGS)
 	GraphRev   *rev = &g->revs[step.rev];
 	StoredScript s;
 	char	   *done;
-	bool		begun = strcmp(begun_revision, GR_ID(g, rev)) == 0 && begun_upgrade == step.upgrade;
-
-	/* only the session that ran begin_step knows the statements ran */
+	TimestampTz started;
 
 	require_transactional(g, &step, false);
-	if (!begun || !lock_step_held())
+	if (!lock_step_begun(GR_ID(g, rev), step.upgrade, &started))
 		ereport(ERROR,
 				(errcode(MIGRATE_ERR_STATE),
 				 errmsg("end_step of revision \"%s\" without its begin_step", GR_ID(g, rev)),
@@ -578,8 +600,7 @@ migrate_end_step(PG_FUNCTION_ARGS)
 	if (!store_fetch_script(GR_ID(g, rev), &s))
 		elog(ERROR, "revision \"%s\" has no row", GR_ID(g, rev));
 	done = keep(psprintf("recorded %s", runner_progress(g, &step) + strlen("running ")));
-	runner_record(g, version, &step, s.checksum, begun_at);
-	begun_revision[0] = '\0';
+	runner_record(g, version, &step, s.checksum, started);
 	lock_step_end();
 	SPI_finish();
 	PG_RETURN_TEXT_P(cstring_to_text(done));
@@ -597,6 +618,7 @@ offline_sql(FunctionCallInfo fcinfo, bool upgrade)
 	StepPlan   *plan;
 	char	   *script;
 
+	require_script_access(upgrade ? "upgrade_sql" : "downgrade_sql");
 	connect_spi();
 	if (from == NULL)
 		g = load_state(&version);
@@ -686,12 +708,13 @@ migrate_check_roundtrip(PG_FUNCTION_ARGS)
 static Datum
 stamp(FunctionCallInfo fcinfo, List *targets)
 {
-	bool		purge = PG_ARGISNULL(1) ? false : PG_GETARG_BOOL(1);
+	bool		purge = bool_arg(fcinfo, 1, "purge", false);
 	ReturnSetInfo *rsinfo;
 	Graph	   *g;
 	RevSet	   *version;
 	List	   *before,
-			   *after;
+			   *after,
+			   *dests;
 	ListCell   *lc;
 	StringInfoData what;
 	TimestampTz started = GetCurrentTimestamp();
@@ -705,12 +728,13 @@ stamp(FunctionCallInfo fcinfo, List *targets)
 	before = store_load_version();
 	if (!purge)
 		plan_check_version(g, before, version);
-	plan_stamp(g, version, targets);
+	dests = plan_stamp(g, version, targets);
 	revset_sort(g, version);
 	after = revset_ids(g, version);
 
+	/* the log names what the targets resolved to ("base" has nothing) */
 	initStringInfo(&what);
-	foreach(lc, targets)
+	foreach(lc, dests ? dests : targets)
 		appendStringInfo(&what, "%s%s", foreach_current_index(lc) ? " " : "", (char *) lfirst(lc));
 	memset(&duration, 0, sizeof(duration));
 	duration.time = GetCurrentTimestamp() - started;
@@ -915,6 +939,7 @@ migrate_show(PG_FUNCTION_ARGS)
 
 	InitMaterializedSRF(fcinfo, 0);
 	rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	require_script_access("show");
 	connect_spi();
 	g = load_state(&version);
 	r = plan_resolve_one(g, target, "revision");
@@ -962,31 +987,47 @@ Datum
 migrate_status(PG_FUNCTION_ARGS)
 {
 	ReturnSetInfo *rsinfo;
-	Graph	   *g;
-	RevSet	   *version;
-	StepPlan	   *plan;
-	Datum		values[3];
-	bool		nulls[3] = {false, false, false};
-	List	   *pending = NIL;
-	int			i;
+	Status		st;
+	Datum		values[4];
+	bool		nulls[4] = {false, false, false, false};
 
 	InitMaterializedSRF(fcinfo, 0);
 	rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	connect_spi();
-	g = load_state(&version);
-	revset_sort(g, version);
-	values[0] = util_list_to_array(revset_ids(g, version));
-	values[1] = ids_array(g, G_HEADS(g), g->nheads);
-	plan = plan_upgrade(g, version, "heads");
-	for (i = 0; i < plan->nsteps; i++)
-		pending = lappend(pending, REV_ID(g, plan->steps[i].rev));
-	values[2] = util_list_to_array(pending);
+	check_status(&st);
+	values[0] = util_list_to_array(st.current);
+	values[1] = util_list_to_array(st.heads);
+	nulls[1] = st.heads == NIL && st.problem != NULL;
+	values[2] = util_list_to_array(st.pending);
+	nulls[2] = st.problem != NULL;
+	/* the 0.2 definition of the function has 3 columns */
+	if (rsinfo->setDesc->natts >= 4)
+	{
+		values[3] = st.problem ? CStringGetTextDatum(st.problem) : (Datum) 0;
+		nulls[3] = st.problem == NULL;
+	}
+	else if (st.problem)
+		ereport(ERROR,
+				(errcode(MIGRATE_ERR_STATE),
+				 errmsg("%s", st.problem)));
 	tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	SPI_finish();
 	return (Datum) 0;
 }
 
 /* ---------- trigger ---------- */
+
+/* Event trigger before DROP EXTENSION, DROP SCHEMA and DROP OWNED. */
+Datum
+migrate_guard_drop(PG_FUNCTION_ARGS)
+{
+	if (!CALLED_AS_EVENT_TRIGGER(fcinfo))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("migrate.guard_drop() must be called as an event trigger")));
+	guard_check_drop(((EventTriggerData *) fcinfo->context)->parsetree);
+	PG_RETURN_VOID();
+}
 
 /* Statement trigger on migrate.revisions: the graph cache is out of date. */
 Datum

@@ -54,8 +54,12 @@ typedef struct SharedGraph
 	pg_atomic_uint64 used;		/* clock of the last attach, for eviction */
 } SharedGraph;
 
+/* change with any change of SharedGraphs, SharedGraph, GraphKey or SegmentHeader */
+#define SHARED_LAYOUT	2
+
 typedef struct SharedGraphs
 {
+	uint32		layout;			/* SHARED_LAYOUT of the build that made it */
 	LWLock		lock;
 	pg_atomic_uint64 changes;	/* bumped when a segment leaves the table */
 	pg_atomic_uint64 clock;
@@ -81,7 +85,8 @@ static bool
 key_equal(const GraphKey *a, const GraphKey *b)
 {
 	return a->dbid == b->dbid && a->relid == b->relid && a->gen == b->gen &&
-		TransactionIdEquals(a->xmin, b->xmin);
+		TransactionIdEquals(a->xmin, b->xmin) &&
+		TransactionIdEquals(a->trigger_xmin, b->trigger_xmin);
 }
 
 /*
@@ -119,11 +124,7 @@ build_graph(MemoryContext *cxt, GraphKey *key)
 static void
 sharing_failed(ErrorData *err, const char *what)
 {
-	int			category = ERRCODE_TO_CATEGORY(err->sqlerrcode);
-
-	if (category == ERRCODE_OPERATOR_INTERVENTION ||
-		category == ERRCODE_TRANSACTION_ROLLBACK)
-		ReThrowError(err);
+	util_rethrow_interrupt(err);
 	ereport(LOG,
 			(errmsg("migrate: %s: %s", what, err->message)));
 }
@@ -141,6 +142,7 @@ init_shared(void *arg)
 		int			i;
 
 		memset(sg, 0, sizeof(SharedGraphs));
+		sg->layout = SHARED_LAYOUT;
 		LWLockInitialize(&sg->lock, LWLockNewTrancheId());
 		pg_atomic_init_u64(&sg->changes, 0);
 		pg_atomic_init_u64(&sg->clock, 0);
@@ -151,6 +153,13 @@ init_shared(void *arg)
 		}
 	}
 	LWLockRelease(AddinShmemInitLock);
+	/* a server that loaded another build of migrate before this one */
+	if (sg->layout != SHARED_LAYOUT)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("the table of shared graphs has layout %u, this build of migrate reads %u",
+						sg->layout, SHARED_LAYOUT),
+				 errhint("Restart the server after installing a new build of migrate.")));
 	LWLockRegisterTranche(sg->lock.tranche, "migrate_graphs");
 	shared = sg;
 }
@@ -180,6 +189,7 @@ shared_graphs(void)
 /* A segment's contents: the key, then the graph image. */
 typedef struct SegmentHeader
 {
+	uint32		layout;			/* SHARED_LAYOUT */
 	GraphKey	key;
 	Size		image_size;
 } SegmentHeader;
@@ -304,6 +314,7 @@ publish_shared(void *arg)
 	if (seg == NULL)
 		return;
 	h = dsm_segment_address(seg);
+	h->layout = SHARED_LAYOUT;
 	h->key = *sh->key;
 	h->image_size = size;
 	graph_image_write(sh->built, (char *) h + IMAGE_OFFSET);
@@ -386,7 +397,7 @@ open_segment(dsm_segment *seg, GraphKey *key, MemoryContext *cxt)
 	cb->arg = seg;
 	MemoryContextRegisterResetCallback(*cxt, cb);
 	old = MemoryContextSwitchTo(*cxt);
-	g = key_equal(&h->key, key)
+	g = h->layout == SHARED_LAYOUT && key_equal(&h->key, key)
 		? graph_image_open((char *) h + IMAGE_OFFSET, h->image_size) : NULL;
 	MemoryContextSwitchTo(old);
 	if (g == NULL)
@@ -437,7 +448,12 @@ cache_graph(void)
 		return cache_build_graph();
 	store_read_generation(&key);
 	if (key.gen < 0)
-		return cache_build_graph();
+	{
+		/* no generation, or a trigger that does not always count writes */
+		g = cache_build_graph();
+		elog(DEBUG1, "migrate: built the graph of %d revisions for this backend only", g->n);
+		return g;
+	}
 	/* a mapped graph is committed state: no abort makes it wrong */
 	if (key_equal(&key, &cached_key) &&
 		(cache_valid || (cached_graph != NULL && !cached_volatile)))

@@ -9,9 +9,11 @@
  */
 #include "postgres.h"
 
+#include "commands/trigger.h"
 #include "utils/builtins.h"
 #include "utils/hsearch.h"
 
+#include "cache.h"
 #include "catalog.h"
 #include "check.h"
 #include "migrate.h"
@@ -92,6 +94,39 @@ unmerged_heads(Graph *g, List *out)
 }
 
 /*
+ * The trigger that counts changes to migrate.revisions must fire for
+ * every write; otherwise graphs are not cached or shared (cache.c), and
+ * the DBA should know why and how to fix it.
+ */
+static List *
+check_trigger(List *out)
+{
+	char		enabled = store_revisions_trigger();
+	const char *how;
+
+	switch (enabled)
+	{
+		case TRIGGER_FIRES_ALWAYS:
+			return out;
+		case TRIGGER_FIRES_ON_ORIGIN:
+			how = "enabled for origin sessions only, so writes made with session_replication_role = replica are not counted";
+			break;
+		case TRIGGER_FIRES_ON_REPLICA:
+			how = "enabled for replica sessions only, so most writes are not counted";
+			break;
+		case TRIGGER_DISABLED:
+			how = "disabled, so no write is counted";
+			break;
+		default:
+			return add_problem(out, NULL, "revisions trigger missing",
+							   pstrdup("migrate.revisions has no trigger revisions_changed: every call builds the revision graph itself. Re-create the extension from a dump to restore it."));
+	}
+	return add_problem(out, NULL, "revisions trigger not always enabled",
+					   psprintf("The trigger revisions_changed on migrate.revisions is %s: every call builds the revision graph itself. "
+								"ALTER TABLE migrate.revisions ENABLE ALWAYS TRIGGER revisions_changed restores sharing.", how));
+}
+
+/*
  * Everything verify() reports, in this order: references to unregistered
  * revisions, a graph that does not build (cycles), version rows naming
  * unknown revisions, version rows implied by other rows, scripts that no
@@ -161,12 +196,15 @@ check_verify(void)
 	}
 
 	if (broken)
-		return out;
+		return check_trigger(out);
 	err = util_subxact(build_body, &b, true);
 	if (err != NULL)
-		return add_problem(out, NULL, "invalid graph",
-						   psprintf("The graph does not build: %s.%s%s", err->message,
-									err->detail ? " " : "", err->detail ? err->detail : ""));
+	{
+		util_rethrow_interrupt(err);
+		return check_trigger(add_problem(out, NULL, "invalid graph",
+										 psprintf("The graph does not build: %s.%s%s", err->message,
+												  err->detail ? " " : "", err->detail ? err->detail : "")));
+	}
 
 	{
 		Graph	   *g = b.g;
@@ -201,15 +239,59 @@ check_verify(void)
 				out = add_problem(out, row[0], "checksum mismatch",
 								  psprintf("migrate.revisions.checksum is %s but the scripts hash to %s: they were changed without migrate.load().",
 										   row[1], row[2]));
-			if (r >= 0 && applied[r] && row[3] && strcmp(row[3], "upgrade") == 0 &&
+			if (r >= 0 && applied[r] && row[3] && strcmp(row[3], "downgrade") != 0 &&
 				row[4] && strcmp(row[4], row[2]) != 0)
 				out = add_problem(out, row[0], "edited after apply",
-								  psprintf("The applied upgrade ran scripts with checksum %s; the registered scripts hash to %s.",
+								  psprintf("%s scripts with checksum %s; the registered scripts hash to %s.",
+										   strcmp(row[3], "repair") == 0 ? "The last repair registered" : "The applied upgrade ran",
 										   row[4], row[2]));
 		}
 		out = unmerged_heads(g, out);
 	}
-	return out;
+	return check_trigger(out);
+}
+
+/* ---------- status ---------- */
+
+static void
+status_body(void *arg)
+{
+	Status	   *st = arg;
+	Graph	   *g = cache_graph();
+	RevSet	   *version = revset_create(g);
+	StepPlan   *plan;
+	int			i;
+
+	st->heads = graph_ids(g, G_HEADS(g), g->nheads);
+	plan_check_version(g, st->current, version);
+	plan = plan_upgrade(g, version, "heads");
+	for (i = 0; i < plan->nsteps; i++)
+		st->pending = lappend(st->pending, REV_ID(g, plan->steps[i].rev));
+}
+
+/*
+ * status(): the version rows as they are, the heads, and what
+ * upgrade('heads') would run; when the graph or the version rows keep
+ * that plan from being made (an unknown version row, overlapping rows, a
+ * broken graph), the reason instead of an error, so that status() shows
+ * what verify() reports.
+ */
+void
+check_status(Status *st)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+	ErrorData  *err;
+
+	memset(st, 0, sizeof(Status));
+	st->current = store_load_version();
+	err = util_subxact(status_body, st, true);
+	MemoryContextSwitchTo(cxt);
+	if (err == NULL)
+		return;
+	util_rethrow_interrupt(err);
+	st->pending = NIL;
+	st->problem = psprintf("%s%s%s", err->message, err->detail ? ": " : "",
+						   err->detail ? err->detail : "");
 }
 
 /* ---------- check_roundtrip ---------- */

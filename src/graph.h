@@ -62,6 +62,7 @@ typedef struct Graph
 	uint32	   *mark;
 	uint32		epoch;
 	int		   *stack;
+	uint32		steps;			/* traversal steps, for interrupt checks */
 } Graph;
 
 #define GR_ID(g, rev)		((g)->chars + (rev)->id_at)
@@ -146,6 +147,8 @@ extern void graph_mark_start(Graph *g);
 extern void graph_reach(Graph *g, const int *starts, int nstarts, GraphDir dir);
 extern bool *graph_reach_set(Graph *g, const int *starts, int nstarts,
 							 GraphDir dir);
+extern bool graph_reaches_any(Graph *g, int start, GraphDir dir,
+							  bool (*accept) (int rev, void *arg), void *arg);
 extern bool graph_shares_lineage(Graph *g, int rev, int of, bool deps);
 extern char *graph_join_ids(Graph *g, const int *revs, int n);
 extern List *graph_ids(Graph *g, const int *revs, int n);

@@ -5,8 +5,12 @@
 #ifndef MIGRATE_LOCK_H
 #define MIGRATE_LOCK_H
 
+#include "datatype/timestamp.h"
+
 extern void lock_acquire(void);
-extern void lock_step_begin(void);
+extern void lock_step_begin(const char *revision, bool upgrade);
+extern bool lock_step_begun(const char *revision, bool upgrade,
+							TimestampTz *started);
 extern void lock_step_end(void);
 extern bool lock_step_held(void);
 

@@ -12,6 +12,8 @@
 
 #include "fmgr.h"
 #include "utils/guc.h"
+#include "utils/guc_tables.h"
+#include "utils/memutils.h"
 
 #include "cache.h"
 #include "migrate.h"
@@ -21,8 +23,56 @@ PG_MODULE_MAGIC;
 int			migrate_lock_timeout = 0;
 int			migrate_lock_retries = 3;
 bool		migrate_shared_graphs = true;
+bool		migrate_allow_drop = false;
+
+/* migrate.* names set before the library was loaded that are no setting */
+static List *unknown_settings = NIL;
 
 void		_PG_init(void);
+
+/*
+ * Placeholders of the "migrate." prefix that no setting claimed: set
+ * (SET, postgresql.conf, ALTER ROLE ... SET) before this library was
+ * loaded, so the server could not know they are misspelt.
+ * MarkGUCPrefixReserved removes them with a WARNING; they are remembered
+ * to fail the first call of migrate in this session.
+ */
+static void
+remember_unknown_settings(void)
+{
+	struct config_generic **vars = get_guc_variables();
+	int			n = GetNumConfigOptions();
+	int			i;
+
+	for (i = 0; i < n; i++)
+		if ((vars[i]->flags & GUC_CUSTOM_PLACEHOLDER) != 0 &&
+			strncmp(vars[i]->name, "migrate.", 8) == 0)
+			unknown_settings = lappend(unknown_settings,
+									   MemoryContextStrdup(TopMemoryContext, vars[i]->name));
+}
+
+/*
+ * Refuse to run with a misspelt migrate setting: a deploy that set
+ * migrate.lock_timout = '2s' must not run without a lock timeout.  Once
+ * the library is loaded, the server refuses such a SET by itself.
+ */
+void
+migrate_check_settings(void)
+{
+	char	   *name;
+
+	if (unknown_settings == NIL)
+		return;
+	name = linitial(unknown_settings);
+	unknown_settings = list_delete_first(unknown_settings);
+	ereport(ERROR,
+			(errcode(ERRCODE_UNDEFINED_OBJECT),
+			 errmsg("unrecognized configuration parameter \"%s\"", name),
+			 errdetail("It was set before migrate's library was loaded, so it was accepted as a placeholder; "
+					   "migrate has no such setting and has removed it."),
+			 errhint("migrate's settings are migrate.lock_timeout, migrate.lock_retries, migrate.shared_graphs and migrate.allow_drop. "
+					 "LOAD 'migrate' (or session_preload_libraries) makes a misspelt SET fail at once.")));
+}
 
 /*
  * The settings are per session (PGC_USERSET): a deploy sets them for the
@@ -55,6 +105,15 @@ _PG_init(void)
 							 true,
 							 PGC_USERSET, 0,
 							 NULL, NULL, NULL);
+	DefineCustomBoolVariable("migrate.allow_drop",
+							 "Allow DROP EXTENSION migrate while migrate.version has rows.",
+							 "Off, dropping the extension (or its schema, or its owner's objects) is refused while "
+							 "it holds applied revisions: the drop would delete the migration history.",
+							 &migrate_allow_drop,
+							 false,
+							 PGC_USERSET, 0,
+							 NULL, NULL, NULL);
+	remember_unknown_settings();
 	MarkGUCPrefixReserved("migrate");
 	cache_init();
 }

@@ -19,5 +19,7 @@
 extern int	migrate_lock_timeout;
 extern int	migrate_lock_retries;
 extern bool migrate_shared_graphs;
+extern bool migrate_allow_drop;
+extern void migrate_check_settings(void);
 
 #endif							/* MIGRATE_H */

@@ -443,6 +443,9 @@ toposort(Graph *g, const bool *todo, const int *heads_in, int nheads_in, int *no
 		GraphRev   *rev;
 		IntList		add = {0};
 
+		if ((n & 1023) == 0)
+			CHECK_FOR_INTERRUPTS();
+
 		for (j = 0; j < nheads; j++)
 			if (j != idx && (heads[j].anc[lc / 64] >> (lc % 64)) & 1)
 				break;
@@ -544,27 +547,39 @@ plan_applied(Graph *g, RevSet *version)
 	return graph_reach_set(g, version->items, version->n, ANC_DEPS);
 }
 
-/*
- * Ancestors (inclusive) of every version row except those in skip:
- * marked at the current epoch.
- */
-static void
-reach_others(Graph *g, RevSet *version, const int *skip, int nskip)
+/* Version rows other than the ones a step replaces. */
+typedef struct OtherRows
 {
-	IntList		others = {0};
-	int			i,
-				k;
+	RevSet	   *version;
+	const int  *skip;
+	int			nskip;
+} OtherRows;
 
-	for (i = 0; i < version->n; i++)
-	{
-		bool		skipped = false;
+static bool
+is_other_row(int rev, void *arg)
+{
+	OtherRows  *o = arg;
+	int			k;
 
-		for (k = 0; k < nskip; k++)
-			skipped |= version->items[i] == skip[k];
-		if (!skipped)
-			intlist_push(&others, version->items[i]);
-	}
-	graph_reach(g, others.v, others.n, ANC_DEPS);
+	if (!o->version->member[rev])
+		return false;
+	for (k = 0; k < o->nskip; k++)
+		if (o->skip[k] == rev)
+			return false;
+	return true;
+}
+
+/*
+ * Whether a version row other than those in skip implies p (is p, or
+ * builds or depends on it): a walk up from p that stops at the first
+ * such row, which after a step is usually a neighbour.
+ */
+static bool
+implied_by_others(Graph *g, RevSet *version, int p, const int *skip, int nskip)
+{
+	OtherRows	o = {version, skip, nskip};
+
+	return graph_reaches_any(g, p, DESC_DEPS, is_other_row, &o);
 }
 
 /*
@@ -586,10 +601,13 @@ plan_apply_step(Graph *g, RevSet *version, PlanStep *step)
 			inter += version->member[GR_ND(g, rev)[k]];
 		if (inter > 1 && rev->nnd > 1)
 		{
-			reach_others(g, version, GR_ND(g, rev), rev->nnd);
+			IntList		gone = {0};
+
 			for (k = 0; k < rev->nnd; k++)
-				if (!GRAPH_MARKED(g, GR_ND(g, rev)[k]))
-					revset_remove(version, GR_ND(g, rev)[k]);
+				if (!implied_by_others(g, version, GR_ND(g, rev)[k], GR_ND(g, rev), rev->nnd))
+					intlist_push(&gone, GR_ND(g, rev)[k]);
+			for (k = 0; k < gone.n; k++)
+				revset_remove(version, gone.v[k]);
 		}
 		else
 		{
@@ -604,9 +622,8 @@ plan_apply_step(Graph *g, RevSet *version, PlanStep *step)
 
 		if (!version->member[step->rev])
 			elog(ERROR, "downgrade of \"%s\", which is not a version row", GR_ID(g, rev));
-		reach_others(g, version, &step->rev, 1);
 		for (k = 0; k < rev->nnd; k++)
-			if (!GRAPH_MARKED(g, GR_ND(g, rev)[k]))
+			if (!implied_by_others(g, version, GR_ND(g, rev)[k], &step->rev, 1))
 				intlist_push(&put, GR_ND(g, rev)[k]);
 		revset_remove(version, step->rev);
 		for (k = 0; k < put.n; k++)
@@ -726,14 +743,33 @@ upgrade_targets(Graph *g, RevSet *version, const char *text, IntList *out)
 		intlist_push(out, r);
 }
 
-/* Version rows that imply one another break Alembic's upgrade too. */
+/*
+ * Version rows that imply one another break Alembic's upgrade too.  One
+ * traversal from the parents of every row marks what lies strictly below
+ * some row; only when a row is marked, the rows are walked one by one to
+ * name the pair.
+ */
 static void
 check_overlap(Graph *g, RevSet *version)
 {
+	IntList		below = {0};
+	bool		any = false;
 	int			i,
 				k;
 
 	if (version->n < 2)
+		return;
+	for (i = 0; i < version->n; i++)
+	{
+		GraphRev   *rev = &g->revs[version->items[i]];
+
+		for (k = 0; k < rev->nnd; k++)
+			intlist_push(&below, GR_ND(g, rev)[k]);
+	}
+	graph_reach(g, below.v, below.n, ANC_DEPS);
+	for (i = 0; i < version->n; i++)
+		any |= GRAPH_MARKED(g, version->items[i]);
+	if (!any)
 		return;
 	for (i = 0; i < version->n; i++)
 	{
@@ -949,15 +985,34 @@ plan_downgrade(Graph *g, RevSet *version, const char *text)
 	return make_plan(order, n, false);
 }
 
+/* The ids of revs, each once, in order. */
+static List *
+unique_ids(Graph *g, IntList revs)
+{
+	List	   *out = NIL;
+	int			i;
+
+	for (i = 0; i < revs.n; i++)
+		out = list_append_unique_ptr(out, REV_ID(g, revs.v[i]));
+	return out;
+}
+
 /*
  * stamp (Alembic's _stamp_revs): each destination replaces the version
- * rows in its lineage, or adds a row when none is; "base" removes them.
+ * rows in the lineage of the targets, or adds a row when it is related to
+ * none of them; "base" removes them.  Unlike Alembic, a row that is itself
+ * a destination is never removed: every target is represented afterwards
+ * whatever rows were there before (Alembic can drop one when it replaces
+ * the whole group by a later target).  Returns the ids of the resolved
+ * destinations, each once, in the order of the targets (NIL for "base").
  */
-void
+List *
 plan_stamp(Graph *g, RevSet *version, List *targets)
 {
 	IntList		filtered = {0};
 	IntList		dests = {0};
+	bool	   *is_filtered = palloc0(Max(g->n, 1) * sizeof(bool));
+	bool	   *is_dest;
 	ListCell   *lc;
 	int			i,
 				k;
@@ -998,16 +1053,25 @@ plan_stamp(Graph *g, RevSet *version, List *targets)
 			intlist_push(&shares, resolve_branch(g, span(spec.label, spec.label_len)));
 		if (spec.kind != TARGET_BASE)
 			get_revisions(g, &spec, NULL, &shares);
-		for (i = 0; i < version->n; i++)
+		for (k = 0; k < shares.n; k++)
 		{
-			int			h = version->items[i];
-			bool		shared = shares.n == 0;
+			bool	   *lineage = lineage_set(g, shares.v[k], true);
 
-			for (k = 0; k < shares.n && !shared; k++)
-				shared = graph_shares_lineage(g, h, shares.v[k], true);
-			if (shared && !intlist_contains(&filtered, h))
-				intlist_push(&filtered, h);
+			for (i = 0; i < version->n; i++)
+				if (lineage[version->items[i]] && !is_filtered[version->items[i]])
+				{
+					is_filtered[version->items[i]] = true;
+					intlist_push(&filtered, version->items[i]);
+				}
+			pfree(lineage);
 		}
+		if (shares.n == 0)
+			for (i = 0; i < version->n; i++)
+				if (!is_filtered[version->items[i]])
+				{
+					is_filtered[version->items[i]] = true;
+					intlist_push(&filtered, version->items[i]);
+				}
 		get_revisions(g, &spec, NULL, &dests);
 	}
 
@@ -1015,14 +1079,17 @@ plan_stamp(Graph *g, RevSet *version, List *targets)
 	{
 		for (i = 0; i < filtered.n; i++)
 			revset_remove(version, filtered.v[i]);
-		return;
+		return NIL;
 	}
+	is_dest = palloc0(Max(g->n, 1) * sizeof(bool));
+	for (i = 0; i < dests.n; i++)
+		is_dest[dests.v[i]] = true;
 	for (i = 0; i < dests.n; i++)
 	{
 		int			d = dests.v[i];
 		bool		related = false;
 
-		if (intlist_contains(&filtered, d))
+		if (filtered.n == 0 || is_filtered[d])
 			continue;
 		graph_reach(g, &d, 1, DESC_DEPS);
 		for (k = 0; k < filtered.n; k++)
@@ -1035,9 +1102,12 @@ plan_stamp(Graph *g, RevSet *version, List *targets)
 		}
 		if (related)
 			for (k = 0; k < filtered.n; k++)
-				revset_remove(version, filtered.v[k]);
-		revset_add(version, d);
+				if (!is_dest[filtered.v[k]])
+					revset_remove(version, filtered.v[k]);
 	}
+	for (i = 0; i < dests.n; i++)
+		revset_add(version, dests.v[i]);
+	return unique_ids(g, dests);
 }
 
 /*
@@ -1054,7 +1124,7 @@ plan_history(Graph *g, RevSet *version, const char *range)
 				n;
 	int		   *order;
 
-	if (range == NULL || range[0] == '\0')
+	if (range == NULL)
 	{
 		for (i = 0; i < g->nreal_heads; i++)
 			intlist_push(&upper, G_REAL_HEADS(g)[i]);
@@ -1071,14 +1141,16 @@ plan_history(Graph *g, RevSet *version, const char *range)
 			lo = pnstrdup(range, colon);
 			hi = pstrdup(range + colon + 1);
 		}
-		else if (err)
+		else
 			ereport(ERROR,
 					(errcode(MIGRATE_ERR_BAD_ARGUMENT),
 					 errmsg("invalid history range \"%s\"", range),
-					 errdetail("%c%s.", pg_toupper((unsigned char) err[0]), err + 1),
-					 errhint("Write \"a:b\", \"a:\" or \":b\".")));
-		else
-			hi = pstrdup(range);
+					 err ? errdetail("%c%s.", pg_toupper((unsigned char) err[0]), err + 1)
+					 : errdetail("A range has a colon: \"a:b\" lists b down to a, \"a:\" a up to the heads, \":b\" the base up to b."),
+					 err ? errhint("Write \"a:b\", \"a:\" or \":b\".")
+					 : range[0] == '\0' ? errhint("Pass NULL (or leave the argument out) for the whole history.")
+					 : errhint("Write \":%s\" for %s and what it builds on, \"%s:\" for %s and what builds on it.",
+							   range, range, range, range)));
 
 		if (hi[0] == '\0')
 			for (i = 0; i < g->nreal_heads; i++)

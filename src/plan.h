@@ -29,7 +29,7 @@ extern StepPlan *plan_downgrade(Graph *g, RevSet *version, const char *target);
 extern StepPlan *plan_history(Graph *g, RevSet *version, const char *range);
 extern void plan_apply_step(Graph *g, RevSet *version, PlanStep *step);
 extern void plan_check_step(Graph *g, RevSet *version, PlanStep *step);
-extern void plan_stamp(Graph *g, RevSet *version, List *targets);
+extern List *plan_stamp(Graph *g, RevSet *version, List *targets);
 extern int	plan_new_parent(Graph *g, const char *head);
 
 #endif							/* MIGRATE_PLAN_H */

@@ -11,6 +11,7 @@
 #include "postgres.h"
 
 #include "common/pg_prng.h"
+#include "lib/stringinfo.h"
 #include "utils/builtins.h"
 
 #include "cache.h"
@@ -193,9 +194,11 @@ validate_revision(Names *names, NewRevision *rev, const char *self)
 					 errhint("Choose another label.")));
 	}
 	no_duplicates(rev->branch_labels, "branch_labels", rev->id);
-	statements_check(rev->id, "upgrade", rev->upgrade_sql);
+	statements_check(rev->id, "upgrade", rev->upgrade_sql, rev->transactional,
+					 rev->file, rev->upgrade_at);
 	if (rev->downgrade_sql)
-		statements_check(rev->id, "downgrade", rev->downgrade_sql);
+		statements_check(rev->id, "downgrade", rev->downgrade_sql,
+						 rev->transactional, rev->file, rev->downgrade_at);
 	rev->checksum = store_checksum(rev->upgrade_sql, rev->downgrade_sql);
 }
 
@@ -256,10 +259,93 @@ same_strings(List *a, List *b)
 	return true;
 }
 
+/* The 1-based line where two texts first differ. */
+static int
+first_difference(const char *a, const char *b)
+{
+	int			line = 1;
+
+	for (; *a && *a == *b; a++, b++)
+		line += *a == '\n';
+	return line;
+}
+
+static bool
+same_text(const char *a, const char *b)
+{
+	return (a == NULL && b == NULL) || (a && b && strcmp(a, b) == 0);
+}
+
+/*
+ * A file loaded again for a revision that is applied: what it may change
+ * is repaired in place and logged (a "repair" row in migrate.log, as
+ * Flyway's repair): its message, branch labels and transactional flag,
+ * and its downgrade script, which has not run.  Its upgrade script ran
+ * and stays as it ran; its parents and dependencies fix what the version
+ * rows imply, and stay too.
+ */
+static void
+repair_applied(NewRevision *rev, NewRevision *stored, List *version)
+{
+	StoredScript script;
+	char	   *ran;
+	StringInfoData what;
+
+	if (!store_fetch_script(rev->id, &script))
+		elog(ERROR, "revision \"%s\" has no row", rev->id);
+	if (strcmp(script.upgrade_sql, rev->upgrade_sql) != 0)
+		ereport(ERROR,
+				(errcode(MIGRATE_ERR_STATE),
+				 errmsg("revision \"%s\" is applied and its file changes its upgrade script", rev->id),
+				 errdetail("The upgrade section differs from the script that ran, first at line %d of the section.",
+						   first_difference(rev->upgrade_sql, script.upgrade_sql)),
+				 errhint("Put the change in a new revision, or downgrade below \"%s\" before loading the edited file.", rev->id)));
+	if (!same_strings(rev->down, stored->down) || !same_strings(rev->depends_on, stored->depends_on))
+		ereport(ERROR,
+				(errcode(MIGRATE_ERR_STATE),
+				 errmsg("revision \"%s\" is applied and its file changes its place in the graph", rev->id),
+				 errdetail("Registered: revises %s, depends on %s. File: revises %s, depends on %s.",
+						   stored->down ? util_join(stored->down) : "base",
+						   stored->depends_on ? util_join(stored->depends_on) : "nothing",
+						   rev->down ? util_join(rev->down) : "base",
+						   rev->depends_on ? util_join(rev->depends_on) : "nothing"),
+				 errhint("The version rows imply what is applied through these edges: downgrade below \"%s\" before loading the edited file, or put the change in a new revision.", rev->id)));
+	ran = store_applied_checksum(rev->id);
+	if (ran != NULL && strcmp(ran, store_checksum(script.upgrade_sql, script.downgrade_sql)) != 0)
+		ereport(ERROR,
+				(errcode(MIGRATE_ERR_STATE),
+				 errmsg("revision \"%s\" cannot be repaired: its registered scripts are not the ones it was applied with", rev->id),
+				 errdetail("It was applied with checksum %s; migrate.revisions holds scripts hashing to %s.",
+						   ran, store_checksum(script.upgrade_sql, script.downgrade_sql)),
+				 errhint("Call migrate.verify(): the row was changed outside migrate's functions.")));
+	if (!store_repairs_available())
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("revision \"%s\" is applied; repairing it needs migrate 0.3", rev->id),
+				 errhint("Run ALTER EXTENSION migrate UPDATE.")));
+
+	initStringInfo(&what);
+	if (!same_text(rev->message, stored->message))
+		appendStringInfoString(&what, ", message");
+	if (!same_strings(rev->branch_labels, stored->branch_labels))
+		appendStringInfoString(&what, ", branch labels");
+	if (rev->transactional != stored->transactional)
+		appendStringInfoString(&what, ", transactional");
+	if (!same_text(rev->downgrade_sql, script.downgrade_sql))
+		appendStringInfoString(&what, script.downgrade_sql == NULL ? ", downgrade script added" :
+							   rev->downgrade_sql == NULL ? ", downgrade script removed" :
+							   ", downgrade script");
+	store_save_revision(rev, true);
+	store_record_repair(rev->id, rev->checksum, version, what.data + 2);
+	ereport(NOTICE,
+			(errmsg("repaired applied revision \"%s\": %s", rev->id, what.data + 2),
+			 errdetail("The change is logged in migrate.log; no script ran.")));
+}
+
 /*
  * Register the revision a file describes.  The same file again changes
  * nothing; an edited file of an unapplied revision replaces it; an edited
- * file of an applied revision is refused.
+ * file of an applied revision repairs what may change (repair_applied).
  */
 char *
 register_load(const char *text)
@@ -268,6 +354,9 @@ register_load(const char *text)
 	ScriptError err;
 	NewRevision rev = {0};
 	NewRevision stored = {0};
+	Graph	   *g;
+	RevSet	   *version;
+	List	   *rows;
 
 	if (!script_parse(text, strlen(text), &f, &err))
 		ereport(ERROR,
@@ -284,6 +373,9 @@ register_load(const char *text)
 	rev.upgrade_sql = pnstrdup(f.upgrade.ptr, f.upgrade.len);
 	rev.downgrade_sql = f.downgrade.line ? pnstrdup(f.downgrade.ptr, f.downgrade.len) : NULL;
 	rev.transactional = f.is_transactional;
+	rev.file = text;
+	rev.upgrade_at = (int) (f.upgrade.ptr - text);
+	rev.downgrade_at = f.downgrade.line ? (int) (f.downgrade.ptr - text) : 0;
 
 	if (!store_fetch_revision(rev.id, &stored))
 		return register_new(&rev);
@@ -294,22 +386,18 @@ register_load(const char *text)
 		same_strings(rev.down, stored.down) &&
 		same_strings(rev.depends_on, stored.depends_on) &&
 		same_strings(rev.branch_labels, stored.branch_labels) &&
-		((rev.message == NULL && stored.message == NULL) ||
-		 (rev.message && stored.message && strcmp(rev.message, stored.message) == 0)) &&
+		same_text(rev.message, stored.message) &&
 		rev.transactional == stored.transactional)
 		return rev.id;
-	{
-		RevSet	   *version;
-		Graph	   *g = cache_graph();
 
-		version = revset_create(g);
-		plan_check_version(g, store_load_version(), version);
-		if (plan_applied(g, version)[graph_lookup(g, rev.id)])
-			ereport(ERROR,
-					(errcode(MIGRATE_ERR_STATE),
-					 errmsg("revision \"%s\" is applied and its file differs from the registered revision", rev.id),
-					 errdetail("Registered checksum %s, file checksum %s.", stored.checksum, rev.checksum),
-					 errhint("Put the change in a new revision, or downgrade below \"%s\" before loading the edited file.", rev.id)));
+	g = cache_graph();
+	version = revset_create(g);
+	rows = store_load_version();
+	plan_check_version(g, rows, version);
+	if (plan_applied(g, version)[graph_lookup(g, rev.id)])
+	{
+		repair_applied(&rev, &stored, rows);
+		return rev.id;
 	}
 	store_save_revision(&rev, true);
 	/* a changed parent list may close a cycle: rebuilding checks */

@@ -395,6 +395,8 @@ runner_apply(Graph *g, RevSet *version, StepPlan *plan, RunOptions *opts)
 			sc.sql = step->upgrade ? script.upgrade_sql : script.downgrade_sql;
 			sc.statement = 0;
 			sc.line = 0;
+			sc.file = NULL;
+			sc.file_offset = 0;
 			execute_script(&sc, stepcxt);
 
 			result.duration.time = GetCurrentTimestamp() - started;

@@ -5,6 +5,10 @@
  *
  * Pure C without backend calls so the fuzzer links it alone.  Results
  * point into the input; nothing is allocated.  Every error names a line.
+ * A directive is exactly "-- migrate:" at the start of a line; any other
+ * line that looks like one ("--migrate:", "--  migrate:", "-- migrate: x",
+ * indented) is an error, never SQL: a mistyped downgrade marker would
+ * otherwise run the downgrade as part of the upgrade.
  */
 #include "script.h"
 #include "target.h"
@@ -52,6 +56,50 @@ static bool
 is_space(char c)
 {
 	return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f' || c == '\v';
+}
+
+/*
+ * Whether a line looks like a directive: blanks, "--", blanks, "migrate"
+ * in any case, blanks, ":".
+ */
+static bool
+looks_like_directive(const char *p, size_t len)
+{
+	static const char word[] = "migrate";
+	size_t		i = 0,
+				k;
+
+	while (i < len && is_space(p[i]))
+		i++;
+	if (len - i < 2 || p[i] != '-' || p[i + 1] != '-')
+		return false;
+	i += 2;
+	while (i < len && is_space(p[i]))
+		i++;
+	for (k = 0; k < sizeof(word) - 1; k++, i++)
+		if (i >= len || (p[i] | 0x20) != word[k])
+			return false;
+	while (i < len && is_space(p[i]))
+		i++;
+	return i < len && p[i] == ':';
+}
+
+static void
+trim(const char **p, size_t *len);
+
+/* The error for a line that looks like a directive but is not one. */
+static bool
+lookalike(ScriptError *err, int line, const char *p, size_t len)
+{
+	const char *q = p;
+	size_t		qlen = len;
+
+	/* leading blanks are kept in the quote: they may be the mistake */
+	trim(&q, &qlen);
+	qlen += (size_t) (q - p);
+	return fail(err, line, "\"%.*s\" looks like a directive but is not one; "
+				"a directive is \"-- migrate:<name>\" at the start of its line",
+				clip(p, qlen, 60), p);
 }
 
 static void
@@ -150,6 +198,9 @@ script_parse(const char *text, size_t len, ScriptFile *out, ScriptError *err)
 
 	if (memchr(text, '\0', len) != NULL)
 		return fail(err, 1, "the file contains a zero byte");
+	/* a UTF-8 byte order mark, as some editors write one */
+	if (len >= 3 && memcmp(p, "\xEF\xBB\xBF", 3) == 0)
+		p += 3;
 
 	while (p < end)
 	{
@@ -170,6 +221,8 @@ script_parse(const char *text, size_t len, ScriptFile *out, ScriptError *err)
 
 			while (name + name_len < line_end && !is_space(name[name_len]))
 				name_len++;
+			if (name_len == 0)
+				return lookalike(err, line, p, line_len);
 			value = name + name_len;
 			value_len = (size_t) (line_end - value);
 			trim(&value, &value_len);
@@ -228,6 +281,8 @@ script_parse(const char *text, size_t len, ScriptFile *out, ScriptError *err)
 				slot->len = value_len;
 			}
 		}
+		else if (looks_like_directive(p, line_len))
+			return lookalike(err, line, p, line_len);
 		else if (open_section == NULL)
 		{
 			const char *q = p;

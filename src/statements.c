@@ -12,15 +12,49 @@
 
 #include <ctype.h>
 
+#include "commands/defrem.h"
+#include "mb/pg_wchar.h"
 #include "nodes/parsenodes.h"
 #include "parser/parser.h"
 
 #include "statements.h"
 
+/* The line of text at byte offset (1-based). */
+static int
+line_of_offset(const char *text, int offset)
+{
+	int			line = 1;
+	int			i;
+
+	for (i = 0; i < offset && text[i]; i++)
+		line += text[i] == '\n';
+	return line;
+}
+
+/* Byte offset of the 1-based character position pos in text. */
+static int
+offset_of_position(const char *text, int pos)
+{
+	int			offset = 0;
+
+	while (--pos > 0 && text[offset])
+		offset += pg_mblen(text + offset);
+	return offset;
+}
+
+/* A line of the script as the user knows it: of the file it came from. */
+static int
+user_line(ScriptContext *c, int line)
+{
+	return c->file ? line_of_offset(c->file, c->file_offset) + line - 1 : line;
+}
+
 /*
  * Error context for user SQL.  A syntax error position from parsing the
  * whole script becomes an internal position into it, as SPI does for its
- * queries, so the caret points into the script and not the caller's query.
+ * queries, so the caret points into the script and not the caller's query;
+ * for a script from a revision file, into the file, so that psql's "LINE
+ * n:" is the line of the file.
  */
 void
 statements_error_callback(void *arg)
@@ -31,12 +65,25 @@ statements_error_callback(void *arg)
 	if (pos > 0 && c->statement == 0)
 	{
 		errposition(0);
+		if (c->file)
+		{
+			int			offset = c->file_offset + offset_of_position(c->sql, pos);
+
+			internalerrposition(pg_mbstrlen_with_len(c->file, offset) + 1);
+			internalerrquery(c->file);
+			errcontext("while loading revision \"%s\": %s section, line %d of the file",
+					   c->revision, c->section, line_of_offset(c->file, offset));
+			return;
+		}
 		internalerrposition(pos);
 		internalerrquery(c->sql);
 	}
 	if (c->statement > 0)
 		errcontext("while applying revision \"%s\" (%s), statement %d at line %d",
 				   c->revision, c->section, c->statement, c->line);
+	else if (c->file)
+		errcontext("while loading revision \"%s\": %s section",
+				   c->revision, c->section);
 	else
 		errcontext("while checking the %s script of revision \"%s\"",
 				   c->section, c->revision);
@@ -69,9 +116,121 @@ statements_refuse_transaction_control(ScriptContext *c, int statement, int line)
 			(errcode(ERRCODE_INVALID_TRANSACTION_TERMINATION),
 			 errmsg("%s script of revision \"%s\" contains transaction control",
 					c->section, c->revision),
-			 errdetail("Statement %d at line %d begins, ends or marks a transaction.",
-					   statement, line),
+			 errdetail("Statement %d at line %d%s begins, ends or marks a transaction.",
+					   statement, user_line(c, line), c->file ? " of the file" : ""),
 			 errhint("Remove it: migrate runs each revision inside the caller's transaction.")));
+}
+
+static bool
+option_false(List *options, const char *name)
+{
+	ListCell   *lc;
+
+	foreach(lc, options)
+	{
+		DefElem    *d = lfirst_node(DefElem, lc);
+
+		if (strcmp(d->defname, name) == 0)
+			return !defGetBoolean(d);
+	}
+	return false;
+}
+
+static bool
+option_given(List *options, const char *name)
+{
+	ListCell   *lc;
+
+	foreach(lc, options)
+		if (strcmp(lfirst_node(DefElem, lc)->defname, name) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * What PostgreSQL refuses to run inside a transaction block (its
+ * PreventInTransactionBlock calls), as the statement's name, or NULL.
+ * Only what the parse tree tells: DROP SUBSCRIPTION, for one, depends on
+ * the subscription's slot and is left to run time.
+ */
+static const char *
+top_level_only(Node *stmt)
+{
+	switch (nodeTag(stmt))
+	{
+		case T_IndexStmt:
+			return ((IndexStmt *) stmt)->concurrent ? "CREATE INDEX CONCURRENTLY" : NULL;
+		case T_ReindexStmt:
+			{
+				ReindexStmt *r = (ReindexStmt *) stmt;
+
+				if (r->kind == REINDEX_OBJECT_SCHEMA)
+					return "REINDEX SCHEMA";
+				if (r->kind == REINDEX_OBJECT_SYSTEM)
+					return "REINDEX SYSTEM";
+				if (r->kind == REINDEX_OBJECT_DATABASE)
+					return "REINDEX DATABASE";
+				return option_given(r->params, "concurrently") &&
+					!option_false(r->params, "concurrently") ? "REINDEX CONCURRENTLY" : NULL;
+			}
+		case T_DropStmt:
+			return ((DropStmt *) stmt)->concurrent ? "DROP INDEX CONCURRENTLY" : NULL;
+		case T_VacuumStmt:
+			return ((VacuumStmt *) stmt)->is_vacuumcmd ? "VACUUM" : NULL;
+		case T_ClusterStmt:
+			return ((ClusterStmt *) stmt)->relation == NULL ? "CLUSTER without a table" : NULL;
+		case T_CreatedbStmt:
+			return "CREATE DATABASE";
+		case T_DropdbStmt:
+			return "DROP DATABASE";
+		case T_AlterDatabaseStmt:
+			return option_given(((AlterDatabaseStmt *) stmt)->options, "tablespace")
+				? "ALTER DATABASE SET TABLESPACE" : NULL;
+		case T_AlterSystemStmt:
+			return "ALTER SYSTEM";
+		case T_CreateTableSpaceStmt:
+			return "CREATE TABLESPACE";
+		case T_DropTableSpaceStmt:
+			return "DROP TABLESPACE";
+		case T_DiscardStmt:
+			return ((DiscardStmt *) stmt)->target == DISCARD_ALL ? "DISCARD ALL" : NULL;
+		case T_CreateSubscriptionStmt:
+			{
+				List	   *o = ((CreateSubscriptionStmt *) stmt)->options;
+
+				return option_false(o, "create_slot") || option_false(o, "connect")
+					? NULL : "CREATE SUBSCRIPTION with create_slot";
+			}
+		case T_AlterSubscriptionStmt:
+			{
+				AlterSubscriptionStmt *a = (AlterSubscriptionStmt *) stmt;
+
+				if (a->kind == ALTER_SUBSCRIPTION_REFRESH)
+					return "ALTER SUBSCRIPTION ... REFRESH PUBLICATION";
+				if ((a->kind == ALTER_SUBSCRIPTION_SET_PUBLICATION ||
+					 a->kind == ALTER_SUBSCRIPTION_ADD_PUBLICATION ||
+					 a->kind == ALTER_SUBSCRIPTION_DROP_PUBLICATION) &&
+					!option_false(a->options, "refresh"))
+					return "ALTER SUBSCRIPTION ... PUBLICATION with refresh";
+				return NULL;
+			}
+		case T_AlterTableStmt:
+			{
+				ListCell   *lc;
+
+				foreach(lc, ((AlterTableStmt *) stmt)->cmds)
+				{
+					AlterTableCmd *cmd = lfirst_node(AlterTableCmd, lc);
+
+					if (cmd->subtype == AT_DetachPartition &&
+						((PartitionCmd *) cmd->def)->concurrent)
+						return "ALTER TABLE ... DETACH PARTITION CONCURRENTLY";
+				}
+				return NULL;
+			}
+		default:
+			return NULL;
+	}
 }
 
 /*
@@ -117,21 +276,36 @@ statements_parse(ScriptContext *c)
 }
 
 /*
- * Registration-time check: the script parses and holds no transaction
- * control, so a revision that could never run is refused up front.
+ * Registration-time check: the script parses, holds no transaction
+ * control, and, in a transactional revision, nothing that PostgreSQL runs
+ * only outside a transaction block, so a revision that could never run is
+ * refused up front.  file and file_offset say where sql came from, for
+ * lines of the file in errors (NULL: not from a file).
  */
 void
-statements_check(const char *id, const char *section, const char *sql)
+statements_check(const char *id, const char *section, const char *sql,
+				 bool transactional, const char *file, int file_offset)
 {
-	ScriptContext c = {id, section, sql, 0, 0};
+	ScriptContext c = {id, section, sql, 0, 0, file, file_offset};
 	ListCell   *lc;
 
 	foreach(lc, statements_parse(&c))
 	{
 		Statement  *s = lfirst(lc);
+		int			n = foreach_current_index(lc) + 1;
+		const char *what;
 
 		if (IsA(s->stmt, TransactionStmt))
-			statements_refuse_transaction_control(&c, foreach_current_index(lc) + 1, s->line);
+			statements_refuse_transaction_control(&c, n, s->line);
+		if (transactional && (what = top_level_only(s->stmt)) != NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_ACTIVE_SQL_TRANSACTION),
+					 errmsg("%s script of revision \"%s\" runs %s, which cannot run inside a transaction block",
+							section, id, what),
+					 errdetail("Statement %d at line %d%s; the revision is transactional, so migrate would run it inside one transaction.",
+							   n, user_line(&c, s->line), file ? " of the file" : ""),
+					 errhint("Mark the revision non-transactional (\"-- migrate:transactional false\" in its file, or transactional => false), then run its plan from psql with migrate.%s_statements() and \\gexec.",
+							 section)));
 	}
 }
 
@@ -139,7 +313,7 @@ statements_check(const char *id, const char *section, const char *sql)
 List *
 statements_split(const char *id, const char *section, const char *sql)
 {
-	ScriptContext c = {id, section, sql, 0, 0};
+	ScriptContext c = {id, section, sql, 0, 0, NULL, 0};
 	List	   *out = NIL;
 	ListCell   *lc;
 
@@ -155,7 +329,7 @@ statements_split(const char *id, const char *section, const char *sql)
 bool
 statements_terminated(const char *id, const char *section, const char *sql)
 {
-	ScriptContext c = {id, section, sql, 0, 0};
+	ScriptContext c = {id, section, sql, 0, 0, NULL, 0};
 	List	   *raw;
 	ErrorContextCallback cb;
 

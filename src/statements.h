@@ -18,6 +18,8 @@ typedef struct ScriptContext
 	const char *sql;			/* the whole script */
 	int			statement;		/* 1-based, 0 while parsing */
 	int			line;
+	const char *file;			/* the revision file sql was cut from, or NULL */
+	int			file_offset;	/* where in file sql starts (bytes) */
 } ScriptContext;
 
 /* One statement of a script. */
@@ -33,7 +35,8 @@ extern List *statements_parse(ScriptContext *c);
 extern void statements_refuse_transaction_control(ScriptContext *c,
 												  int statement, int line);
 extern void statements_check(const char *id, const char *section,
-							 const char *sql);
+							 const char *sql, bool transactional,
+							 const char *file, int file_offset);
 extern List *statements_split(const char *id, const char *section,
 							  const char *sql);
 extern bool statements_terminated(const char *id, const char *section,

@@ -22,14 +22,17 @@
 #include "catalog/indexing.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_extension.h"
+#include "catalog/pg_trigger.h"
 #include "catalog/pg_type.h"
 #include "commands/extension.h"
+#include "commands/trigger.h"
 #include "common/cryptohash.h"
 #include "executor/spi.h"
 #include "executor/tuptable.h"
 #include "lib/stringinfo.h"
 #include "miscadmin.h"
 #include "storage/proc.h"
+#include "utils/acl.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
@@ -68,6 +71,8 @@ typedef enum StoreQuery
 	Q_GENERATION,
 	Q_LOG_FIRST,
 	Q_BUMP,
+	Q_REPAIR,
+	Q_LAST_APPLIED,
 	Q_COUNT
 } StoreQuery;
 
@@ -125,53 +130,89 @@ static const char *const query_text[Q_COUNT] = {
 	" l.operation, l.checksum"
 	" FROM migrate.revisions r LEFT JOIN"
 	" (SELECT DISTINCT ON (revision) revision, operation, checksum"
-	" FROM migrate.log WHERE operation IN ('upgrade', 'downgrade')"
+	" FROM migrate.log WHERE operation IN ('upgrade', 'downgrade', 'repair')"
 	" AND sqlstate IS NULL ORDER BY revision, id DESC) l"
 	" ON l.revision = r.id ORDER BY r.position",
+	/* the generation, and the trigger that moves it (read_key) */
 	[Q_GENERATION] =
-	"SELECT gen, xmin FROM migrate.graph_generation",
+	"SELECT g.gen, g.xmin, t.xmin, t.tgenabled"
+	" FROM migrate.graph_generation g LEFT JOIN pg_trigger t"
+	" ON t.tgrelid = 'migrate.revisions'::regclass AND t.tgname = 'revisions_changed'",
 	[Q_LOG_FIRST] =
 	"SELECT coalesce(min(id), 0) FROM migrate.log",
 	[Q_BUMP] =
 	"UPDATE migrate.graph_generation SET gen = gen + 1",
+	/* 0.3: a repair of an applied revision, and what it changed */
+	[Q_REPAIR] =
+	"INSERT INTO migrate.log (revision, operation, checksum, started_at,"
+	" duration, applied_by, heads_before, heads_after, detail)"
+	" VALUES ($1, 'repair', $2, clock_timestamp(), '0', session_user, $3, $3, $4)",
+	[Q_LAST_APPLIED] =
+	"SELECT operation, checksum FROM migrate.log"
+	" WHERE revision = $1 AND operation IN ('upgrade', 'downgrade', 'repair')"
+	" AND sqlstate IS NULL ORDER BY id DESC LIMIT 1",
 };
 
 static const int query_nargs[Q_COUNT] = {
 	[Q_SCRIPT] = 1,[Q_INSERT] = 9,[Q_REPLACE] = 9,[Q_DELETE] = 1,
 	[Q_STEP] = 7,[Q_FAIL] = 9,[Q_SET_VERSION] = 2,[Q_NAMES] = 1,[Q_REVISION] = 1,
+	[Q_REPAIR] = 4,[Q_LAST_APPLIED] = 1,
 };
 
 static SPIPlanPtr plans[Q_COUNT];
 
 
-/* The owner of the extension, looked up once per transaction. */
-static Oid
-extension_owner(void)
+/* The owner and schema of the extension, looked up once per transaction. */
+static void
+extension_row(Oid *owner, Oid *schema)
 {
 	static LocalTransactionId cached_lxid = InvalidLocalTransactionId;
 	static Oid	cached_owner = InvalidOid;
+	static Oid	cached_schema = InvalidOid;
 	Relation	rel;
 	ScanKeyData key;
 	SysScanDesc scan;
 	HeapTuple	tup;
 	Oid			extoid;
 
-	if (cached_lxid == MyProc->lxid && OidIsValid(cached_owner))
-		return cached_owner;
+	if (cached_lxid != MyProc->lxid || !OidIsValid(cached_owner))
+	{
+		extoid = get_extension_oid("migrate", false);
+		rel = table_open(ExtensionRelationId, AccessShareLock);
+		ScanKeyInit(&key, Anum_pg_extension_oid, BTEqualStrategyNumber,
+					F_OIDEQ, ObjectIdGetDatum(extoid));
+		scan = systable_beginscan(rel, ExtensionOidIndexId, true, NULL, 1, &key);
+		tup = systable_getnext(scan);
+		if (!HeapTupleIsValid(tup))
+			elog(ERROR, "extension migrate has no catalog row");
+		cached_owner = ((Form_pg_extension) GETSTRUCT(tup))->extowner;
+		cached_schema = ((Form_pg_extension) GETSTRUCT(tup))->extnamespace;
+		systable_endscan(scan);
+		table_close(rel, AccessShareLock);
+		cached_lxid = MyProc->lxid;
+	}
+	*owner = cached_owner;
+	*schema = cached_schema;
+}
 
-	extoid = get_extension_oid("migrate", false);
-	rel = table_open(ExtensionRelationId, AccessShareLock);
-	ScanKeyInit(&key, Anum_pg_extension_oid, BTEqualStrategyNumber,
-				F_OIDEQ, ObjectIdGetDatum(extoid));
-	scan = systable_beginscan(rel, ExtensionOidIndexId, true, NULL, 1, &key);
-	tup = systable_getnext(scan);
-	if (!HeapTupleIsValid(tup))
-		elog(ERROR, "extension migrate has no catalog row");
-	cached_owner = ((Form_pg_extension) GETSTRUCT(tup))->extowner;
-	systable_endscan(scan);
-	table_close(rel, AccessShareLock);
-	cached_lxid = MyProc->lxid;
-	return cached_owner;
+Oid
+store_extension_owner(void)
+{
+	Oid			owner,
+				schema;
+
+	extension_row(&owner, &schema);
+	return owner;
+}
+
+Oid
+store_extension_schema(void)
+{
+	Oid			owner,
+				schema;
+
+	extension_row(&owner, &schema);
+	return schema;
 }
 
 /*
@@ -182,7 +223,7 @@ static void
 store_enter(StoreMode *m)
 {
 	GetUserIdAndSecContext(&m->saved_user, &m->saved_sec);
-	SetUserIdAndSecContext(extension_owner(),
+	SetUserIdAndSecContext(store_extension_owner(),
 						   m->saved_sec | SECURITY_LOCAL_USERID_CHANGE |
 						   SECURITY_RESTRICTED_OPERATION);
 	m->nest = NewGUCNestLevel();
@@ -215,6 +256,8 @@ plan_for(StoreQuery q)
 		[Q_FAIL] = {TEXTOID, TEXTOID, TEXTOID, TIMESTAMPTZOID, INTERVALOID,
 		TEXTARRAYOID, TEXTARRAYOID, TEXTOID, TEXTOID},
 		[Q_SET_VERSION] = {TEXTARRAYOID, TEXTARRAYOID},
+		[Q_REPAIR] = {TEXTOID, TEXTOID, TEXTARRAYOID, TEXTOID},
+		[Q_LAST_APPLIED] = {TEXTOID},
 	};
 
 	if (plans[q] == NULL)
@@ -365,11 +408,57 @@ pool_text(StringPool *pool, Datum d, bool isnull)
 }
 
 /*
+ * How the trigger that bumps the generation fires, as snap sees it; only
+ * ENABLE ALWAYS means it fires for every write of
+ * migrate.revisions (a disabled trigger, or one enabled for origin sessions only, lets rows
+ * in that no generation counts, as pg_restore --disable-triggers does).
+ * Its row's xmin joins the key: disabling and enabling it again, even
+ * with rows written in between, makes a new key.
+ */
+static char
+read_trigger(Snapshot snap, Oid revisions, TransactionId *xmin)
+{
+	Relation	rel = table_open(TriggerRelationId, AccessShareLock);
+	ScanKeyData keys[2];
+	SysScanDesc scan;
+	HeapTuple	tup;
+	char		enabled = '\0';
+
+	ScanKeyInit(&keys[0], Anum_pg_trigger_tgrelid, BTEqualStrategyNumber,
+				F_OIDEQ, ObjectIdGetDatum(revisions));
+	ScanKeyInit(&keys[1], Anum_pg_trigger_tgname, BTEqualStrategyNumber,
+				F_NAMEEQ, CStringGetDatum("revisions_changed"));
+	scan = systable_beginscan(rel, TriggerRelidNameIndexId, true, snap, 2, keys);
+	if ((tup = systable_getnext(scan)) != NULL)
+	{
+		enabled = ((Form_pg_trigger) GETSTRUCT(tup))->tgenabled;
+		*xmin = HeapTupleHeaderGetXmin(tup->t_data);
+	}
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
+	return enabled;
+}
+
+/*
+ * How the trigger of migrate.revisions fires now (pg_trigger.tgenabled),
+ * '\0' when it is missing: verify() reports anything but ENABLE ALWAYS.
+ */
+char
+store_revisions_trigger(void)
+{
+	TransactionId xmin;
+	Oid			nsp = get_namespace_oid("migrate", false);
+
+	return read_trigger(NULL, get_relname_relid("revisions", nsp), &xmin);
+}
+
+/*
  * The row of migrate.graph_generation as snap sees it: its gen and the
  * transaction that wrote it name exactly the revisions snap sees, since
  * every transaction that changes migrate.revisions writes that row once
  * (statement trigger), after any other such transaction committed.  No
- * row (a snapshot older than the 0.2 schema, or none at all): gen -1.
+ * row (a snapshot older than the 0.2 schema, or none at all), or a
+ * trigger that does not always fire: gen -1, nothing is cached.
  */
 static void
 read_key(Snapshot snap, GraphKey *key)
@@ -384,7 +473,9 @@ read_key(Snapshot snap, GraphKey *key)
 	key->relid = get_relname_relid("revisions", nsp);
 	key->gen = -1;
 	key->xmin = InvalidTransactionId;
-	if (!OidIsValid(relid))
+	key->trigger_xmin = InvalidTransactionId;
+	if (!OidIsValid(relid) ||
+		read_trigger(snap, key->relid, &key->trigger_xmin) != TRIGGER_FIRES_ALWAYS)
 		return;
 	rel = table_open(relid, AccessShareLock);
 	scan = table_beginscan(rel, snap, 0, NULL);
@@ -396,7 +487,8 @@ read_key(Snapshot snap, GraphKey *key)
 		if (!isnull)
 		{
 			key->gen = DatumGetInt64(gen);
-			key->xmin = HeapTupleHeaderGetRawXmin(tup->t_data);
+			/* as the xmin column reads it: frozen is FrozenTransactionId */
+			key->xmin = HeapTupleHeaderGetXmin(tup->t_data);
 		}
 		if (heap_getnext(scan, ForwardScanDirection) != NULL)
 			elog(ERROR, "migrate.graph_generation must hold exactly one row");
@@ -579,19 +671,30 @@ void
 store_read_generation(GraphKey *key)
 {
 	bool		isnull;
+	bool		always;
+	HeapTuple	tup;
+	TupleDesc	desc;
 
 	key->dbid = MyDatabaseId;
 	key->relid = get_relname_relid("revisions", get_namespace_oid("migrate", false));
 	key->gen = -1;
 	key->xmin = InvalidTransactionId;
+	key->trigger_xmin = InvalidTransactionId;
 	run(Q_GENERATION, NULL, NULL);
 	/* none: a snapshot older than the extension's update (no caching) */
 	if (SPI_processed == 0)
 		return;
 	if (SPI_processed != 1)
 		elog(ERROR, "migrate.graph_generation must hold exactly one row");
-	key->gen = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
-	key->xmin = DatumGetTransactionId(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull));
+	tup = SPI_tuptable->vals[0];
+	desc = SPI_tuptable->tupdesc;
+	always = DatumGetChar(SPI_getbinval(tup, desc, 4, &isnull)) == TRIGGER_FIRES_ALWAYS && !isnull;
+	if (always)
+	{
+		key->gen = DatumGetInt64(SPI_getbinval(tup, desc, 1, &isnull));
+		key->xmin = DatumGetTransactionId(SPI_getbinval(tup, desc, 2, &isnull));
+		key->trigger_xmin = DatumGetTransactionId(SPI_getbinval(tup, desc, 3, &isnull));
+	}
 	SPI_freetuptable(SPI_tuptable);
 }
 
@@ -608,6 +711,23 @@ store_generation(void)
 		return -1;
 	store_read_generation(&key);
 	return key.gen;
+}
+
+/*
+ * Whether the calling role may read script text: SELECT on
+ * migrate.revisions, or on its two script columns.  Scripts hold
+ * passwords and user mappings as often as DDL, and the reading functions
+ * read them as the extension owner.
+ */
+bool
+store_may_read_scripts(void)
+{
+	Oid			relid = get_relname_relid("revisions", get_namespace_oid("migrate", false));
+	Oid			role = GetUserId();
+
+	return pg_class_aclcheck(relid, role, ACL_SELECT) == ACLCHECK_OK ||
+		(pg_attribute_aclcheck(relid, get_attnum(relid, "upgrade_sql"), role, ACL_SELECT) == ACLCHECK_OK &&
+		 pg_attribute_aclcheck(relid, get_attnum(relid, "downgrade_sql"), role, ACL_SELECT) == ACLCHECK_OK);
 }
 
 /* Move the graph generation on: migrate.revisions changed. */
@@ -821,6 +941,52 @@ store_record_failure(const char *revision, const char *operation,
 {
 	log_row(revision, operation, checksum, started, duration, heads, heads,
 			sqlstate, error);
+}
+
+/* Whether migrate.log can record repairs (the 0.3 schema). */
+bool
+store_repairs_available(void)
+{
+	Oid			nsp = get_namespace_oid("migrate", false);
+
+	return get_attnum(get_relname_relid("log", nsp), "detail") != InvalidAttrNumber;
+}
+
+/*
+ * The checksum of the scripts the revision is applied with: that of its
+ * last upgrade or repair, unless a downgrade came after it; NULL when the
+ * log knows none (a stamped revision, or log rows deleted).
+ */
+char *
+store_applied_checksum(const char *id)
+{
+	Datum		arg = CStringGetTextDatum(id);
+	char	   *out = NULL;
+
+	run(Q_LAST_APPLIED, &arg, NULL);
+	if (SPI_processed == 1)
+	{
+		char	   *op = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
+
+		if (strcmp(op, "downgrade") != 0)
+			out = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2);
+	}
+	SPI_freetuptable(SPI_tuptable);
+	return out;
+}
+
+/* Log a repair: what changed in an applied revision, without running it. */
+void
+store_record_repair(const char *id, const char *checksum, List *heads,
+					const char *detail)
+{
+	Datum		values[4];
+
+	values[0] = CStringGetTextDatum(id);
+	values[1] = CStringGetTextDatum(checksum);
+	values[2] = util_list_to_array(heads);
+	values[3] = CStringGetTextDatum(detail);
+	run(Q_REPAIR, values, NULL);
 }
 
 /*

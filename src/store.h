@@ -28,6 +28,10 @@ typedef struct NewRevision
 	char	   *downgrade_sql;
 	bool		transactional;
 	char	   *checksum;
+	/* a revision read from a file: the file, and where its sections start */
+	const char *file;
+	int			upgrade_at;
+	int			downgrade_at;
 } NewRevision;
 
 /* A name (id or label) and the revision owning it. */
@@ -40,8 +44,9 @@ typedef struct NameOwner
 
 /*
  * What a set of revision rows was read at: the database, the relation,
- * and the generation row of migrate.graph_generation with the transaction
- * that wrote it.  gen -1: no generation, the rows cannot be cached.
+ * the generation row of migrate.graph_generation with the transaction that
+ * wrote it, and the trigger that moves it.  gen -1: the rows cannot be
+ * cached.
  */
 typedef struct GraphKey
 {
@@ -49,10 +54,15 @@ typedef struct GraphKey
 	Oid			relid;			/* migrate.revisions */
 	int64		gen;
 	TransactionId xmin;			/* the writer of that gen */
+	TransactionId trigger_xmin;	/* of the trigger's pg_trigger row */
 } GraphKey;
 
+extern Oid	store_extension_owner(void);
+extern Oid	store_extension_schema(void);
 extern RevRow *store_load_rows(int *nrows, MemoryContext keep, GraphKey *key);
 extern bool store_generation_available(void);
+extern bool store_may_read_scripts(void);
+extern char store_revisions_trigger(void);
 extern void store_read_generation(GraphKey *key);
 extern int64 store_generation(void);
 extern void store_bump_generation(void);
@@ -73,6 +83,10 @@ extern void store_record_failure(const char *revision, const char *operation,
 extern void store_set_version(List *before, List *after);
 extern int	store_run_catalog(SPIPlanPtr *plan, const char *sql);
 extern List *store_log_checksums(void);
+extern bool store_repairs_available(void);
+extern char *store_applied_checksum(const char *id);
+extern void store_record_repair(const char *id, const char *checksum,
+								List *heads, const char *detail);
 extern void store_check_snapshot(void);
 extern char *store_checksum(const char *upgrade_sql, const char *downgrade_sql);
 

@@ -116,3 +116,18 @@ util_subxact(SubxactBody body, void *arg, bool keep)
 	CurrentResourceOwner = owner;
 	return err;
 }
+
+/*
+ * Raise err again if it is the caller's and not the code's that failed:
+ * a cancel, statement_timeout, shutdown (class 57) or serialization
+ * failure and deadlock (class 40) must not be turned into a report.
+ */
+void
+util_rethrow_interrupt(ErrorData *err)
+{
+	int			category = ERRCODE_TO_CATEGORY(err->sqlerrcode);
+
+	if (category == ERRCODE_OPERATOR_INTERVENTION ||
+		category == ERRCODE_TRANSACTION_ROLLBACK)
+		ReThrowError(err);
+}

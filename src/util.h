@@ -16,5 +16,6 @@ extern char *util_join(List *strings);
 
 typedef void (*SubxactBody) (void *arg);
 extern ErrorData *util_subxact(SubxactBody body, void *arg, bool keep);
+extern void util_rethrow_interrupt(ErrorData *err);
 
 #endif							/* MIGRATE_UTIL_H */

@@ -124,6 +124,10 @@ def commands_script(commands):
             "\\echo @@ERROR :LAST_ERROR_SQLSTATE :LAST_ERROR_MESSAGE",
             "\\endif",
             "\\endif",
+            "\\echo @@STAMPED",
+            # what a stamp's targets resolved to: its log row names them
+            ("SELECT revision FROM migrate.log WHERE operation = 'stamp' "
+             "ORDER BY id DESC LIMIT 1;" if cmd["op"] == "stamp" else ""),
             "\\echo @@VERSION",
             "SELECT revision FROM migrate.version;",
             "\\echo @@CURRENT",
@@ -232,6 +236,8 @@ def build_result(cmd, sec):
         res = {"ok": False, "error": "\n".join(sec["ERROR"]).strip()}
     elif cmd["op"] == "stamp":
         res = {"ok": True, "steps": [[o, r] for o, r in trace]}
+        stamped = sec.get("STAMPED", [])
+        res["stamped"] = stamped[-1].split(" ") if stamped else []
         if sorted(r[0] for r in rows) != version:
             res["stamp_returned"] = sorted(r[0] for r in rows)
     else:

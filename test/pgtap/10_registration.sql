@@ -281,7 +281,7 @@ SELECT results_eq($$SELECT revision FROM migrate.upgrade('ld_root')$$, ARRAY['ld
 SELECT throws_ok(
     $$SELECT migrate.load(replace(pg_temp.ld_root_file(),
                                   '(id int)', '(id int, changed int)'))$$,
-    '55000', 'revision "ld_root" is applied and its file differs from the registered revision',
+    '55000', 'revision "ld_root" is applied and its file changes its upgrade script',
     'changed scripts for an applied revision are refused, naming it');
 SELECT lives_ok($$SELECT migrate.load(pg_temp.ld_root_file())$$,
     'the unchanged file of an applied revision still loads (no-op)');

@@ -166,7 +166,8 @@ SELECT is(current_setting('migrate.lock_timeout'), '0', 'migrate.lock_timeout de
 SELECT is(current_setting('migrate.lock_retries'), '3', 'migrate.lock_retries defaults to 3');
 SELECT results_eq(
     $$SELECT name::text, unit, context FROM pg_settings WHERE name LIKE 'migrate.%' ORDER BY name$$,
-    $$VALUES ('migrate.lock_retries'::text, NULL::text, 'user'::text),
+    $$VALUES ('migrate.allow_drop'::text, NULL::text, 'user'::text),
+             ('migrate.lock_retries', NULL, 'user'),
              ('migrate.lock_timeout', 'ms', 'user'),
              ('migrate.shared_graphs', NULL, 'user')$$,
     'the settings are per session; lock_timeout is in milliseconds');

@@ -12,7 +12,7 @@ BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION migrate;
 
-SELECT plan(166);
+SELECT plan(171);
 
 \ir helpers.psql
 
@@ -56,18 +56,20 @@ SELECT results_eq(
           'migrate.branches()', 'migrate.check_roundtrip(text)', 'migrate.current()',
           'migrate.downgrade(text,boolean)', 'migrate.downgrade_each(text)', 'migrate.downgrade_sql(text,text)',
           'migrate.downgrade_statements(text)', 'migrate.drop_revision(text)', 'migrate.end_step(text,text,text)',
-          'migrate.heads()', 'migrate.history(text)', 'migrate.load(text)', 'migrate.merge(text[],text,text)',
+          'migrate.guard_drop()', 'migrate.heads()', 'migrate.history(text)', 'migrate.load(text)', 'migrate.merge(text[],text,text)',
           'migrate.revision(text,text,text,text[],text,text[],text[],text,boolean)', 'migrate.revisions_changed()', 'migrate.show(text)',
           'migrate.stamp(text,boolean)', 'migrate.stamp(text[],boolean)', 'migrate.status()',
           'migrate.upgrade(text,boolean)', 'migrate.upgrade_each(text)', 'migrate.upgrade_sql(text,text)',
           'migrate.upgrade_statements(text)', 'migrate.verify()'],
-    'the 27 routines of schema migrate are the ones whose NULL handling is tested here');
+    'the 28 routines of schema migrate are the ones whose NULL handling is tested here');
 SELECT throws_ok('SELECT migrate.revisions_changed()', '39P01', 'migrate.revisions_changed() must be called as a trigger',
     'the trigger function (no arguments) refuses a direct call');
+SELECT throws_ok('SELECT migrate.guard_drop()', '39P01', 'migrate.guard_drop() must be called as an event trigger',
+    'the event trigger function (no arguments) refuses a direct call');
 
 SELECT migrate.revision('n root', 'CREATE TABLE n_t (id int)', 'DROP TABLE n_t', id => 'n1') \gset
 
--- revision(): upgrade is required; every other NULL means "not given"
+-- revision(): upgrade and transactional are required; every other NULL has a meaning (README)
 SELECT throws_ok($$SELECT migrate.revision('m', NULL)$$,
     '22004', 'argument "upgrade" must not be null', 'revision(): a NULL upgrade script is refused');
 SELECT throws_ok($$SELECT migrate.revision(NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL)$$,
@@ -78,7 +80,9 @@ SELECT throws_ok($$SELECT migrate.revision('m', 'SELECT 1', branch_labels => ARR
     '22004', 'argument "branch_labels" must not contain nulls', 'revision(): a NULL in branch_labels is refused');
 SELECT throws_ok($$SELECT migrate.revision('m', 'SELECT 1', depends_on => ARRAY[NULL]::text[])$$,
     '22004', 'argument "depends_on" must not contain nulls', 'revision(): a NULL in depends_on is refused');
-SELECT migrate.revision(NULL, 'SELECT 1', NULL, NULL, NULL, NULL, NULL, NULL, NULL) AS nullrev \gset
+SELECT throws_ok($$SELECT migrate.revision('m', 'SELECT 1', transactional => NULL)$$,
+    '22004', 'argument "transactional" must not be null', 'revision(): a NULL transactional is refused');
+SELECT migrate.revision(NULL, 'SELECT 1', NULL, NULL, NULL, NULL, NULL, NULL) AS nullrev \gset
 SELECT matches(:'nullrev'::text, '^[0-9a-f]{12}$', 'revision() with NULL id generates a 12-hex id');
 SELECT results_eq(
     format($$SELECT down_revisions, branch_labels, depends_on, message, downgrade_sql, transactional
@@ -101,7 +105,7 @@ SELECT throws_ok($$SELECT migrate.load(NULL)$$,
 SELECT throws_ok($$SELECT migrate.drop_revision(NULL)$$,
     '22004', 'argument "id" must not be null', 'drop_revision(NULL) is refused');
 
--- upgrade() / downgrade(): target is required; a NULL dry_run is false
+-- upgrade() / downgrade(): target and dry_run are required
 SELECT throws_ok($$SELECT * FROM migrate.upgrade(NULL)$$,
     '22004', 'argument "target" must not be null', 'upgrade(NULL) is refused');
 SELECT throws_ok($$SELECT * FROM migrate.upgrade(NULL, true)$$,
@@ -110,14 +114,16 @@ SELECT throws_ok($$SELECT * FROM migrate.downgrade(NULL)$$,
     '22004', 'argument "target" must not be null', 'downgrade(NULL) is refused');
 SELECT throws_ok($$SELECT * FROM migrate.downgrade(NULL, true)$$,
     '22004', 'argument "target" must not be null', 'downgrade(NULL, dry_run => true) is refused');
-SELECT results_eq($$SELECT revision, locks IS NULL AND rewritten IS NULL FROM migrate.upgrade('n1', NULL)$$,
-    $$VALUES ('n1'::text, true)$$, 'upgrade(target, dry_run => NULL) is a real upgrade (no lock report)');
-SELECT results_eq('SELECT * FROM migrate.current()', ARRAY['n1'], 'and it applied n1');
-SELECT results_eq($$SELECT revision FROM migrate.downgrade('base', NULL)$$, ARRAY['n1'],
-    'downgrade(target, dry_run => NULL) is a real downgrade');
-SELECT is_empty('SELECT * FROM migrate.current()', 'and it removed n1');
+SELECT throws_ok($$SELECT * FROM migrate.upgrade('n1', NULL)$$,
+    '22004', 'argument "dry_run" must not be null', 'upgrade(target, dry_run => NULL) is refused');
+SELECT is_empty('SELECT * FROM migrate.current()', 'and applied nothing');
+SELECT results_eq($$SELECT revision FROM migrate.upgrade('n1')$$, ARRAY['n1'], 'upgrade(target) applies n1');
+SELECT throws_ok($$SELECT * FROM migrate.downgrade('base', NULL)$$,
+    '22004', 'argument "dry_run" must not be null', 'downgrade(target, dry_run => NULL) is refused');
+SELECT results_eq('SELECT * FROM migrate.current()', ARRAY['n1'], 'and removed nothing');
+SELECT results_eq($$SELECT revision FROM migrate.downgrade('base')$$, ARRAY['n1'], 'downgrade(target) removes n1');
 
--- stamp(): target(s) required; a NULL purge is false
+-- stamp(): target(s) and purge required
 SELECT throws_ok($$SELECT * FROM migrate.stamp(NULL::text)$$,
     '22004', 'argument "target" must not be null', 'stamp(NULL::text) is refused');
 SELECT throws_ok($$SELECT * FROM migrate.stamp(NULL::text[])$$,
@@ -126,17 +132,19 @@ SELECT throws_ok($$SELECT * FROM migrate.stamp(ARRAY['n1', NULL])$$,
     '22004', 'argument "targets" must not contain nulls', 'stamp() with a NULL target in the array is refused');
 INSERT INTO migrate.version VALUES ('ghost');
 SELECT throws_ok($$SELECT * FROM migrate.stamp('n1', NULL)$$,
-    '55000', 'version table names unknown revision "ghost"',
-    'stamp(target, purge => NULL) checks the version table like purge => false');
+    '22004', 'argument "purge" must not be null',
+    'stamp(target, purge => NULL) is refused, not read as purge => false');
 SELECT throws_ok($$SELECT * FROM migrate.stamp(ARRAY['n1'], NULL)$$,
-    '55000', 'version table names unknown revision "ghost"',
-    'stamp(targets, purge => NULL) checks the version table like purge => false');
+    '22004', 'argument "purge" must not be null',
+    'stamp(targets, purge => NULL) is refused, not read as purge => false');
 SELECT results_eq($$SELECT * FROM migrate.stamp('base', true)$$, '{}'::text[], 'purge => true clears the ghost row');
-SELECT results_eq($$SELECT * FROM migrate.stamp('n1', NULL)$$, ARRAY['n1'], 'stamp(target, purge => NULL) stamps');
-SELECT results_eq($$SELECT * FROM migrate.stamp(ARRAY['base'], NULL)$$, '{}'::text[], 'stamp(targets, purge => NULL) stamps');
+SELECT results_eq($$SELECT * FROM migrate.stamp('n1')$$, ARRAY['n1'], 'stamp(target) stamps');
+SELECT results_eq($$SELECT * FROM migrate.stamp(ARRAY['base'])$$, '{}'::text[], 'stamp(targets) stamps');
 
 -- reading functions
 SELECT is((SELECT count(*)::int FROM migrate.history(NULL)), 4, 'history(NULL) is the whole history');
+SELECT throws_ok($$SELECT * FROM migrate.history('')$$,
+    '22023', 'invalid history range ""', 'history('''') is refused (NULL is the whole history)');
 SELECT throws_ok($$SELECT * FROM migrate.show(NULL)$$,
     '22004', 'argument "revision" must not be null', 'show(NULL) is refused');
 SELECT throws_ok($$SELECT * FROM migrate.upgrade_statements(NULL)$$,
@@ -547,8 +555,8 @@ INSERT INTO own VALUES
     ('o1', 'DROP TABLE migrate.version', '2BP01', 'cannot drop table migrate.version because extension migrate requires it'),
     ('o2', 'DROP TABLE migrate.revisions CASCADE', '2BP01', 'cannot drop table migrate.revisions because extension migrate requires it'),
     ('o3', 'DROP TABLE migrate.log', '2BP01', 'cannot drop table migrate.log because extension migrate requires it'),
-    ('o4', 'DROP SCHEMA migrate CASCADE', '42P01', 'relation "migrate.log" does not exist'),
-    ('o5', 'DROP EXTENSION migrate', '42P01', 'relation "migrate.log" does not exist'),
+    ('o4', 'DROP SCHEMA migrate CASCADE', '2BP01', 'extension "migrate" holds the migration history of this database'),
+    ('o5', 'DROP EXTENSION migrate', '2BP01', 'extension "migrate" holds the migration history of this database'),
     ('o6', 'ALTER TABLE migrate.version RENAME TO version_old', '42P01', 'relation "migrate.version" does not exist'),
     ('o7', 'ALTER TABLE migrate.log DROP COLUMN applied_by', '42703', 'column "applied_by" of relation "log" does not exist'),
     ('o8', 'ALTER TABLE migrate.log ADD CONSTRAINT no_rows CHECK (false) NOT VALID', '23514',
@@ -574,7 +582,7 @@ SELECT results_eq('SELECT * FROM migrate.current()', ARRAY['o0'], 'the version t
 SELECT hasnt_table('own_side', 'no script''s first statement was left applied');
 SELECT is_empty('SELECT * FROM trace', 'no script''s writes were left');
 SELECT has_table('migrate', 'version', 'migrate.version is still there');
-SELECT is((SELECT extversion FROM pg_extension WHERE extname = 'migrate'), '0.2', 'the extension is still there');
+SELECT is((SELECT extversion FROM pg_extension WHERE extname = 'migrate'), '0.3', 'the extension is still there');
 
 -- runs that succeed although the script changed migrate's bookkeeping
 SELECT migrate.revision('deletes all revisions', 'DELETE FROM migrate.revisions', 'SELECT 1', id => 'p1', down_revision => '{o0}') \gset

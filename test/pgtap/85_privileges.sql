@@ -15,7 +15,7 @@ BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION migrate;
 
-SELECT plan(73);
+SELECT plan(75);
 
 \ir helpers.psql
 
@@ -125,34 +125,46 @@ SELECT is_empty($$SELECT p.oid::regprocedure FROM pg_proc p WHERE p.pronamespace
                    AND (p.prosecdef OR p.proacl::text ~ 'migrate_pgtap85')$$,
     'no function became SECURITY DEFINER or gained a grant');
 
--- the reading functions: same answers for the role without grants as for the owner
-CREATE TEMP TABLE reads (q text PRIMARY KEY, as_owner text[], as_nobody text[]);
+-- the reading functions: same answers for the role without grants as for
+-- the owner, but for script text, which needs SELECT on migrate.revisions
+CREATE TEMP TABLE reads (q text PRIMARY KEY, scripts boolean, as_owner text[], as_nobody text[], as_reader text[]);
 GRANT SELECT, UPDATE ON reads TO PUBLIC;
-INSERT INTO reads (q) VALUES
-    ('SELECT c FROM migrate.current() AS c'),
-    ('SELECT h::text FROM migrate.heads() AS h'),
-    ('SELECT b::text FROM migrate.bases() AS b'),
-    ('SELECT b::text FROM migrate.branches() AS b'),
-    ('SELECT h::text FROM migrate.history() AS h'),
-    ($$SELECT h::text FROM migrate.history('p1:p3') AS h$$),
-    ($$SELECT s::text FROM migrate.show('p2') AS s$$),
-    ('SELECT s::text FROM migrate.status() AS s'),
-    ('SELECT v::text FROM migrate.verify() AS v'),
-    ($$SELECT s FROM migrate.upgrade_statements('heads') AS s$$),
-    ($$SELECT s FROM migrate.downgrade_statements('base') AS s$$),
-    ($$SELECT migrate.upgrade_sql('heads')$$),
-    ($$SELECT migrate.upgrade_sql('p2', 'base')$$),
-    ($$SELECT migrate.downgrade_sql('base')$$);
+INSERT INTO reads (q, scripts) VALUES
+    ('SELECT c FROM migrate.current() AS c', false),
+    ('SELECT h::text FROM migrate.heads() AS h', false),
+    ('SELECT b::text FROM migrate.bases() AS b', false),
+    ('SELECT b::text FROM migrate.branches() AS b', false),
+    ('SELECT h::text FROM migrate.history() AS h', false),
+    ($$SELECT h::text FROM migrate.history('p1:p3') AS h$$, false),
+    ('SELECT s::text FROM migrate.status() AS s', false),
+    ('SELECT v::text FROM migrate.verify() AS v', false),
+    ($$SELECT s::text FROM migrate.show('p2') AS s$$, true),
+    ($$SELECT s FROM migrate.upgrade_statements('heads') AS s$$, true),
+    ($$SELECT s FROM migrate.downgrade_statements('base') AS s$$, true),
+    ($$SELECT migrate.upgrade_sql('heads')$$, true),
+    ($$SELECT migrate.upgrade_sql('p2', 'base')$$, true),
+    ($$SELECT migrate.downgrade_sql('base')$$, true);
 UPDATE reads SET as_owner = ARRAY(SELECT pg_temp.rows_or_error(q));
 SET LOCAL ROLE migrate_pgtap85_nobody;
 UPDATE reads SET as_nobody = ARRAY(SELECT pg_temp.rows_or_error(q));
 RESET ROLE;
-SELECT is_empty($$SELECT q, as_nobody[1] FROM reads WHERE as_nobody[1] LIKE 'ERROR%' OR as_nobody IS NULL$$,
-    'no grant: current, heads, bases, branches, history, show, status, verify, upgrade_statements, downgrade_statements, upgrade_sql, downgrade_sql all work');
-SELECT is_empty($$SELECT q FROM reads WHERE as_nobody IS DISTINCT FROM as_owner$$,
-    'and answer exactly what they answer the owner (14 queries)');
-SELECT ok((SELECT as_nobody[1] LIKE 'SELECT migrate.apply_step(''p2'', ''upgrade'', ''%' FROM reads
-            WHERE q LIKE '%upgrade_statements%'), 'upgrade_statements() for the role without grants is a real plan');
+GRANT SELECT ON migrate.revisions TO migrate_pgtap85_nobody;
+SET LOCAL ROLE migrate_pgtap85_nobody;
+UPDATE reads SET as_reader = ARRAY(SELECT pg_temp.rows_or_error(q)) WHERE scripts;
+RESET ROLE;
+REVOKE SELECT ON migrate.revisions FROM migrate_pgtap85_nobody;
+SELECT is_empty($$SELECT q, as_nobody[1] FROM reads WHERE NOT scripts AND (as_nobody[1] LIKE 'ERROR%' OR as_nobody IS NULL)$$,
+    'no grant: current, heads, bases, branches, history, status, verify all work');
+SELECT is_empty($$SELECT q FROM reads WHERE NOT scripts AND as_nobody IS DISTINCT FROM as_owner$$,
+    'and answer exactly what they answer the owner (8 queries)');
+SELECT is_empty($$SELECT q, as_nobody FROM reads
+                   WHERE scripts AND as_nobody IS DISTINCT FROM
+                         ARRAY['ERROR 42501: permission denied to read the scripts of migrate.revisions']$$,
+    'no grant: show, upgrade_statements, downgrade_statements, upgrade_sql, downgrade_sql refuse with 42501 (6 queries)');
+SELECT is_empty($$SELECT q FROM reads WHERE scripts AND as_reader IS DISTINCT FROM as_owner$$,
+    'granted SELECT on migrate.revisions, they answer exactly what they answer the owner');
+SELECT ok((SELECT as_reader[1] LIKE 'SELECT migrate.apply_step(''p2'', ''upgrade'', ''%' FROM reads
+            WHERE q LIKE '%upgrade_statements%'), 'upgrade_statements() for the reader is a real plan');
 
 -- =====================================================================
 -- a deployer granted exactly what README.md "Privileges" lists
@@ -165,6 +177,7 @@ GRANT EXECUTE ON PROCEDURE migrate.upgrade_each(text) TO migrate_pgtap85_deploye
 GRANT EXECUTE ON FUNCTION migrate.apply_step(text, text, text),
                           migrate.begin_step(text, text, text),
                           migrate.end_step(text, text, text) TO migrate_pgtap85_deployer;
+GRANT SELECT ON migrate.revisions TO migrate_pgtap85_deployer;
 GRANT CREATE ON SCHEMA public TO migrate_pgtap85_deployer;
 SELECT count(*) FROM migrate.stamp('base') \gset
 DROP TABLE pv_one;
@@ -238,9 +251,10 @@ SELECT is_empty($$SELECT c.relname FROM pg_class c WHERE c.relnamespace = 'migra
                    AND pg_get_userbyid(c.relowner) = 'migrate_pgtap85_deployer'$$,
     'the deployer owns nothing in schema migrate');
 SELECT is_empty($$SELECT c.relname FROM pg_class c WHERE c.relnamespace = 'migrate'::regnamespace AND c.relkind IN ('r', 'S')
-                   AND (has_table_privilege('migrate_pgtap85_deployer', c.oid, 'SELECT, INSERT, UPDATE, DELETE, TRUNCATE')
-                        OR has_any_column_privilege('migrate_pgtap85_deployer', c.oid, 'SELECT, INSERT, UPDATE'))$$,
-    'and has no privilege on its tables or sequences');
+                   AND (has_table_privilege('migrate_pgtap85_deployer', c.oid, 'INSERT, UPDATE, DELETE, TRUNCATE')
+                        OR has_any_column_privilege('migrate_pgtap85_deployer', c.oid, 'INSERT, UPDATE')
+                        OR (c.relname <> 'revisions' AND has_any_column_privilege('migrate_pgtap85_deployer', c.oid, 'SELECT')))$$,
+    'and has no privilege on its tables or sequences but reading migrate.revisions (script text)');
 SELECT results_eq($$SELECT revision, operation, applied_by FROM migrate.log WHERE revision LIKE 'd_' AND operation <> 'stamp' ORDER BY id$$,
     format($$VALUES ('d1'::text, 'upgrade'::text, %1$L::text), ('d2', 'upgrade', %1$L), ('d3', 'upgrade', %1$L),
                     ('d4', 'upgrade', %1$L), ('d4', 'downgrade', %1$L), ('d3', 'downgrade', %1$L),
@@ -539,7 +553,7 @@ SELECT results_eq($$SELECT p.oid::regprocedure::text FROM pg_proc p
                      ORDER BY 1$$,
     ARRAY['migrate.apply_step(text,text,text)', 'migrate.begin_step(text,text,text)', 'migrate.check_roundtrip(text)',
           'migrate.downgrade(text,boolean)', 'migrate.downgrade_each(text)', 'migrate.drop_revision(text)',
-          'migrate.end_step(text,text,text)', 'migrate.load(text)', 'migrate.merge(text[],text,text)',
+          'migrate.end_step(text,text,text)', 'migrate.guard_drop()', 'migrate.load(text)', 'migrate.merge(text[],text,text)',
           'migrate.revision(text,text,text,text[],text,text[],text[],text,boolean)', 'migrate.revisions_changed()',
           'migrate.stamp(text,boolean)', 'migrate.stamp(text[],boolean)', 'migrate.upgrade(text,boolean)',
           'migrate.upgrade_each(text)'],

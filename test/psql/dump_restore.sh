@@ -11,7 +11,12 @@
 # Each copy must hold the same revisions, version rows, log rows and
 # sequence positions (a new revision and a new log row get the next ids),
 # the same grants, and upgrade('heads') must continue from there exactly
-# as it does in the original.
+# as it does in the original.  Restoring over a database whose migrate
+# holds history (pg_restore --clean) is refused until migrate.allow_drop
+# is set; a data-only restore with --disable-triggers into a database
+# that has the extension is read correctly by every new connection, and
+# verify() says that the trigger pg_restore re-enabled no longer counts
+# every write.
 cd "$(dirname "$0")"
 . ./helpers.bash
 
@@ -115,7 +120,7 @@ for copy in R P; do
     same_files "$WORK/S.snap" "$WORK/$copy.snap" \
         "$what: revisions (scripts, checksums, created_at, position), version rows, log rows (every column) and both sequences identical"
     same_state "$what, before continuing" "$S" "$db"
-    is "$(q "$db" "SELECT extversion FROM pg_extension WHERE extname = 'migrate'")" "0.2" "$what: extension migrate 0.2"
+    is "$(q "$db" "SELECT extversion FROM pg_extension WHERE extname = 'migrate'")" "0.3" "$what: extension migrate 0.3"
     is "$(q "$db" "SELECT has_function_privilege('$ROLE', 'migrate.upgrade(text, boolean)', 'EXECUTE'),
                           has_function_privilege('$ROLE', 'migrate.load(text)', 'EXECUTE'),
                           has_function_privilege('$ROLE', 'migrate.stamp(text, boolean)', 'EXECUTE'),
@@ -164,5 +169,34 @@ n1,r5" "$what: and applies on top"
         "$what: downgrades through revisions applied before and after the restore"
     is "$(q "$db" "SELECT count(*) FROM migrate.verify()")" "0" "$what: verify() is still empty"
 done
+
+# ---------------------------------------------------------------------------
+# restoring over history, and data-only restores with triggers disabled
+# ---------------------------------------------------------------------------
+
+pg_restore --clean --if-exists --exit-on-error -d "$R" "$WORK/S.dump" >"$WORK/clean.out" 2>&1
+is "$?" "1" "pg_restore --clean over a database whose migrate has history stops"
+like "$(cat "$WORK/clean.out")" 'extension "migrate" holds the migration history of this database' \
+    "at DROP EXTENSION migrate, with the guard's message"
+is "$(q "$R" "SELECT count(*) FROM migrate.version")" "2" "and the history is still there"
+PGOPTIONS="-c migrate.allow_drop=on" pg_restore --clean --if-exists --exit-on-error -d "$R" "$WORK/S.dump" \
+    >"$WORK/clean2.out" 2>&1
+is "$?" "0" "with PGOPTIONS='-c migrate.allow_drop=on' pg_restore --clean replaces it"
+snapshot "$R" "$WORK/R2.snap"
+same_files "$WORK/S.snap" "$WORK/R2.snap" "and the restored history equals the dumped one"
+
+newdb T || exit 1
+q "$T" "CREATE EXTENSION migrate" >/dev/null
+is "$(q "$T" "SELECT count(*) FROM migrate.heads()")" "0" \
+    "data-only target: the extension, no revisions yet (its empty graph cached and shared)"
+pg_restore --data-only --disable-triggers --schema=migrate --exit-on-error -d "$T" "$WORK/S.dump" >"$WORK/data.out" 2>&1
+is "$?" "0" "pg_restore --data-only --disable-triggers --schema=migrate into it succeeds"
+is "$(q "$T" "SELECT string_agg(revision, ',') FROM migrate.heads()")" "n1,r4" \
+    "a new connection sees the restored revisions, not the empty graph of before"
+is "$(q "$T" "SELECT problem FROM migrate.verify()")" "revisions trigger not always enabled" \
+    "verify() says pg_restore left the trigger enabled for origin sessions only"
+q "$T" "ALTER TABLE migrate.revisions ENABLE ALWAYS TRIGGER revisions_changed" >/dev/null
+is "$(q "$T" "SELECT count(*) FROM migrate.verify()")" "0" "ENABLE ALWAYS, as verify() says, and it is healthy"
+is "$(q "$T" "SELECT string_agg(revision, ',') FROM migrate.heads()")" "n1,r4" "and still reads the restored graph"
 
 finish

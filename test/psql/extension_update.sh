@@ -1,9 +1,14 @@
 #!/usr/bin/env bash
-# ALTER EXTENSION migrate UPDATE from 0.1 gives the same catalog as a fresh
-# CREATE EXTENSION migrate (functions with result types, volatility,
-# comments and ACLs; table columns, constraints, indexes, ACLs; extension
-# membership and pg_dump configuration), and a database migrated under 0.1
-# keeps its revisions, version rows and log and goes on migrating.
+# A fresh CREATE EXTENSION migrate installs the current version from one
+# consolidated script (migrate--0.3.sql); ALTER EXTENSION migrate UPDATE
+# from 0.1 (through 0.2) and from 0.2 runs the update scripts instead.  All
+# three must give the same catalog (functions with result types,
+# volatility, comments and ACLs; table columns, constraints, indexes,
+# ACLs; triggers and event triggers; extension membership and pg_dump
+# configuration), as pg_stat_statements tests its versions.  A database
+# migrated under 0.1 keeps its revisions, version rows and log and goes on
+# migrating; privileges a DBA set on a function an update replaces carry
+# over.
 cd "$(dirname "$0")"
 . ./helpers.bash
 
@@ -15,7 +20,7 @@ catalog() {
                        pg_get_function_result(p.oid), p.prokind, p.provolatile, p.proisstrict,
                        p.prosecdef, p.proparallel, p.proleakproof, p.procost, p.prorows,
                        p.proconfig, p.probin, p.prosrc, p.proacl, obj_description(p.oid, 'pg_proc')
-                  FROM pg_proc p WHERE p.pronamespace = 'migrate'::regnamespace ORDER BY 1" ;;
+                  FROM pg_proc p WHERE p.pronamespace = 'migrate'::regnamespace ORDER BY p.oid::regprocedure::text" ;;
     columns) sql="SELECT c.table_name, c.ordinal_position, c.column_name, c.data_type, c.udt_name,
                      c.is_nullable, c.column_default, c.is_identity,
                      col_description(format('migrate.%I', c.table_name)::regclass, c.ordinal_position::int)
@@ -32,34 +37,61 @@ catalog() {
                        extconfig::regclass[], extcondition, nspacl
                   FROM pg_extension JOIN pg_namespace n ON n.oid = extnamespace
                   WHERE extname = 'migrate'" ;;
+    triggers) sql="SELECT tgrelid::regclass, tgname, tgfoid::regprocedure, tgtype, tgenabled, tgisinternal
+                  FROM pg_trigger WHERE tgrelid IN (SELECT oid FROM pg_class WHERE relnamespace = 'migrate'::regnamespace)
+                   AND NOT tgisinternal ORDER BY 1, 2" ;;
+    event_triggers) sql="SELECT evtname, evtevent, evtfoid::regprocedure, evtenabled, evttags
+                  FROM pg_event_trigger ORDER BY 1" ;;
     esac
     q "$1" "$sql" >"$WORK/$1.$2"
 }
 
-newdb U || exit 1     # 0.1, then ALTER EXTENSION UPDATE
-newdb F || exit 1     # fresh CREATE EXTENSION
+newdb U || exit 1     # 0.1, then ALTER EXTENSION UPDATE (0.1--0.2, 0.2--0.3)
+newdb V || exit 1     # 0.2, then ALTER EXTENSION UPDATE (0.2--0.3)
+newdb F || exit 1     # fresh CREATE EXTENSION migrate: migrate--0.3.sql alone
+ext_dir="$(pg_config --sharedir)/extension"
+check "the current version ships as one consolidated install script" test -f "$ext_dir/migrate--0.3.sql"
 is "$(q "$U" "CREATE EXTENSION migrate VERSION '0.1'; SELECT extversion FROM pg_extension WHERE extname = 'migrate'")" \
     "0.1" "CREATE EXTENSION migrate VERSION '0.1'"
-is "$(q "$U" "SELECT count(*) FROM pg_proc WHERE proname IN ('upgrade_sql', 'upgrade_statements', 'verify')")" 0 \
-    "0.1 has none of 0.2's functions"
+is "$(q "$U" "SELECT count(*) FROM pg_proc WHERE proname IN ('upgrade_sql', 'upgrade_statements', 'verify', 'guard_drop')")" 0 \
+    "0.1 has none of 0.2's and 0.3's functions"
 is "$(q "$U" "ALTER EXTENSION migrate UPDATE; SELECT extversion FROM pg_extension WHERE extname = 'migrate'")" \
-    "0.2" "ALTER EXTENSION migrate UPDATE goes to 0.2"
+    "0.3" "ALTER EXTENSION migrate UPDATE goes from 0.1 to 0.3"
+is "$(q "$V" "CREATE EXTENSION migrate VERSION '0.2'; SELECT extversion FROM pg_extension WHERE extname = 'migrate'")" \
+    "0.2" "CREATE EXTENSION migrate VERSION '0.2'"
+is "$(q "$V" "ALTER EXTENSION migrate UPDATE; SELECT extversion FROM pg_extension WHERE extname = 'migrate'")" \
+    "0.3" "ALTER EXTENSION migrate UPDATE goes from 0.2 to 0.3"
 is "$(q "$F" "CREATE EXTENSION migrate; SELECT extversion FROM pg_extension WHERE extname = 'migrate'")" \
-    "0.2" "a fresh CREATE EXTENSION migrate is 0.2"
+    "0.3" "a fresh CREATE EXTENSION migrate is 0.3"
 
-for facet in functions columns relations constraints indexes members extension; do
+for facet in functions columns relations constraints indexes members extension triggers event_triggers; do
     catalog "$U" $facet
+    catalog "$V" $facet
     catalog "$F" $facet
-    same_files "$WORK/$F.$facet" "$WORK/$U.$facet" "updated and fresh: same $facet"
+    same_files "$WORK/$F.$facet" "$WORK/$U.$facet" "0.1 updated and fresh 0.3: same $facet"
+    same_files "$WORK/$F.$facet" "$WORK/$V.$facet" "0.2 updated and fresh 0.3: same $facet"
 done
-is "$(wc -l <"$WORK/$F.functions")" 27 "the compared function list has all 27 routines (15 of 0.1, 12 new)"
+is "$(wc -l <"$WORK/$F.functions")" 28 "the compared function list has all 28 routines (15 of 0.1, 12 of 0.2, 1 of 0.3)"
+is "$(wc -l <"$WORK/$F.event_triggers")" 1 "the event trigger guarding DROP EXTENSION is compared"
 is "$(q "$F" "SELECT count(*) FROM pg_proc WHERE pronamespace = 'migrate'::regnamespace
                 AND has_function_privilege('public', oid, 'EXECUTE')
-                AND proname IN ('upgrade', 'downgrade', 'apply_step', 'begin_step', 'end_step', 'check_roundtrip', 'upgrade_each', 'downgrade_each')")" \
-    0 "mutating 0.2 routines are not executable by PUBLIC"
+                AND proname IN ('upgrade', 'downgrade', 'apply_step', 'begin_step', 'end_step', 'check_roundtrip',
+                                'upgrade_each', 'downgrade_each', 'guard_drop', 'revisions_changed')")" \
+    0 "mutating routines and trigger functions are not executable by PUBLIC"
 is "$(q "$F" "SELECT string_agg(DISTINCT has_table_privilege('public', oid, 'INSERT')::text, ',')
                 FROM pg_class WHERE relnamespace = 'migrate'::regnamespace AND relkind = 'r'")" \
     "false" "PUBLIC cannot write migrate's tables"
+
+# a DBA's privileges on status(), which 0.2--0.3 replaces, carry over
+newdb P || exit 1
+q "$P" "CREATE EXTENSION migrate VERSION '0.2'; CREATE ROLE migrate_test_watcher;
+        REVOKE EXECUTE ON FUNCTION migrate.status() FROM PUBLIC;
+        GRANT EXECUTE ON FUNCTION migrate.status() TO migrate_test_watcher;
+        ALTER EXTENSION migrate UPDATE" >/dev/null
+is "$(q "$P" "SELECT has_function_privilege('public', 'migrate.status()', 'EXECUTE'),
+                     has_function_privilege('migrate_test_watcher', 'migrate.status()', 'EXECUTE')")" \
+    "f|t" "status() revoked from PUBLIC and granted to a role under 0.2 stays so in 0.3"
+q "$P" "DROP OWNED BY migrate_test_watcher; DROP ROLE migrate_test_watcher" >/dev/null
 
 # ---------------------------------------------------------------------------
 # data made under 0.1 survives the update, and migrating continues
@@ -102,6 +134,7 @@ same_files "$WORK/before" "$WORK/after" "revisions, version rows, log rows and s
 is "$(q "$D" "SELECT count(*) FROM migrate.log WHERE sqlstate IS NOT NULL OR error IS NOT NULL")" 0 \
     "old log rows have NULL sqlstate and error"
 is "$(q "$D" "SELECT count(*) FROM migrate.verify()")" 0 "verify() finds the 0.1 data healthy"
+is "$(q "$D" "SELECT count(*) FROM migrate.log WHERE detail IS NOT NULL")" 0 "old log rows have a NULL detail"
 is "$(q "$D" "SELECT string_agg(revision || ' ' || operation, ',') FROM migrate.upgrade('heads')")" "d3 upgrade" \
     "upgrade('heads') after the update runs only d3"
 is "$(q "$D" "SELECT id - (SELECT max(id) FROM migrate.log WHERE revision <> 'd3') || ' ' || heads_before::text || heads_after::text

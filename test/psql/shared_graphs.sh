@@ -14,6 +14,13 @@
 #   - DROP EXTENSION and CREATE EXTENSION with other revisions: the graph
 #     of the dropped extension is not reused;
 #   - migrate.shared_graphs = off: the backend builds its own;
+#   - rows written while the trigger of migrate.revisions was disabled (what
+#     pg_restore --data-only --disable-triggers does), in separate
+#     transactions or in one: no backend maps the graph of before; with the
+#     trigger left ENABLE (origin only) nothing is shared and verify() says
+#     why; ENABLE ALWAYS again shares again;
+#   - the generation row frozen by VACUUM FREEZE: still mapped, not rebuilt
+#     at every call;
 #   - a backend mapping a graph of 20,000 revisions keeps a few kilobytes
 #     of its own for it (a graph it built for itself takes megabytes).
 cd "$(dirname "$0")"
@@ -95,7 +102,7 @@ migrate: mapped the shared graph of 12 revisions" \
     "and the one after maps it and upgrades through the new head"
 
 # a re-created extension starts at generation 0 again: a new relation
-q "$D" "DROP EXTENSION migrate; CREATE EXTENSION migrate" >/dev/null
+q "$D" "SET migrate.allow_drop = on; DROP EXTENSION migrate; CREATE EXTENSION migrate" >/dev/null
 register "$D" "x" 3 >/dev/null
 is "$(call "$D" "SELECT revision FROM migrate.heads()")" \
     "x3
@@ -116,6 +123,61 @@ is "$(call "$D" "SELECT revision FROM migrate.heads()")" \
     "x3
 migrate: mapped the shared graph of 3 revisions" \
     "and the shared graph is still there for the others"
+
+# rows that reach migrate.revisions with its trigger disabled, as
+# pg_restore --data-only --disable-triggers writes them: the generation
+# does not move, but the trigger's own row does
+insert_row() {
+    q "$D" "INSERT INTO migrate.revisions (id, down_revisions, upgrade_sql, downgrade_sql, checksum)
+            VALUES ('$1', '{$2}', 'SELECT 1', 'SELECT 1', 'restored')" >/dev/null
+}
+is "$(call "$D" "SELECT revision FROM migrate.heads()")" \
+    "x3
+migrate: mapped the shared graph of 3 revisions" \
+    "before the restore: x3, mapped"
+q "$D" "ALTER TABLE migrate.revisions DISABLE TRIGGER ALL" >/dev/null
+insert_row x4 x3
+is "$(call "$D" "SELECT revision FROM migrate.heads()")" \
+    "x4
+migrate: built the graph of 4 revisions for this backend only" \
+    "trigger disabled, a row added: the new head, from a graph nobody shares"
+q "$D" "ALTER TABLE migrate.revisions ENABLE TRIGGER ALL" >/dev/null
+is "$(call "$D" "SELECT revision FROM migrate.heads()")" \
+    "x4
+migrate: built the graph of 4 revisions for this backend only" \
+    "trigger enabled for origin sessions only (what pg_restore leaves): still not shared"
+is "$(q "$D" "SELECT problem || ': ' || detail FROM migrate.verify() WHERE problem LIKE 'revisions trigger%'")" \
+    "revisions trigger not always enabled: The trigger revisions_changed on migrate.revisions is enabled for origin sessions only, so writes made with session_replication_role = replica are not counted: every call builds the revision graph itself. ALTER TABLE migrate.revisions ENABLE ALWAYS TRIGGER revisions_changed restores sharing." \
+    "verify() says why nothing is shared, and how to fix it"
+q "$D" "ALTER TABLE migrate.revisions ENABLE ALWAYS TRIGGER revisions_changed" >/dev/null
+is "$(call "$D" "SELECT revision FROM migrate.heads()")" \
+    "x4
+migrate: built the graph of 4 revisions and shared it" \
+    "ENABLE ALWAYS again: built and shared"
+is "$(call "$D" "SELECT revision FROM migrate.heads()")" \
+    "x4
+migrate: mapped the shared graph of 4 revisions" \
+    "... and mapped by the next connection"
+# all in one transaction, the trigger ENABLE ALWAYS at the end as before
+q "$D" "BEGIN; ALTER TABLE migrate.revisions DISABLE TRIGGER ALL;
+        INSERT INTO migrate.revisions (id, down_revisions, upgrade_sql, downgrade_sql, checksum)
+            VALUES ('x5', '{x4}', 'SELECT 1', 'SELECT 1', 'restored');
+        ALTER TABLE migrate.revisions ENABLE ALWAYS TRIGGER revisions_changed; COMMIT" >/dev/null
+is "$(call "$D" "SELECT revision FROM migrate.heads()")" \
+    "x5
+migrate: built the graph of 5 revisions and shared it" \
+    "disabled, written and enabled again in one transaction: the new graph, not the old one"
+# a frozen generation row reads the same in SQL and in a heap scan
+q "$D" "VACUUM FREEZE migrate.graph_generation" >/dev/null
+call "$D" "SELECT 1" >/dev/null
+is "$(call "$D" "SELECT revision FROM migrate.heads()")" \
+    "x5
+migrate: mapped the shared graph of 5 revisions" \
+    "after VACUUM FREEZE of the generation row: mapped, not rebuilt at every call"
+is "$(PGOPTIONS="-c client_min_messages=debug1" "${PSQL[@]}" -qAt -d "$D" \
+        -c "SELECT count(*) FROM migrate.heads()" -c "SELECT count(*) FROM migrate.heads()" 2>&1 |
+      grep -cE 'migrate: (built|mapped)')" 1 \
+    "after VACUUM FREEZE: the second call of a session uses its cached graph"
 
 # what a backend keeps of its own for a mapped graph of 20,000 revisions
 newdb BIG || exit 1
