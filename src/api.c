@@ -742,8 +742,8 @@ stamp(FunctionCallInfo fcinfo, List *targets)
 	store_record_step(what.data, "stamp", NULL, started, &duration,
 					  before, after);
 	ereport(NOTICE, (errmsg_internal("running stamp %s -> %s",
-									 before ? util_join(before) : "base",
-									 after ? util_join(after) : "base")));
+									 before ? util_join_some(before, 10) : "base",
+									 after ? util_join_some(after, 10) : "base")));
 	foreach(lc, after)
 	{
 		Datum		v = CStringGetTextDatum(lfirst(lc));

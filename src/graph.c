@@ -61,7 +61,7 @@ intlist_contains(IntList *l, int x)
 	return false;
 }
 
-/* "a, b, c" */
+/* "a, b, c", for messages: past 20 ids, "and N more" */
 char *
 graph_join_ids(Graph *g, const int *revs, int n)
 {
@@ -69,8 +69,10 @@ graph_join_ids(Graph *g, const int *revs, int n)
 	int			i;
 
 	initStringInfo(&buf);
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n && i < 20; i++)
 		appendStringInfo(&buf, "%s%s", i ? ", " : "", REV_ID(g, revs[i]));
+	if (n > 20)
+		appendStringInfo(&buf, " and %d more", n - 20);
 	return buf.data;
 }
 

@@ -101,6 +101,6 @@ guard_check_drop(Node *stmt)
 			(errcode(ERRCODE_DEPENDENT_OBJECTS_STILL_EXIST),
 			 errmsg("extension \"migrate\" holds the migration history of this database"),
 			 errdetail("migrate.version has %d row%s (%s); dropping the extension deletes migrate.revisions, migrate.version and migrate.log.",
-					   list_length(v.rows), list_length(v.rows) == 1 ? "" : "s", util_join(v.rows)),
+					   list_length(v.rows), list_length(v.rows) == 1 ? "" : "s", util_join_some(v.rows, 20)),
 			 errhint("Keep a copy first (pg_dump --schema=migrate), then SET migrate.allow_drop = on and drop it again.")));
 }

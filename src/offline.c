@@ -221,7 +221,7 @@ offline_script(Graph *g, RevSet *version, StepPlan *plan, bool upgrade)
 					 "BEGIN;\n%s",
 					 upgrade ? "upgrade" : "downgrade", plan->nsteps,
 					 plan->nsteps == 1 ? "" : "s",
-					 start ? util_join(start) : "base", lock);
+					 start ? util_join_some(start, 20) : "base", lock);
 	append_guard(&buf, start, upgrade);
 
 	for (i = 0; i < plan->nsteps; i++)

@@ -88,7 +88,7 @@ resolve_ident(Graph *g, const char *name, int branch, const char *branch_name)
 			ereport(ERROR,
 					(errcode(ERRCODE_AMBIGUOUS_PARAMETER),
 					 errmsg("revision prefix \"%s\" is ambiguous", name),
-					 errdetail("Candidates: %s.", util_join(names)),
+					 errdetail("Candidates: %s.", util_join_some(names, 20)),
 					 errhint("Give more characters of the revision id.")));
 		}
 		r = cand.v[0];
@@ -355,38 +355,141 @@ cmp_int(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+/*
+ * A pending head of the sort and its ancestors within todo, by local
+ * index: a bit set when they are many, a sorted array when they are few
+ * (ten thousand roots with a handful of ancestors each must not cost ten
+ * thousand bit sets of the whole graph).
+ */
 typedef struct TopoHead
 {
 	int			rev;
-	uint64	   *anc;			/* ancestors within todo, by local index */
+	int			nanc;
+	int		   *list;			/* sorted local indexes, or NULL */
+	uint64	   *bits;			/* or a bit set of local indexes */
 } TopoHead;
 
-static void
-topo_ancestors(Graph *g, int rev, const int *local, uint64 *bits, int words)
+typedef struct TopoState
 {
-	int			top = 0;
+	Graph	   *g;
+	const int  *local;
+	int			m;				/* revisions in todo */
+	int			words;
+	int		   *count;			/* pending heads having each as ancestor */
+} TopoState;
 
-	memset(bits, 0, words * sizeof(uint64));
+static int
+cmp_int_value(const void *a, const void *b)
+{
+	int			x = *(const int *) a;
+	int			y = *(const int *) b;
+
+	return (x > y) - (x < y);
+}
+
+/* Compute h's ancestors within todo and count them in. */
+static void
+topo_ancestors(TopoState *ts, TopoHead *h)
+{
+	Graph	   *g = ts->g;
+	IntList		found = {0};
+	int			top = 0,
+				i;
+
 	graph_mark_start(g);
-	g->mark[rev] = g->epoch;
-	g->stack[top++] = rev;
+	g->mark[h->rev] = g->epoch;
+	g->stack[top++] = h->rev;
 	while (top > 0)
 	{
 		int			r = g->stack[--top];
 		GraphRev   *v = &g->revs[r];
 		int			k;
 
-		bits[local[r] / 64] |= UINT64CONST(1) << (local[r] % 64);
+		intlist_push(&found, ts->local[r]);
 		for (k = 0; k < v->nnd; k++)
 		{
 			int			d = GR_ND(g, v)[k];
 
-			if (local[d] >= 0 && g->mark[d] != g->epoch)
+			if (ts->local[d] >= 0 && g->mark[d] != g->epoch)
 			{
 				g->mark[d] = g->epoch;
 				g->stack[top++] = d;
 			}
 		}
+	}
+	h->nanc = found.n;
+	h->list = NULL;
+	h->bits = NULL;
+	if ((uint64) found.n * 32 > (uint64) ts->m)
+	{
+		h->bits = palloc0(ts->words * sizeof(uint64));
+		for (i = 0; i < found.n; i++)
+			h->bits[found.v[i] / 64] |= UINT64CONST(1) << (found.v[i] % 64);
+		pfree(found.v);
+	}
+	else
+	{
+		qsort(found.v, found.n, sizeof(int), cmp_int_value);
+		h->list = found.v;
+	}
+	for (i = 0; i < found.n; i++)
+		ts->count[found.v[i]]++;
+}
+
+static bool
+topo_has(TopoHead *h, int lc)
+{
+	if (h->bits)
+		return (h->bits[lc / 64] >> (lc % 64)) & 1;
+	return bsearch(&lc, h->list, h->nanc, sizeof(int), cmp_int_value) != NULL;
+}
+
+/* Count h's ancestors out and free them. */
+static void
+topo_release(TopoState *ts, TopoHead *h)
+{
+	int			i;
+
+	if (h->bits)
+	{
+		for (i = 0; i < ts->words; i++)
+		{
+			uint64		w = h->bits[i];
+
+			while (w)
+			{
+				ts->count[i * 64 + __builtin_ctzll(w)]--;
+				w &= w - 1;
+			}
+		}
+		pfree(h->bits);
+	}
+	else
+	{
+		for (i = 0; i < h->nanc; i++)
+			ts->count[h->list[i]]--;
+		if (h->list)
+			pfree(h->list);
+	}
+	h->bits = NULL;
+	h->list = NULL;
+	h->nanc = 0;
+}
+
+/* h moved down from lc to its only parent: lc is no longer its ancestor. */
+static void
+topo_drop(TopoState *ts, TopoHead *h, int lc)
+{
+	ts->count[lc]--;
+	if (h->bits)
+		h->bits[lc / 64] &= ~(UINT64CONST(1) << (lc % 64));
+	else
+	{
+		int		   *at = bsearch(&lc, h->list, h->nanc, sizeof(int), cmp_int_value);
+
+		Assert(at != NULL);
+		memmove(at, at + 1, (h->nanc - (at - h->list) - 1) * sizeof(int));
+		h->nanc--;
 	}
 }
 
@@ -395,22 +498,25 @@ topo_ancestors(Graph *g, int rev, const int *local, uint64 *bits, int words)
  * downgrade order; upgrades run it reversed), exactly as Alembic's
  * _topological_sort does: walk down from the heads in registration
  * order, and before emitting a revision that another pending head still
- * needs, switch to that head.  Traversals stay inside todo, which holds
- * every path between its members (todo is closed between the heads and
- * what lies below them), so membership answers equal Alembic's.
+ * needs, switch to the first such head.  Traversals stay inside todo,
+ * which holds every path between its members (todo is closed between the
+ * heads and what lies below them), so membership answers equal Alembic's.
+ * A count per revision of the pending heads above it answers "does any
+ * other head need it" at once; only when one does are the heads scanned
+ * for the first.
  */
 static int *
 toposort(Graph *g, const bool *todo, const int *heads_in, int nheads_in, int *nout)
 {
 	int		   *local = palloc(Max(g->n, 1) * sizeof(int));
 	int			m = 0,
-				words,
 				i,
 				nheads = 0,
 				idx = 0;
 	bool	   *in_heads = palloc0(Max(g->n, 1) * sizeof(bool));
 	bool	   *emitted = palloc0(Max(g->n, 1) * sizeof(bool));
 	TopoHead   *heads;
+	TopoState	ts;
 	int		   *out;
 	int			n = 0;
 	int		   *sorted;
@@ -418,8 +524,12 @@ toposort(Graph *g, const bool *todo, const int *heads_in, int nheads_in, int *no
 	for (i = 0; i < g->n; i++)
 		local[i] = todo[i] ? m++ : -1;
 	out = palloc(Max(m, 1) * sizeof(int));
-	words = Max((m + 63) / 64, 1);
 	heads = palloc((m + 1) * sizeof(TopoHead));
+	ts.g = g;
+	ts.local = local;
+	ts.m = m;
+	ts.words = Max((m + 63) / 64, 1);
+	ts.count = palloc0(Max(m, 1) * sizeof(int));
 
 	/* heads in todo, deduplicated, in registration order */
 	sorted = palloc(Max(nheads_in, 1) * sizeof(int));
@@ -429,8 +539,7 @@ toposort(Graph *g, const bool *todo, const int *heads_in, int nheads_in, int *no
 		if (todo[sorted[i]] && !in_heads[sorted[i]])
 		{
 			heads[nheads].rev = sorted[i];
-			heads[nheads].anc = palloc(words * sizeof(uint64));
-			topo_ancestors(g, sorted[i], local, heads[nheads].anc, words);
+			topo_ancestors(&ts, &heads[nheads]);
 			in_heads[sorted[i]] = true;
 			nheads++;
 		}
@@ -446,11 +555,13 @@ toposort(Graph *g, const bool *todo, const int *heads_in, int nheads_in, int *no
 		if ((n & 1023) == 0)
 			CHECK_FOR_INTERRUPTS();
 
-		for (j = 0; j < nheads; j++)
-			if (j != idx && (heads[j].anc[lc / 64] >> (lc % 64)) & 1)
-				break;
-		if (j < nheads)
+		/* head idx has c among its ancestors; does another one? */
+		if (ts.count[lc] > 1)
 		{
+			for (j = 0; j < nheads; j++)
+				if (j != idx && topo_has(&heads[j], lc))
+					break;
+			Assert(j < nheads);
 			idx = j;
 			continue;
 		}
@@ -468,7 +579,7 @@ toposort(Graph *g, const bool *todo, const int *heads_in, int nheads_in, int *no
 		in_heads[c] = false;
 		if (add.n == 0)
 		{
-			pfree(heads[idx].anc);
+			topo_release(&ts, &heads[idx]);
 			memmove(&heads[idx], &heads[idx + 1], (nheads - idx - 1) * sizeof(TopoHead));
 			nheads--;
 			idx = Max(idx - 1, 0);
@@ -479,15 +590,17 @@ toposort(Graph *g, const bool *todo, const int *heads_in, int nheads_in, int *no
 		if (rev->nnd == 1)
 		{
 			/* a plain step down a line: the ancestors lose only c */
-			heads[idx].anc[lc / 64] &= ~(UINT64CONST(1) << (lc % 64));
+			topo_drop(&ts, &heads[idx], lc);
 		}
 		else
-			topo_ancestors(g, add.v[0], local, heads[idx].anc, words);
+		{
+			topo_release(&ts, &heads[idx]);
+			topo_ancestors(&ts, &heads[idx]);
+		}
 		for (j = 1; j < add.n; j++)
 		{
 			heads[nheads].rev = add.v[j];
-			heads[nheads].anc = palloc(words * sizeof(uint64));
-			topo_ancestors(g, add.v[j], local, heads[nheads].anc, words);
+			topo_ancestors(&ts, &heads[nheads]);
 			in_heads[add.v[j]] = true;
 			nheads++;
 		}
@@ -990,10 +1103,16 @@ static List *
 unique_ids(Graph *g, IntList revs)
 {
 	List	   *out = NIL;
+	bool	   *seen = palloc0(Max(g->n, 1) * sizeof(bool));
 	int			i;
 
 	for (i = 0; i < revs.n; i++)
-		out = list_append_unique_ptr(out, REV_ID(g, revs.v[i]));
+		if (!seen[revs.v[i]])
+		{
+			seen[revs.v[i]] = true;
+			out = lappend(out, REV_ID(g, revs.v[i]));
+		}
+	pfree(seen);
 	return out;
 }
 
@@ -1053,12 +1172,15 @@ plan_stamp(Graph *g, RevSet *version, List *targets)
 			intlist_push(&shares, resolve_branch(g, span(spec.label, spec.label_len)));
 		if (spec.kind != TARGET_BASE)
 			get_revisions(g, &spec, NULL, &shares);
-		for (k = 0; k < shares.n; k++)
+		if (shares.n > 0 && version->n > 0)
 		{
-			bool	   *lineage = lineage_set(g, shares.v[k], true);
+			/* in the lineage of any share: above or below one of them */
+			bool	   *lineage = graph_reach_set(g, shares.v, shares.n, ANC_DEPS);
 
+			graph_reach(g, shares.v, shares.n, DESC_DEPS);
 			for (i = 0; i < version->n; i++)
-				if (lineage[version->items[i]] && !is_filtered[version->items[i]])
+				if ((lineage[version->items[i]] || GRAPH_MARKED(g, version->items[i])) &&
+					!is_filtered[version->items[i]])
 				{
 					is_filtered[version->items[i]] = true;
 					intlist_push(&filtered, version->items[i]);
@@ -1264,7 +1386,7 @@ plan_check_step(Graph *g, RevSet *version, PlanStep *step)
 					(errcode(MIGRATE_ERR_STATE),
 					 errmsg("revision \"%s\" is already applied", GR_ID(g, rev)),
 					 errdetail("The version table is now: %s.",
-							   version->n ? util_join(revset_ids(g, version)) : "empty"),
+							   version->n ? util_join_some(revset_ids(g, version), 20) : "empty"),
 					 errhint("The plan is out of date: make it again from the current version table.")));
 		for (k = 0; k < rev->ndown + rev->ndeps; k++)
 		{

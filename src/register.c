@@ -41,21 +41,54 @@ check_ident(const char *value, const char *what)
 				 errhint("Choose another %s.", what)));
 }
 
+static int
+cmp_cstring_ptr(const void *a, const void *b)
+{
+	return strcmp(*(char *const *) a, *(char *const *) b);
+}
+
 static void
 no_duplicates(List *l, const char *what, const char *id)
 {
+	int			n = list_length(l);
+	char	  **sorted;
+	const char *twice = NULL;
 	ListCell   *a,
 			   *b;
+	int			i;
 
-	foreach(a, l)
+	if (n <= 32)
 	{
-		for_each_cell(b, l, lnext(l, a))
-			if (strcmp(lfirst(a), lfirst(b)) == 0)
-				ereport(ERROR,
-						(errcode(MIGRATE_ERR_BAD_ARGUMENT),
-						 errmsg("%s of revision \"%s\" lists \"%s\" twice", what, id, (char *) lfirst(a)),
-						 errhint("List each revision once.")));
+		/* the first repeated name in list order */
+		foreach(a, l)
+		{
+			for_each_cell(b, l, lnext(l, a))
+				if (strcmp(lfirst(a), lfirst(b)) == 0)
+				{
+					twice = lfirst(a);
+					break;
+				}
+			if (twice)
+				break;
+		}
 	}
+	else
+	{
+		/* a long list (thousands of dependencies): sorted once */
+		sorted = palloc(n * sizeof(char *));
+		foreach(a, l)
+			sorted[foreach_current_index(a)] = lfirst(a);
+		qsort(sorted, n, sizeof(char *), cmp_cstring_ptr);
+		for (i = 1; i < n && twice == NULL; i++)
+			if (strcmp(sorted[i - 1], sorted[i]) == 0)
+				twice = sorted[i];
+		pfree(sorted);
+	}
+	if (twice)
+		ereport(ERROR,
+				(errcode(MIGRATE_ERR_BAD_ARGUMENT),
+				 errmsg("%s of revision \"%s\" lists \"%s\" twice", what, id, twice),
+				 errhint("List each revision once.")));
 }
 
 /*
@@ -65,8 +98,15 @@ no_duplicates(List *l, const char *what, const char *id)
  */
 typedef struct Names
 {
-	List	   *owners;			/* of NameOwner * */
+	int			n;
+	NameOwner **owners;			/* sorted by name */
 } Names;
+
+static int
+cmp_owner_name(const void *a, const void *b)
+{
+	return strcmp((*(NameOwner *const *) a)->name, (*(NameOwner *const *) b)->name);
+}
 
 static Names *
 names_lookup(NewRevision *rev)
@@ -74,10 +114,17 @@ names_lookup(NewRevision *rev)
 	Names	   *names = palloc0(sizeof(Names));
 	List	   *all = list_concat(list_concat(list_copy(rev->down), rev->depends_on),
 								  rev->branch_labels);
+	List	   *owners;
+	ListCell   *lc;
 
 	if (rev->id)
 		all = lappend(all, rev->id);
-	names->owners = store_lookup_names(all);
+	owners = store_lookup_names(all);
+	names->n = list_length(owners);
+	names->owners = palloc(Max(names->n, 1) * sizeof(NameOwner *));
+	foreach(lc, owners)
+		names->owners[foreach_current_index(lc)] = lfirst(lc);
+	qsort(names->owners, names->n, sizeof(NameOwner *), cmp_owner_name);
 	return names;
 }
 
@@ -85,20 +132,12 @@ names_lookup(NewRevision *rev)
 static const char *
 names_find(Names *names, const char *name, bool *is_label)
 {
-	ListCell   *lc;
+	NameOwner	key = {(char *) name, NULL, false};
+	NameOwner  *k = &key;
+	NameOwner **o = bsearch(&k, names->owners, names->n, sizeof(NameOwner *), cmp_owner_name);
 
-	foreach(lc, names->owners)
-	{
-		NameOwner  *o = lfirst(lc);
-
-		if (strcmp(o->name, name) == 0)
-		{
-			*is_label = o->is_label;
-			return o->owner;
-		}
-	}
-	*is_label = false;
-	return NULL;
+	*is_label = o ? (*o)->is_label : false;
+	return o ? (*o)->owner : NULL;
 }
 
 static char *
@@ -305,10 +344,10 @@ repair_applied(NewRevision *rev, NewRevision *stored, List *version)
 				(errcode(MIGRATE_ERR_STATE),
 				 errmsg("revision \"%s\" is applied and its file changes its place in the graph", rev->id),
 				 errdetail("Registered: revises %s, depends on %s. File: revises %s, depends on %s.",
-						   stored->down ? util_join(stored->down) : "base",
-						   stored->depends_on ? util_join(stored->depends_on) : "nothing",
-						   rev->down ? util_join(rev->down) : "base",
-						   rev->depends_on ? util_join(rev->depends_on) : "nothing"),
+						   stored->down ? util_join_some(stored->down, 20) : "base",
+						   stored->depends_on ? util_join_some(stored->depends_on, 20) : "nothing",
+						   rev->down ? util_join_some(rev->down, 20) : "base",
+						   rev->depends_on ? util_join_some(rev->depends_on, 20) : "nothing"),
 				 errhint("The version rows imply what is applied through these edges: downgrade below \"%s\" before loading the edited file, or put the change in a new revision.", rev->id)));
 	ran = store_applied_checksum(rev->id);
 	if (ran != NULL && strcmp(ran, store_checksum(script.upgrade_sql, script.downgrade_sql)) != 0)
@@ -419,7 +458,7 @@ register_merge(List *parents, const char *message, const char *id)
 				(errcode(MIGRATE_ERR_STATE),
 				 errmsg("a merge needs at least two revisions"),
 				 errdetail("Found %d: %s.", list_length(parents),
-						   parents ? util_join(parents) : "none"),
+						   parents ? util_join_some(parents, 20) : "none"),
 				 errhint("Merge when the graph has several heads, or name the revisions.")));
 	rev.down = parents;
 	rev.id = id ? pstrdup(id) : NULL;

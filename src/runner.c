@@ -322,8 +322,8 @@ check_own_tables(Graph *g, RevSet *version, int64 generation, uint64 changes,
 				(errcode(MIGRATE_ERR_STATE),
 				 errmsg("a revision script changed migrate.version"),
 				 errdetail("The steps leave %s; the table holds %s.",
-						   expected ? util_join(expected) : "no rows",
-						   found ? util_join(found) : "no rows"),
+						   expected ? util_join_some(expected, 20) : "no rows",
+						   found ? util_join_some(found, 20) : "no rows"),
 				 errhint("Revision scripts must not write migrate's tables; use migrate.stamp() between runs.")));
 }
 
@@ -540,8 +540,8 @@ still_on_plan(Graph *g, RevSet *version, RevSet *final, StepPlan *plan, int i)
 			 errmsg("the version table changed while %s_each was running",
 					step->upgrade ? "upgrade" : "downgrade"),
 			 errdetail("After step %d it should hold %s; it holds %s.", i,
-					   version->n ? util_join(sorted_ids(g, version)) : "no rows",
-					   now->n ? util_join(sorted_ids(g, now)) : "no rows"),
+					   version->n ? util_join_some(sorted_ids(g, version), 20) : "no rows",
+					   now->n ? util_join_some(sorted_ids(g, now), 20) : "no rows"),
 			 errhint("Another session migrated this database meanwhile; call the procedure again to continue from the new state.")));
 	return false;				/* keep compiler quiet */
 }

@@ -782,9 +782,17 @@ store_fetch_script(const char *id, StoredScript *out)
 	return true;
 }
 
+static int
+cmp_cstring_ptr(const void *a, const void *b)
+{
+	return strcmp(*(char *const *) a, *(char *const *) b);
+}
+
 /*
  * Which registered revisions own these names, as ids or as branch labels
- * (an index scan per name: registration does not load the graph).
+ * (an index scan per name: registration does not load the graph).  The
+ * names are sorted once and searched, so that a revision naming thousands
+ * of dependencies stays linear-ish.
  */
 List *
 store_lookup_names(List *names)
@@ -792,9 +800,16 @@ store_lookup_names(List *names)
 	Datum		arg = util_list_to_array(names);
 	List	   *out = NIL;
 	uint64		i;
+	int			n = list_length(names);
+	char	  **sorted;
+	ListCell   *lc;
 
 	if (names == NIL)
 		return NIL;
+	sorted = palloc(n * sizeof(char *));
+	foreach(lc, names)
+		sorted[foreach_current_index(lc)] = lfirst(lc);
+	qsort(sorted, n, sizeof(char *), cmp_cstring_ptr);
 	run(Q_NAMES, &arg, NULL);
 	for (i = 0; i < SPI_processed; i++)
 	{
@@ -802,29 +817,36 @@ store_lookup_names(List *names)
 		TupleDesc	desc = SPI_tuptable->tupdesc;
 		char	   *id = SPI_getvalue(tup, desc, 1);
 		bool		isnull;
-		ListCell   *lc;
-		ListCell   *lc2;
 		List	   *labels = util_array_to_list(SPI_getbinval(tup, desc, 2, &isnull));
+		char	  **found;
 
-		foreach(lc, names)
+		if ((found = bsearch(&id, sorted, n, sizeof(char *), cmp_cstring_ptr)) != NULL)
 		{
-			bool		owns = strcmp(lfirst(lc), id) == 0;
-			bool		as_label = false;
+			NameOwner  *o = palloc(sizeof(NameOwner));
 
-			foreach(lc2, labels)
-				as_label |= strcmp(lfirst(lc), lfirst(lc2)) == 0;
-			if (owns || as_label)
+			o->name = *found;
+			o->owner = id;
+			o->is_label = false;
+			out = lappend(out, o);
+		}
+		foreach(lc, labels)
+		{
+			char	   *label = lfirst(lc);
+
+			if (strcmp(label, id) != 0 &&
+				(found = bsearch(&label, sorted, n, sizeof(char *), cmp_cstring_ptr)) != NULL)
 			{
 				NameOwner  *o = palloc(sizeof(NameOwner));
 
-				o->name = lfirst(lc);
+				o->name = *found;
 				o->owner = id;
-				o->is_label = !owns;
+				o->is_label = true;
 				out = lappend(out, o);
 			}
 		}
 	}
 	SPI_freetuptable(SPI_tuptable);
+	pfree(sorted);
 	return out;
 }
 

@@ -46,23 +46,35 @@ util_array_to_list(Datum array)
 	return out;
 }
 
-/* The strings of a that are not in b, in a's order. */
+static int
+cmp_cstring_ptr(const void *a, const void *b)
+{
+	return strcmp(*(char *const *) a, *(char *const *) b);
+}
+
+/*
+ * The strings of a that are not in b, in a's order.  b is sorted once and
+ * searched: version tables of ten thousand rows come through here.
+ */
 List *
 util_list_minus(List *a, List *b)
 {
 	List	   *out = NIL;
 	ListCell   *lc;
+	int			nb = list_length(b);
+	char	  **sorted = palloc(Max(nb, 1) * sizeof(char *));
 
+	foreach(lc, b)
+		sorted[foreach_current_index(lc)] = lfirst(lc);
+	qsort(sorted, nb, sizeof(char *), cmp_cstring_ptr);
 	foreach(lc, a)
 	{
-		ListCell   *lc2;
-		bool		found = false;
+		char	   *s = lfirst(lc);
 
-		foreach(lc2, b)
-			found |= strcmp(lfirst(lc), lfirst(lc2)) == 0;
-		if (!found)
-			out = lappend(out, lfirst(lc));
+		if (bsearch(&s, sorted, nb, sizeof(char *), cmp_cstring_ptr) == NULL)
+			out = lappend(out, s);
 	}
+	pfree(sorted);
 	return out;
 }
 
@@ -76,6 +88,26 @@ util_join(List *strings)
 	initStringInfo(&buf);
 	foreach(lc, strings)
 		appendStringInfo(&buf, "%s%s", foreach_current_index(lc) ? ", " : "", (char *) lfirst(lc));
+	return buf.data;
+}
+
+/* "a, b, c and 7 more": at most max strings, for messages */
+char *
+util_join_some(List *strings, int max)
+{
+	StringInfoData buf;
+	ListCell   *lc;
+
+	initStringInfo(&buf);
+	foreach(lc, strings)
+	{
+		if (foreach_current_index(lc) == max)
+		{
+			appendStringInfo(&buf, " and %d more", list_length(strings) - max);
+			break;
+		}
+		appendStringInfo(&buf, "%s%s", foreach_current_index(lc) ? ", " : "", (char *) lfirst(lc));
+	}
 	return buf.data;
 }
 

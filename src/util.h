@@ -13,6 +13,7 @@ extern Datum util_list_to_array(List *strings);
 extern List *util_array_to_list(Datum array);
 extern List *util_list_minus(List *a, List *b);
 extern char *util_join(List *strings);
+extern char *util_join_some(List *strings, int max);
 
 typedef void (*SubxactBody) (void *arg);
 extern ErrorData *util_subxact(SubxactBody body, void *arg, bool keep);

@@ -25,6 +25,9 @@
 #   stamp_heads  stamp('heads') on an empty version table
 #   down_plan    count(*) of downgrade_statements('base') after stamp('heads')
 #                (roots shapes: N version rows)
+# and registering one revision that names all N roots of the roots shape:
+# as depends_on (hostile) against as down_revision, a merge (baseline),
+# each in a transaction rolled back, then the graph built with it.
 # ratio = hostile / baseline; the "linear-ish" target is a ratio <= 3 for
 # each call.  Then interrupts: statement_timeout set to a fifth of the
 # build time of the largest shape (at least 5 ms); a call must fail with
@@ -109,7 +112,8 @@ measure() {
 	MS[$shape.stamp_heads]=$(call_ms "$db" "BEGIN; SELECT count(*) FROM migrate.stamp('heads'); ROLLBACK")
 	case $shape in
 	roots*)
-		sql "$db" "SELECT count(*) FROM migrate.stamp('heads')" >/dev/null || die "stamp heads in $db"
+		PGOPTIONS="-c client_min_messages=warning" sql "$db" "SELECT count(*) FROM migrate.stamp('heads')" >/dev/null ||
+			die "stamp heads in $db"
 		[[ "$(sql "$db" "SELECT count(*) FROM migrate.downgrade_statements('base')")" == $((N + 1)) ]] ||
 			die "$shape: downgrade_statements('base') should list $((N + 1)) steps"
 		MS[$shape.down_plan]=$(call_ms "$db" "SELECT count(*) FROM migrate.downgrade_statements('base')") ;;
@@ -122,24 +126,36 @@ for shape in chain chain_deps roots roots_deps; do
 	measure "h_$shape" "$shape"
 done
 
+# one revision naming every root: N dependencies against N parents
+for kind in depends_on down_revision; do
+	MS[wide.$kind]=$(call_ms h_roots "BEGIN; SET LOCAL client_min_messages = warning;
+		SELECT migrate.revision('wide', 'SELECT 1', 'SELECT 1', id => 'wide',
+		       $( [[ $kind == depends_on ]] && echo "down_revision => '{}', " )$kind => (SELECT array_agg('r' || i) FROM generate_series(1, $N) i));
+		SELECT count(*) FROM migrate.heads(); ROLLBACK")
+done
+
 # the hostile shapes answer like their baselines where they should
 [[ "$(sql h_chain_deps "SELECT count(*) FROM migrate.heads()")" == 2 ]] || die "chain_deps: two heads (rN and h0's line)"
-[[ "$(sql h_roots_deps "SELECT count(*) FROM migrate.heads()")" == "$N" ]] || die "roots_deps: N heads"
+[[ "$(sql h_roots_deps "SELECT count(*) FROM migrate.heads()")" == $((N + 1)) ]] || die "roots_deps: N + 1 heads (h0 has no children)"
 [[ "$(sql h_chain_deps "SELECT array_length(depends_on, 1) FROM migrate.show('r$N')")" == 1 ]] ||
 	die "chain_deps: r$N declares its dependency"
 
 say ""
-printf '%-12s %-12s %12s %12s %8s   %s\n' call shape hostile_ms baseline_ms ratio "<= 3"
+printf '%-13s %-12s %12s %12s %8s   %s\n' call shape hostile_ms baseline_ms ratio "<= 3"
 worst=0
 for pair in chain_deps:chain roots_deps:roots; do
 	h=${pair%%:*} b=${pair##*:}
 	for what in build status history prefix stamp_heads down_plan; do
 		[[ -n "${MS[$h.$what]:-}" ]] || continue
 		r=$(ratio "${MS[$h.$what]}" "${MS[$b.$what]}")
-		printf '%-12s %-12s %12s %12s %8s   %s\n' "$what" "$h" "${MS[$h.$what]}" "${MS[$b.$what]}" "$r" \
+		printf '%-13s %-12s %12s %12s %8s   %s\n' "$what" "$h" "${MS[$h.$what]}" "${MS[$b.$what]}" "$r" \
 			"$(yes_no "$r" 3)"
 	done
 done
+
+r=$(ratio "${MS[wide.depends_on]}" "${MS[wide.down_revision]}")
+printf '%-13s %-12s %12s %12s %8s   %s\n' register_wide "$N deps" "${MS[wide.depends_on]}" \
+	"${MS[wide.down_revision]}" "$r" "$(yes_no "$r" 3)"
 
 # interrupts: a statement_timeout well under the build time
 slowest=${MS[roots_deps.build]}

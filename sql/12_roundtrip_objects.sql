@@ -1,0 +1,38 @@
+-- check_roundtrip() reports objects, not catalog rows: an extension left
+-- installed is one object, a column re-added at the end is a column order
+-- apart from schema differences, and what only a single transaction
+-- forbids (a value an upgrade added to an enum, used by its downgrade) is
+-- not reported as a failed downgrade.
+SET client_min_messages = warning;
+CREATE EXTENSION migrate;
+SELECT migrate.revision('base', $u$CREATE TYPE mood AS ENUM ('sad', 'ok');
+CREATE TABLE diary (id int PRIMARY KEY, m mood, note text, at date)$u$,
+  'DROP TABLE diary; DROP TYPE mood', id => 'r1');
+SELECT count(*) FROM migrate.upgrade('r1');
+-- an extension the downgrade forgets: one object, not its dozens of functions
+SELECT migrate.revision('crypto', 'CREATE EXTENSION IF NOT EXISTS pgcrypto', 'SELECT 1', id => 'r2');
+-- a column dropped and re-added: only its place changed
+SELECT migrate.revision('drop note', 'ALTER TABLE diary DROP COLUMN note',
+  'ALTER TABLE diary ADD COLUMN note text', id => 'r3');
+-- an enum value added, and used by the downgrade: fine when committed in
+-- between, impossible in the one transaction of the check
+SELECT migrate.revision('great mood', $u$ALTER TYPE mood ADD VALUE 'great'$u$,
+  $d$UPDATE diary SET m = 'ok' WHERE m = 'great'$d$, id => 'r4');
+-- checked on top of r4's upgrade: a real problem
+SELECT migrate.revision('loses a default', 'ALTER TABLE diary ALTER at SET DEFAULT current_date',
+  'SELECT 1', id => 'r5');
+RESET client_min_messages;
+\set VERBOSITY default
+SELECT revision, problem, detail FROM migrate.check_roundtrip();
+-- the downgrade of r4 works when the upgrade is committed first
+SET client_min_messages = warning;
+SELECT revision FROM migrate.upgrade('r4');
+SELECT revision FROM migrate.downgrade('r3');
+SELECT revision FROM migrate.downgrade('r1');
+DROP EXTENSION IF EXISTS pgcrypto;
+-- nothing of the check stayed
+SELECT * FROM migrate.current();
+SET migrate.allow_drop = on;
+DROP EXTENSION migrate;
+DROP TABLE diary;
+DROP TYPE mood;
