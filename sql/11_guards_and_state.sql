@@ -56,6 +56,11 @@ SELECT * FROM migrate.history('');
 SELECT * FROM migrate.history('b');
 SELECT revision FROM migrate.history(':b');
 SELECT revision FROM migrate.history('b:');
+-- a range that crosses a dependency: both ends follow dependencies
+SELECT migrate.revision('x', 'SELECT 1', 'SELECT 1', id => 'hx', down_revision => '{a}');
+SELECT migrate.revision('h2', 'SELECT 1', 'SELECT 1', id => 'h2', down_revision => '{}', depends_on => '{hx}');
+SELECT revision FROM migrate.history('a:h2');
+SELECT migrate.drop_revision('h2'), migrate.drop_revision('hx');
 
 -- dropping the extension while migrate.version has rows is refused
 RESET client_min_messages;
@@ -98,6 +103,14 @@ SELECT p.oid::regprocedure FROM pg_proc p
 -- a misspelt setting made before the library was loaded fails the first call
 \c
 SET migrate.lock_timout = '2s';
+SELECT * FROM migrate.current();
+SELECT * FROM migrate.current();
+-- two of them, and LOAD: each fails one call
+\c
+SET migrate.a_typo = 1;
+SET migrate.b_typo = 2;
+LOAD 'migrate';
+SELECT * FROM migrate.current();
 SELECT * FROM migrate.current();
 SELECT * FROM migrate.current();
 -- once loaded, the server refuses it at once

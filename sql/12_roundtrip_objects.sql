@@ -24,6 +24,15 @@ SELECT migrate.revision('loses a default', 'ALTER TABLE diary ALTER at SET DEFAU
 RESET client_min_messages;
 \set VERBOSITY default
 SELECT revision, problem, detail FROM migrate.check_roundtrip();
+-- an upgrade that uses what the one before it added cannot run in the
+-- same transaction either: reported as not checked, and the check stops
+SET client_min_messages = warning;
+SELECT migrate.revision('calm mood', $u$ALTER TYPE mood ADD VALUE IF NOT EXISTS 'calm'$u$, 'SELECT 1', id => 'r6');
+SELECT migrate.revision('a calm entry', $u$INSERT INTO diary VALUES (1, 'calm')$u$,
+  'DELETE FROM diary WHERE id = 1', id => 'r7');
+RESET client_min_messages;
+SELECT revision, problem, detail FROM migrate.check_roundtrip() WHERE revision IN ('r6', 'r7');
+SELECT migrate.drop_revision('r7'), migrate.drop_revision('r6');
 -- the downgrade of r4 works when the upgrade is committed first
 SET client_min_messages = warning;
 SELECT revision FROM migrate.upgrade('r4');

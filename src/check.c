@@ -359,7 +359,7 @@ single_transaction_only(ErrorData *err)
  * transaction causes: then say so in a NOTICE, not as a problem.
  */
 static StepOutcome
-run_step(Roundtrip *rt, int rev, bool upgrade, const char *problem)
+run_step(Roundtrip *rt, int rev, bool upgrade, const char *what, const char *problem)
 {
 	ErrorData  *err;
 
@@ -369,13 +369,22 @@ run_step(Roundtrip *rt, int rev, bool upgrade, const char *problem)
 	if (err == NULL)
 		return STEP_OK;
 	util_rethrow_interrupt(err);
-	if (single_transaction_only(err))
+	if (single_transaction_only(err) && !upgrade)
 	{
 		ereport(NOTICE,
-				(errmsg("the %s of revision \"%s\" cannot be checked in one transaction with its upgrade",
-						upgrade ? "second upgrade" : "downgrade", REV_ID(rt->g, rev)),
+				(errmsg("the downgrade of revision \"%s\" cannot be checked in one transaction with its upgrade",
+						REV_ID(rt->g, rev)),
 				 errdetail("It failed with: %s (SQLSTATE %s). Committed between the steps, as a deploy runs them, it may well work; this is not reported as a problem.",
 						   err->message, unpack_sql_state(err->sqlerrcode))));
+		return STEP_UNCHECKABLE;
+	}
+	if (single_transaction_only(err))
+	{
+		/* an upgrade that needs what ran before it committed: nothing after it can be checked */
+		rt->problems = add_problem(rt->problems, REV_ID(rt->g, rev), "not checked",
+								   psprintf("Its %s cannot run in the same transaction as what ran before it: %s (SQLSTATE %s). "
+											"Committed in between, as a deploy runs them, it may well work; the check stops here.",
+											what, err->message, unpack_sql_state(err->sqlerrcode)));
 		return STEP_UNCHECKABLE;
 	}
 	rt->problems = add_problem(rt->problems, REV_ID(rt->g, rev), problem,
@@ -429,7 +438,7 @@ roundtrip_body(void *arg)
 									   pstrdup("It cannot run through SPI, so the check stops here; try it with upgrade_statements() on a copy of the database."));
 			break;
 		}
-		if (run_step(rt, r, true, "upgrade failed") != STEP_OK)
+		if (run_step(rt, r, true, "upgrade", "upgrade failed") != STEP_OK)
 			break;
 		up = catalog_fingerprint();
 		if (!rev->reversible)
@@ -439,7 +448,7 @@ roundtrip_body(void *arg)
 			before = up;
 			continue;
 		}
-		outcome = run_step(rt, r, false, "downgrade failed");
+		outcome = run_step(rt, r, false, "downgrade", "downgrade failed");
 		if (outcome == STEP_UNCHECKABLE)
 		{
 			/* still upgraded: the next revisions build on it */
@@ -450,7 +459,7 @@ roundtrip_body(void *arg)
 			break;
 		compare_fingerprints(rt, r, before, catalog_fingerprint(), "downgrade does not restore the schema",
 							 "before the upgrade");
-		if (run_step(rt, r, true, "upgrade after downgrade failed") != STEP_OK)
+		if (run_step(rt, r, true, "second upgrade", "upgrade after downgrade failed") != STEP_OK)
 			break;
 		again = catalog_fingerprint();
 		compare_fingerprints(rt, r, up, again, "upgrade after downgrade differs",

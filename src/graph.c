@@ -587,7 +587,14 @@ find_implied_deps(Graph *g, const int *topo, const int *declared, bool *implied)
 			bit[i] = ntargets++;
 		}
 	if (ntargets == 0)
+	{
+		pfree(pos);
+		pfree(bit);
+		pfree(decl);
+		pfree(inh);
+		pfree(targets);
 		return;
+	}
 	for (i = 0; i < n; i++)
 	{
 		GraphRev   *rev = &g->revs[i];

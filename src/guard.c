@@ -63,17 +63,23 @@ drops_extension(Node *stmt)
 
 typedef struct VersionRows
 {
-	List	   *rows;
+	MemoryContext cxt;			/* where the answer goes */
+	int			n;
+	char	   *rows;			/* "a, b" */
 } VersionRows;
 
 static void
 read_rows(void *arg)
 {
 	VersionRows *v = arg;
+	List	   *rows;
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	v->rows = store_load_version();
+	rows = store_load_version();
+	/* SPI_finish frees what was read in SPI's context */
+	v->n = list_length(rows);
+	v->rows = MemoryContextStrdup(v->cxt, util_join_some(rows, 20));
 	SPI_finish();
 }
 
@@ -81,26 +87,30 @@ read_rows(void *arg)
  * Refuse a statement that would drop the extension while migrate.version
  * has rows.  The rows are read in a subtransaction: an extension too
  * broken to read its version table holds no history to lose, and must
- * stay droppable.
+ * stay droppable; a cancel or timeout while reading stops the drop.
  */
 void
 guard_check_drop(Node *stmt)
 {
 	Oid			extoid = get_extension_oid("migrate", true);
-	VersionRows v = {NIL};
-	MemoryContext cxt = CurrentMemoryContext;
+	VersionRows v = {CurrentMemoryContext, 0, NULL};
 	ErrorData  *err;
 
 	if (migrate_allow_drop || !OidIsValid(extoid) || !drops_extension(stmt))
 		return;
 	err = util_subxact(read_rows, &v, true);
-	MemoryContextSwitchTo(cxt);
-	if (err != NULL || v.rows == NIL)
+	MemoryContextSwitchTo(v.cxt);
+	if (err != NULL)
+	{
+		util_rethrow_interrupt(err);
+		return;
+	}
+	if (v.n == 0)
 		return;
 	ereport(ERROR,
 			(errcode(ERRCODE_DEPENDENT_OBJECTS_STILL_EXIST),
 			 errmsg("extension \"migrate\" holds the migration history of this database"),
 			 errdetail("migrate.version has %d row%s (%s); dropping the extension deletes migrate.revisions, migrate.version and migrate.log.",
-					   list_length(v.rows), list_length(v.rows) == 1 ? "" : "s", util_join_some(v.rows, 20)),
+					   v.n, v.n == 1 ? "" : "s", v.rows),
 			 errhint("Keep a copy first (pg_dump --schema=migrate), then SET migrate.allow_drop = on and drop it again.")));
 }

@@ -46,8 +46,12 @@ static char begun_revision[MIGRATE_ID_MAXLEN + 1];
 static bool begun_upgrade;
 static TimestampTz begun_at;
 
-/* end_step ran in this transaction: release the step lock at commit */
+/*
+ * end_step ran in this transaction: release the step lock at commit,
+ * unless the (sub)transaction end_step ran in is rolled back.
+ */
 static bool release_at_commit = false;
+static int	release_level = 0;	/* nest level that ran end_step, or its parent it went into */
 static bool callback_registered = false;
 
 static void
@@ -91,6 +95,20 @@ step_xact_callback(XactEvent event, void *arg)
 	if (event == XACT_EVENT_COMMIT || event == XACT_EVENT_ABORT ||
 		event == XACT_EVENT_PREPARE)
 		release_at_commit = false;
+}
+
+static void
+step_subxact_callback(SubXactEvent event, SubTransactionId mySubid,
+					  SubTransactionId parentSubid, void *arg)
+{
+	int			level = GetCurrentTransactionNestLevel();
+
+	if (!release_at_commit)
+		return;
+	if (event == SUBXACT_EVENT_COMMIT_SUB && level == release_level)
+		release_level--;		/* its work now belongs to the parent */
+	else if (event == SUBXACT_EVENT_ABORT_SUB && level <= release_level)
+		release_at_commit = false;	/* the step is not recorded after all */
 }
 
 /*
@@ -138,7 +156,9 @@ lock_step_end(void)
 	if (!callback_registered)
 	{
 		RegisterXactCallback(step_xact_callback, NULL);
+		RegisterSubXactCallback(step_subxact_callback, NULL);
 		callback_registered = true;
 	}
 	release_at_commit = true;
+	release_level = GetCurrentTransactionNestLevel();
 }

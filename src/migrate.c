@@ -43,12 +43,14 @@ remember_unknown_settings(void)
 	struct config_generic **vars = get_guc_variables();
 	int			n = GetNumConfigOptions();
 	int			i;
+	MemoryContext old = MemoryContextSwitchTo(TopMemoryContext);
 
+	/* kept for the session: LOAD runs _PG_init in a statement's memory */
 	for (i = 0; i < n; i++)
 		if ((vars[i]->flags & GUC_CUSTOM_PLACEHOLDER) != 0 &&
 			strncmp(vars[i]->name, "migrate.", 8) == 0)
-			unknown_settings = lappend(unknown_settings,
-									   MemoryContextStrdup(TopMemoryContext, vars[i]->name));
+			unknown_settings = lappend(unknown_settings, pstrdup(vars[i]->name));
+	MemoryContextSwitchTo(old);
 }
 
 /*
@@ -63,7 +65,8 @@ migrate_check_settings(void)
 
 	if (unknown_settings == NIL)
 		return;
-	name = linitial(unknown_settings);
+	name = pstrdup(linitial(unknown_settings));
+	pfree(linitial(unknown_settings));
 	unknown_settings = list_delete_first(unknown_settings);
 	ereport(ERROR,
 			(errcode(ERRCODE_UNDEFINED_OBJECT),

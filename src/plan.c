@@ -420,6 +420,8 @@ topo_ancestors(TopoState *ts, TopoHead *h)
 	h->nanc = found.n;
 	h->list = NULL;
 	h->bits = NULL;
+	for (i = 0; i < found.n; i++)
+		ts->count[found.v[i]]++;
 	if ((uint64) found.n * 32 > (uint64) ts->m)
 	{
 		h->bits = palloc0(ts->words * sizeof(uint64));
@@ -432,8 +434,6 @@ topo_ancestors(TopoState *ts, TopoHead *h)
 		qsort(found.v, found.n, sizeof(int), cmp_int_value);
 		h->list = found.v;
 	}
-	for (i = 0; i < found.n; i++)
-		ts->count[found.v[i]]++;
 }
 
 static bool
@@ -1317,7 +1317,8 @@ plan_history(Graph *g, RevSet *version, const char *range)
 				need[i] = false;
 		for (i = 0; i < lower.n; i++)
 			need[lower.v[i]] = true;
-		graph_reach(g, lower.v, lower.n, DESC_NODEPS);
+		/* through dependencies, as the ancestors: a closed interval */
+		graph_reach(g, lower.v, lower.n, DESC_DEPS);
 		for (i = 0; i < g->n; i++)
 			if (!GRAPH_MARKED(g, i))
 				need[i] = false;

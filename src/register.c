@@ -374,6 +374,8 @@ repair_applied(NewRevision *rev, NewRevision *stored, List *version)
 		appendStringInfoString(&what, script.downgrade_sql == NULL ? ", downgrade script added" :
 							   rev->downgrade_sql == NULL ? ", downgrade script removed" :
 							   ", downgrade script");
+	if (what.len == 0)
+		appendStringInfoString(&what, ", checksum");	/* the stored one was stale */
 	store_save_revision(rev, true);
 	store_record_repair(rev->id, rev->checksum, version, what.data + 2);
 	ereport(NOTICE,

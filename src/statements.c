@@ -109,6 +109,44 @@ line_at(const char *sql, LineCursor *cur, int offset)
 	return cur->line;
 }
 
+/*
+ * The offset of the first token of a statement's text: past blanks, "--"
+ * comments and (nested) block comments.
+ */
+static int
+first_token(const char *p, int len)
+{
+	int			i = 0;
+
+	while (i < len)
+	{
+		if (isspace((unsigned char) p[i]))
+			i++;
+		else if (i + 1 < len && p[i] == '-' && p[i + 1] == '-')
+		{
+			while (i < len && p[i] != '\n')
+				i++;
+		}
+		else if (i + 1 < len && p[i] == '/' && p[i + 1] == '*')
+		{
+			int			depth = 0;
+
+			do
+			{
+				if (i + 1 < len && p[i] == '/' && p[i + 1] == '*')
+					depth++, i += 2;
+				else if (i + 1 < len && p[i] == '*' && p[i + 1] == '/')
+					depth--, i += 2;
+				else
+					i++;
+			} while (depth > 0 && i < len);
+		}
+		else
+			break;
+	}
+	return i < len ? i : 0;
+}
+
 void
 statements_refuse_transaction_control(ScriptContext *c, int statement, int line)
 {
@@ -268,7 +306,8 @@ statements_parse(ScriptContext *c)
 			len--;
 		}
 		s->text = pnstrdup(c->sql + start, len);
-		s->line = line_at(c->sql, &cur, start);
+		/* its line is that of its first word, below comments before it */
+		s->line = line_at(c->sql, &cur, start + first_token(c->sql + start, len));
 		s->stmt = rs->stmt;
 		out = lappend(out, s);
 	}

@@ -432,7 +432,7 @@ read_trigger(Snapshot snap, Oid revisions, TransactionId *xmin)
 	if ((tup = systable_getnext(scan)) != NULL)
 	{
 		enabled = ((Form_pg_trigger) GETSTRUCT(tup))->tgenabled;
-		*xmin = HeapTupleHeaderGetXmin(tup->t_data);
+		*xmin = HeapTupleHeaderGetRawXmin(tup->t_data);
 	}
 	systable_endscan(scan);
 	table_close(rel, AccessShareLock);
@@ -487,8 +487,8 @@ read_key(Snapshot snap, GraphKey *key)
 		if (!isnull)
 		{
 			key->gen = DatumGetInt64(gen);
-			/* as the xmin column reads it: frozen is FrozenTransactionId */
-			key->xmin = HeapTupleHeaderGetXmin(tup->t_data);
+			/* raw, as the xmin column reads it, frozen or not */
+			key->xmin = HeapTupleHeaderGetRawXmin(tup->t_data);
 		}
 		if (heap_getnext(scan, ForwardScanDirection) != NULL)
 			elog(ERROR, "migrate.graph_generation must hold exactly one row");

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# Set everything up, then on a throwaway cluster: register the example
-# revisions shipped in examples/, upgrade to heads, and show the history.
+# Install what the demo needs (PostgreSQL 15, its headers, make, gcc), build
+# and install migrate, then on a throwaway cluster: register the example
+# revisions shipped in examples/, check that each downgrades cleanly,
+# upgrade to heads, and show the history.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash tools/setup.sh
+bash tools/setup.sh --demo
 
 exec pg_virtualenv -t bash -c '
 set -euo pipefail

@@ -1,16 +1,22 @@
 #!/usr/bin/env bash
-# Install what migrate needs on Debian 12 (PostgreSQL 15, its headers,
-# pgTAP, pg_prove, Alembic for the differential tests, IPC::Run for the
-# TAP fault tests, clang and its sanitizer runtime for the fuzzers),
-# build it and install it into the server's directories.  Safe to run
-# again.
+# Install what migrate needs on Debian 12, build it and install it into the
+# server's directories.  Safe to run again.
+#   bash tools/setup.sh          everything the tests need: PostgreSQL 15, its
+#                                headers, pgTAP, pg_prove, Alembic for the
+#                                differential test, IPC::Run for the TAP fault
+#                                tests, clang and its sanitizer runtime for
+#                                the fuzzers
+#   bash tools/setup.sh --demo   only what building and running it needs
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+packages=(postgresql-15 postgresql-server-dev-15 make gcc)
+if [ "${1:-}" != "--demo" ]; then
+    packages+=(postgresql-15-pgtap libtap-parser-sourcehandler-pgtap-perl python3-alembic
+               libipc-run-perl clang-14 libclang-rt-14-dev)
+fi
 need=()
-for pkg in postgresql-15 postgresql-server-dev-15 postgresql-15-pgtap \
-           libtap-parser-sourcehandler-pgtap-perl python3-alembic make gcc \
-           libipc-run-perl clang-14 libclang-rt-14-dev; do
+for pkg in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "ok installed" || need+=("$pkg")
 done
 if [ ${#need[@]} -gt 0 ]; then
