@@ -27,6 +27,9 @@ SELECT migrate.load(E'-- migrate:revision m2\n-- migrate:revises m1\n-- migrate:
 SELECT migrate.load(E'-- migrate:revision m2\n-- migrate:revises m1\n-- migrate:upgrade\nCREATE TABLE m2 (id int);\n-- migrate:downgrade\nDROP TABLE m2;\nDROP TABEL m2;\n');
 -- transaction control names the line of the file too
 SELECT migrate.load(E'-- migrate:revision m2\n-- migrate:revises m1\n-- migrate:upgrade\nCREATE TABLE m2 (id int);\nCOMMIT;\n');
+-- COPY with the client's stdin or stdout cannot run in the server
+SELECT migrate.load(E'-- migrate:revision m2\n-- migrate:revises m1\n-- migrate:upgrade\nCREATE TABLE m2 (id int);\nCOPY m2 FROM stdin;\n');
+SELECT migrate.revision('x', 'SELECT 1', 'COPY m1 TO STDOUT', id => 'm2');
 -- revision() has no file: the line of the script
 SELECT migrate.revision('typo', E'SELECT 1;\nSELEC 2;', id => 'm2');
 

@@ -129,6 +129,19 @@ cmp_strings(const ListCell *a, const ListCell *b)
 	return strcmp(lfirst(a), lfirst(b));
 }
 
+/* A sorted list of strings without repeats. */
+static List *
+unique_sorted(List *l)
+{
+	List	   *out = NIL;
+	ListCell   *lc;
+
+	foreach(lc, l)
+		if (out == NIL || strcmp(llast(out), lfirst(lc)) != 0)
+			out = lappend(out, lfirst(lc));
+	return out;
+}
+
 static int
 cmp_cstrings(const void *a, const void *b)
 {
@@ -213,6 +226,8 @@ catalog_step_changes(CatalogSnapshot *before, List **locks, List **rewritten)
 	}
 	list_sort(*locks, cmp_strings);
 	list_sort(*rewritten, cmp_strings);
+	/* an index rebuilt under its old name is two relations with one name */
+	*locks = unique_sorted(*locks);
 	catalog_snapshot_free(before);
 	return after;
 }

@@ -133,56 +133,18 @@ neighbours(Graph *g, int r, GraphDir dir, int **v, int *n)
 }
 
 /*
- * Mark everything reachable from the starts (inclusive) in g->mark at the
- * current epoch.  Depth-first with an explicit stack: deep chains must not
- * recurse.  The normalized down list reaches the same set as down plus
- * every dependency, because a dropped dependency is an ancestor's.
+ * Depth-first from start with an explicit stack (deep chains must not
+ * recurse), marking what it reaches at the current epoch; stops at the
+ * first revision accepted, when accept is given.
  */
-void
-graph_reach(Graph *g, const int *starts, int nstarts, GraphDir dir)
-{
-	int			top = 0;
-	int			i;
-
-	graph_mark_start(g);
-	for (i = 0; i < nstarts; i++)
-	{
-		if (starts[i] < 0 || g->mark[starts[i]] == g->epoch)
-			continue;
-		g->mark[starts[i]] = g->epoch;
-		g->stack[top++] = starts[i];
-		while (top > 0)
-		{
-			int			r = g->stack[--top];
-			int		   *v;
-			int			n;
-			int			k;
-
-			if ((++g->steps & 4095) == 0)
-				CHECK_FOR_INTERRUPTS();
-			neighbours(g, r, dir, &v, &n);
-			for (k = 0; k < n; k++)
-				if (g->mark[v[k]] != g->epoch)
-				{
-					g->mark[v[k]] = g->epoch;
-					g->stack[top++] = v[k];
-				}
-		}
-	}
-}
-
-/*
- * Whether a revision reachable from start (inclusive) in direction dir is
- * accepted; the walk stops at the first one, so that a question whose
- * answer is usually close by does not cost a traversal of the graph.
- */
-bool
-graph_reaches_any(Graph *g, int start, GraphDir dir,
-				  bool (*accept) (int rev, void *arg), void *arg)
+static inline bool
+walk_from(Graph *g, int start, GraphDir dir,
+		  bool (*accept) (int rev, void *arg), void *arg)
 {
 	int			top = 0;
 
-	graph_mark_start(g);
+	if (start < 0 || g->mark[start] == g->epoch)
+		return false;
 	g->mark[start] = g->epoch;
 	g->stack[top++] = start;
 	while (top > 0)
@@ -194,7 +156,7 @@ graph_reaches_any(Graph *g, int start, GraphDir dir,
 
 		if ((++g->steps & 4095) == 0)
 			CHECK_FOR_INTERRUPTS();
-		if (accept(r, arg))
+		if (accept && accept(r, arg))
 			return true;
 		neighbours(g, r, dir, &v, &n);
 		for (k = 0; k < n; k++)
@@ -205,6 +167,34 @@ graph_reaches_any(Graph *g, int start, GraphDir dir,
 			}
 	}
 	return false;
+}
+
+/*
+ * Mark everything reachable from the starts (inclusive) in g->mark at the
+ * current epoch.  The normalized down list reaches the same set as down
+ * plus every dependency, because a dropped dependency is an ancestor's.
+ */
+void
+graph_reach(Graph *g, const int *starts, int nstarts, GraphDir dir)
+{
+	int			i;
+
+	graph_mark_start(g);
+	for (i = 0; i < nstarts; i++)
+		(void) walk_from(g, starts[i], dir, NULL, NULL);
+}
+
+/*
+ * Whether a revision reachable from start (inclusive) in direction dir is
+ * accepted; the walk stops at the first one, so that a question whose
+ * answer is usually close by does not cost a traversal of the graph.
+ */
+bool
+graph_reaches_any(Graph *g, int start, GraphDir dir,
+				  bool (*accept) (int rev, void *arg), void *arg)
+{
+	graph_mark_start(g);
+	return walk_from(g, start, dir, accept, arg);
 }
 
 /* Reach into a fresh bool array that outlives the next traversal. */
