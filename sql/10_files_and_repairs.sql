@@ -30,6 +30,9 @@ SELECT migrate.load(E'-- migrate:revision m2\n-- migrate:revises m1\n-- migrate:
 -- COPY with the client's stdin or stdout cannot run in the server
 SELECT migrate.load(E'-- migrate:revision m2\n-- migrate:revises m1\n-- migrate:upgrade\nCREATE TABLE m2 (id int);\nCOPY m2 FROM stdin;\n');
 SELECT migrate.revision('x', 'SELECT 1', 'COPY m1 TO STDOUT', id => 'm2');
+-- psql's \gexec is the client of a non-transactional revision's statements
+SELECT migrate.revision('export', 'COPY (SELECT 1) TO STDOUT', 'SELECT 1', id => 'm2x', transactional => false);
+SELECT migrate.drop_revision('m2x');
 -- revision() has no file: the line of the script
 SELECT migrate.revision('typo', E'SELECT 1;\nSELEC 2;', id => 'm2');
 

@@ -39,6 +39,13 @@ SELECT revision FROM migrate.upgrade('r4');
 SELECT revision FROM migrate.downgrade('r3');
 SELECT revision FROM migrate.downgrade('r1');
 DROP EXTENSION IF EXISTS pgcrypto;
+-- the first step of the check has nothing before it: such an error is its own
+SELECT migrate.revision('zen', $u$ALTER TYPE mood ADD VALUE 'zen'; INSERT INTO diary VALUES (5, 'zen')$u$,
+  'SELECT 1', id => 'z1', down_revision => '{}');
+RESET client_min_messages;
+SELECT revision, problem, detail FROM migrate.check_roundtrip('z1');
+SET client_min_messages = warning;
+SELECT migrate.drop_revision('z1');
 -- nothing of the check stayed
 SELECT * FROM migrate.current();
 SET migrate.allow_drop = on;

@@ -356,10 +356,13 @@ single_transaction_only(ErrorData *err)
 /*
  * Run one step in its own subtransaction; on error, report it and say
  * so, unless the error is one that only running everything in one
- * transaction causes: then say so in a NOTICE, not as a problem.
+ * transaction causes (and something ran before it, unless first): a
+ * downgrade is then left unchecked with a NOTICE, an upgrade ends the
+ * check as "not checked".
  */
 static StepOutcome
-run_step(Roundtrip *rt, int rev, bool upgrade, const char *what, const char *problem)
+run_step(Roundtrip *rt, int rev, bool upgrade, bool first, const char *what,
+		 const char *problem)
 {
 	ErrorData  *err;
 
@@ -378,7 +381,7 @@ run_step(Roundtrip *rt, int rev, bool upgrade, const char *what, const char *pro
 						   err->message, unpack_sql_state(err->sqlerrcode))));
 		return STEP_UNCHECKABLE;
 	}
-	if (single_transaction_only(err))
+	if (single_transaction_only(err) && !first)
 	{
 		/* an upgrade that needs what ran before it committed: nothing after it can be checked */
 		rt->problems = add_problem(rt->problems, REV_ID(rt->g, rev), "not checked",
@@ -438,7 +441,7 @@ roundtrip_body(void *arg)
 									   pstrdup("It cannot run through SPI, so the check stops here; try it with upgrade_statements() on a copy of the database."));
 			break;
 		}
-		if (run_step(rt, r, true, "upgrade", "upgrade failed") != STEP_OK)
+		if (run_step(rt, r, true, i == 0, "upgrade", "upgrade failed") != STEP_OK)
 			break;
 		up = catalog_fingerprint();
 		if (!rev->reversible)
@@ -448,7 +451,7 @@ roundtrip_body(void *arg)
 			before = up;
 			continue;
 		}
-		outcome = run_step(rt, r, false, "downgrade", "downgrade failed");
+		outcome = run_step(rt, r, false, false, "downgrade", "downgrade failed");
 		if (outcome == STEP_UNCHECKABLE)
 		{
 			/* still upgraded: the next revisions build on it */
@@ -459,7 +462,7 @@ roundtrip_body(void *arg)
 			break;
 		compare_fingerprints(rt, r, before, catalog_fingerprint(), "downgrade does not restore the schema",
 							 "before the upgrade");
-		if (run_step(rt, r, true, "second upgrade", "upgrade after downgrade failed") != STEP_OK)
+		if (run_step(rt, r, true, false, "second upgrade", "upgrade after downgrade failed") != STEP_OK)
 			break;
 		again = catalog_fingerprint();
 		compare_fingerprints(rt, r, up, again, "upgrade after downgrade differs",

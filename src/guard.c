@@ -86,8 +86,9 @@ read_rows(void *arg)
 /*
  * Refuse a statement that would drop the extension while migrate.version
  * has rows.  The rows are read in a subtransaction: an extension too
- * broken to read its version table holds no history to lose, and must
- * stay droppable; a cancel or timeout while reading stops the drop.
+ * broken to read its version table (the table or schema gone) holds no
+ * history to lose, and must stay droppable; any other error (a cancel, a
+ * lock timeout) stops the drop.
  */
 void
 guard_check_drop(Node *stmt)
@@ -102,7 +103,13 @@ guard_check_drop(Node *stmt)
 	MemoryContextSwitchTo(v.cxt);
 	if (err != NULL)
 	{
-		util_rethrow_interrupt(err);
+		/* only an extension missing its table has no history to keep */
+		if (err->sqlerrcode != ERRCODE_UNDEFINED_TABLE &&
+			err->sqlerrcode != ERRCODE_UNDEFINED_COLUMN &&
+			err->sqlerrcode != ERRCODE_UNDEFINED_FUNCTION &&
+			err->sqlerrcode != ERRCODE_INVALID_SCHEMA_NAME &&
+			err->sqlerrcode != ERRCODE_UNDEFINED_OBJECT)
+			ReThrowError(err);
 		return;
 	}
 	if (v.n == 0)

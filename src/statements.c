@@ -336,15 +336,16 @@ statements_check(const char *id, const char *section, const char *sql,
 
 		if (IsA(s->stmt, TransactionStmt))
 			statements_refuse_transaction_control(&c, n, s->line);
-		if (IsA(s->stmt, CopyStmt) && ((CopyStmt *) s->stmt)->filename == NULL &&
-			!((CopyStmt *) s->stmt)->is_program)
+		/* through SPI (transactional), no client is there for the data */
+		if (transactional && IsA(s->stmt, CopyStmt) &&
+			((CopyStmt *) s->stmt)->filename == NULL && !((CopyStmt *) s->stmt)->is_program)
 			ereport(ERROR,
 					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 					 errmsg("%s script of revision \"%s\" runs COPY %s, which needs a client",
 							section, id, ((CopyStmt *) s->stmt)->is_from ? "FROM STDIN" : "TO STDOUT"),
 					 errdetail("Statement %d at line %d%s; scripts run in the server, where no client sends or receives the data.",
 							   n, user_line(&c, s->line), file ? " of the file" : ""),
-					 errhint("Put the rows in INSERT statements, or COPY from a file on the server.")));
+					 errhint("Put the rows in INSERT statements, or COPY from a file on the server; in a revision marked \"-- migrate:transactional false\", psql's \\gexec runs it with psql as the client.")));
 		if (transactional && (what = top_level_only(s->stmt)) != NULL)
 			ereport(ERROR,
 					(errcode(ERRCODE_ACTIVE_SQL_TRANSACTION),
