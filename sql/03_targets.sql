@@ -64,6 +64,10 @@ SELECT * FROM migrate.current();
 -- prefixes: unique prefixes of more than 3 characters, labels too
 SELECT revision FROM migrate.upgrade('righ');
 SELECT revision FROM migrate.upgrade('zzzz');
+-- a short text is a prefix of longer names only (rig: the label right);
+-- names of 3 characters or fewer match only exactly, and the error says so
+SELECT revision FROM migrate.upgrade('rig');
+SELECT revision FROM migrate.upgrade('a');
 SELECT revision FROM migrate.upgrade('l');
 SELECT migrate.revision('x', 'SELECT 1', id => 'abcd1', down_revision => '{r1}');
 SELECT migrate.revision('x', 'SELECT 1', id => 'abcd2', down_revision => '{r1}');

@@ -82,6 +82,15 @@ SELECT migrate.load(E'-- migrate:revision m3\n-- migrate:revises m1\n-- migrate:
 SELECT count(*) AS repairs FROM migrate.log WHERE operation = 'repair';
 SELECT revision FROM migrate.upgrade('heads');
 SELECT * FROM migrate.verify();
+-- a dependency added to an applied revision is refused like a parent
+SELECT migrate.load(E'-- migrate:revision m3\n-- migrate:revises m1\n-- migrate:depends-on m1\n-- migrate:message add table m3\n-- migrate:upgrade\nCREATE TABLE m3 (id int, note text);\n-- migrate:downgrade\nDROP TABLE m3;\n');
+-- its transactional flag is repaired, and its downgrade script removed
+SELECT migrate.load(E'-- migrate:revision m3\n-- migrate:revises m1\n-- migrate:message add table m3\n-- migrate:transactional false\n-- migrate:upgrade\nCREATE TABLE m3 (id int, note text);\n');
+SELECT transactional, downgrade_sql IS NULL AS irreversible FROM migrate.revisions WHERE id = 'm3';
+SELECT detail FROM migrate.log WHERE operation = 'repair' ORDER BY id DESC LIMIT 1;
+SELECT * FROM migrate.verify();
+SELECT migrate.load(E'-- migrate:revision m3\n-- migrate:revises m1\n-- migrate:message add table m3\n-- migrate:upgrade\nCREATE TABLE m3 (id int, note text);\n-- migrate:downgrade\nDROP TABLE m3;\n');
+SELECT transactional, downgrade_sql FROM migrate.revisions WHERE id = 'm3';
 -- a row edited outside migrate is not repaired over
 UPDATE migrate.revisions SET upgrade_sql = 'CREATE TABLE m3 (id bigint)' WHERE id = 'm3';
 SELECT migrate.load(E'-- migrate:revision m3\n-- migrate:revises m1\n-- migrate:message edited\n-- migrate:upgrade\nCREATE TABLE m3 (id bigint)\n-- migrate:downgrade\nDROP TABLE m3;\n');

@@ -68,6 +68,9 @@ DROP EXTENSION migrate;
 DROP SCHEMA migrate CASCADE;
 SELECT count(*) AS still_there FROM pg_extension WHERE extname = 'migrate';
 -- DROP SCHEMA without CASCADE fails on its own; other drops are untouched
+\set VERBOSITY terse
+DROP SCHEMA migrate;
+\set VERBOSITY default
 CREATE SCHEMA regress_other;
 DROP SCHEMA regress_other CASCADE;
 
@@ -104,6 +107,7 @@ SELECT p.oid::regprocedure FROM pg_proc p
 \c
 SET migrate.lock_timout = '2s';
 SELECT * FROM migrate.current();
+\echo :LAST_ERROR_SQLSTATE
 SELECT * FROM migrate.current();
 -- two of them, and LOAD: each fails one call
 \c
@@ -126,6 +130,18 @@ RESET migrate.allow_drop;
 SET client_min_messages = warning;
 CREATE EXTENSION migrate;
 RESET client_min_messages;
+DROP EXTENSION migrate;
+
+-- a version table that cannot be read guards nothing unless it is gone
+SET client_min_messages = warning;
+CREATE EXTENSION migrate;
+SELECT * FROM migrate.stamp(migrate.revision('x', 'SELECT 1', id => 'x'));
+RESET client_min_messages;
+ALTER TABLE migrate.version RENAME COLUMN revision TO r;
+DROP EXTENSION migrate;
+ALTER TABLE migrate.version RENAME COLUMN r TO revision;
+ALTER EXTENSION migrate DROP TABLE migrate.version;
+DROP TABLE migrate.version;
 DROP EXTENSION migrate;
 
 -- DROP OWNED BY the extension's owner would drop it too

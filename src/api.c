@@ -553,9 +553,9 @@ migrate_apply_step(PG_FUNCTION_ARGS)
 	char	   *done;
 
 	require_transactional(g, &step, true);
-	done = runner_progress(g, &step);
+	done = runner_describe(g, &step);
 	runner_apply(g, version, &plan, &opts);
-	done = keep(done + strlen("running "));
+	done = keep(done);
 	SPI_finish();
 	PG_RETURN_TEXT_P(cstring_to_text(done));
 }
@@ -570,9 +570,9 @@ migrate_begin_step(PG_FUNCTION_ARGS)
 
 	require_transactional(g, &step, false);
 	lock_step_begin(REV_ID(g, step.rev), step.upgrade);
-	progress = runner_progress(g, &step);
-	ereport(NOTICE, (errmsg_internal("%s", progress)));
-	progress = keep(psprintf("%s (non-transactional: its statements follow)", progress + strlen("running ")));
+	progress = runner_describe(g, &step);
+	ereport(NOTICE, (errmsg_internal("running %s", progress)));
+	progress = keep(psprintf("%s (non-transactional: its statements follow)", progress));
 	SPI_finish();
 	PG_RETURN_TEXT_P(cstring_to_text(progress));
 }
@@ -597,9 +597,8 @@ migrate_end_step(PG_FUNCTION_ARGS)
 						   GR_ID(g, rev), step.upgrade ? "upgrade" : "downgrade"),
 				 errhint("Run begin_step, the revision's statements and end_step in one session, as migrate.%s_statements() lists them; to record work done by hand, use migrate.stamp().",
 						 step.upgrade ? "upgrade" : "downgrade")));
-	if (!store_fetch_script(GR_ID(g, rev), &s))
-		elog(ERROR, "revision \"%s\" has no row", GR_ID(g, rev));
-	done = keep(psprintf("recorded %s", runner_progress(g, &step) + strlen("running ")));
+	s = store_get_script(GR_ID(g, rev));
+	done = keep(psprintf("recorded %s", runner_describe(g, &step)));
 	runner_record(g, version, &step, s.checksum, started);
 	lock_step_end();
 	SPI_finish();
@@ -949,8 +948,7 @@ migrate_show(PG_FUNCTION_ARGS)
 				 errmsg("\"%s\" names no revision", target),
 				 errhint("Pass a revision id, prefix or label.")));
 	rev = &g->revs[r];
-	if (!store_fetch_script(GR_ID(g, rev), &script))
-		elog(ERROR, "revision \"%s\" vanished", GR_ID(g, rev));
+	script = store_get_script(GR_ID(g, rev));
 	for (i = 0; i < rev->nnext; i++)
 	{
 		GraphRev   *n = &g->revs[GR_NEXT(g, rev)[i]];
@@ -1000,16 +998,14 @@ migrate_status(PG_FUNCTION_ARGS)
 	nulls[1] = st.heads == NIL && st.problem != NULL;
 	values[2] = util_list_to_array(st.pending);
 	nulls[2] = st.problem != NULL;
-	/* the 0.2 definition of the function has 3 columns */
+	/* the 0.2 definition has 3 columns: no room for the problem, so raise it */
 	if (rsinfo->setDesc->natts >= 4)
 	{
 		values[3] = st.problem ? CStringGetTextDatum(st.problem) : (Datum) 0;
 		nulls[3] = st.problem == NULL;
 	}
-	else if (st.problem)
-		ereport(ERROR,
-				(errcode(MIGRATE_ERR_STATE),
-				 errmsg("%s", st.problem)));
+	else if (st.error)
+		ReThrowError(st.error);
 	tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	SPI_finish();
 	return (Datum) 0;

@@ -20,6 +20,7 @@
 
 #include "catalog.h"
 #include "store.h"
+#include "util.h"
 
 #define USER_SCHEMAS \
 	"SELECT oid, nspname, nspowner, nspacl FROM pg_namespace" \
@@ -142,12 +143,6 @@ unique_sorted(List *l)
 	return out;
 }
 
-static int
-cmp_cstrings(const void *a, const void *b)
-{
-	return strcmp(*(char *const *) a, *(char *const *) b);
-}
-
 CatalogSnapshot *
 catalog_snapshot(MemoryContext parent)
 {
@@ -156,16 +151,12 @@ catalog_snapshot(MemoryContext parent)
 	MemoryContext old = MemoryContextSwitchTo(cxt);
 	CatalogSnapshot *snap = palloc(sizeof(CatalogSnapshot));
 	List	   *locks;
-	ListCell   *lc;
 
 	snap->cxt = cxt;
 	snap->rels = catalog_relations();
 	locks = catalog_locks();
 	snap->nlocks = list_length(locks);
-	snap->locks = palloc(Max(snap->nlocks, 1) * sizeof(char *));
-	foreach(lc, locks)
-		snap->locks[foreach_current_index(lc)] = lfirst(lc);
-	qsort(snap->locks, snap->nlocks, sizeof(char *), cmp_cstrings);
+	snap->locks = util_sorted_strings(locks);
 	MemoryContextSwitchTo(old);
 	return snap;
 }
@@ -205,7 +196,7 @@ catalog_step_changes(CatalogSnapshot *before, List **locks, List **rewritten)
 		char	   *name;
 
 		if (mode == NULL ||
-			bsearch(&entry, before->locks, before->nlocks, sizeof(char *), cmp_cstrings) != NULL)
+			util_sorted_find(before->locks, before->nlocks, entry) != NULL)
 			continue;
 		oid = (Oid) strtoul(entry, NULL, 10);
 		if ((k = find_relation(now, oid)) >= 0)

@@ -161,6 +161,7 @@ check_verify(void)
 	List	   *version = store_load_version();
 	List	   *out = NIL;
 	HTAB	   *names;
+	HTAB	   *labels;
 	HASHCTL		ctl;
 	bool		broken = false;
 	ListCell   *lc;
@@ -173,8 +174,15 @@ check_verify(void)
 	ctl.hcxt = CurrentMemoryContext;
 	names = hash_create("migrate verify names", Max(n, 16), &ctl,
 						HASH_ELEM | HASH_STRINGS | HASH_CONTEXT);
+	labels = hash_create("migrate verify labels", 16, &ctl,
+						 HASH_ELEM | HASH_STRINGS | HASH_CONTEXT);
 	for (i = 0; i < n; i++)
+	{
 		(void) hash_search(names, rows[i].id, HASH_ENTER, NULL);
+		for (k = 0; k < rows[i].nlabels; k++)
+			if (strlen(rows[i].labels[k]) <= MIGRATE_ID_MAXLEN)
+				(void) hash_search(labels, rows[i].labels[k], HASH_ENTER, NULL);
+	}
 
 	for (i = 0; i < n; i++)
 		for (k = 0; k < rows[i].ndown + rows[i].ndeps; k++)
@@ -182,22 +190,11 @@ check_verify(void)
 			bool		is_down = k < rows[i].ndown;
 			char	   *ref = is_down ? rows[i].down[k] : rows[i].deps[k - rows[i].ndown];
 
-			if (strlen(ref) <= MIGRATE_ID_MAXLEN &&
-				hash_search(names, ref, HASH_FIND, NULL) != NULL)
-				continue;
 			/* a depends_on may name a branch label */
-			if (!is_down)
-			{
-				int			m,
-							l;
-				bool		label = false;
-
-				for (m = 0; m < n && !label; m++)
-					for (l = 0; l < rows[m].nlabels && !label; l++)
-						label = strcmp(rows[m].labels[l], ref) == 0;
-				if (label)
-					continue;
-			}
+			if (strlen(ref) <= MIGRATE_ID_MAXLEN &&
+				(hash_search(names, ref, HASH_FIND, NULL) != NULL ||
+				 (!is_down && hash_search(labels, ref, HASH_FIND, NULL) != NULL)))
+				continue;
 			broken = true;
 			out = add_problem(out, rows[i].id, is_down ? "missing parent" : "missing dependency",
 							  psprintf("%s \"%s\" is not a registered revision.",
@@ -237,13 +234,12 @@ check_verify(void)
 				revset_add(applied_rows, r);
 		}
 		applied = plan_applied(g, applied_rows);
+		(void) plan_mark_overlap(g, applied_rows);
 		for (i = 0; i < applied_rows->n; i++)
 		{
-			RevSet	   *others = revset_copy(g, applied_rows);
 			int			v = applied_rows->items[i];
 
-			revset_remove(others, v);
-			if (plan_applied(g, others)[v])
+			if (GRAPH_MARKED(g, v))
 				out = add_problem(out, REV_ID(g, v), "overlapping version rows",
 								  psprintf("Version row \"%s\" is an ancestor or dependency of another version row; upgrade() and downgrade() refuse such a table.",
 										   REV_ID(g, v)));
@@ -308,6 +304,7 @@ check_status(Status *st)
 		return;
 	util_rethrow_interrupt(err);
 	st->pending = NIL;
+	st->error = err;
 	st->problem = psprintf("%s%s%s", err->message, err->detail ? ": " : "",
 						   err->detail ? err->detail : "");
 }

@@ -21,6 +21,7 @@ typedef struct Status
 	List	   *heads;
 	List	   *pending;		/* what upgrade('heads') would run */
 	char	   *problem;		/* why pending (or heads) could not be had */
+	ErrorData  *error;			/* the same, as raised */
 } Status;
 
 extern List *check_verify(void);

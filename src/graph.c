@@ -21,6 +21,7 @@
 #include "graph.h"
 #include "migrate.h"
 #include "target.h"
+#include "util.h"
 
 /* an interrupt check every 4096 revisions of a loop over the graph */
 #define INTERRUPTIBLE(i) \
@@ -65,15 +66,7 @@ intlist_contains(IntList *l, int x)
 char *
 graph_join_ids(Graph *g, const int *revs, int n)
 {
-	StringInfoData buf;
-	int			i;
-
-	initStringInfo(&buf);
-	for (i = 0; i < n && i < 20; i++)
-		appendStringInfo(&buf, "%s%s", i ? ", " : "", REV_ID(g, revs[i]));
-	if (n > 20)
-		appendStringInfo(&buf, " and %d more", n - 20);
-	return buf.data;
+	return util_join_some(graph_ids(g, revs, n), 20);
 }
 
 List *
@@ -208,20 +201,6 @@ graph_reach_set(Graph *g, const int *starts, int nstarts, GraphDir dir)
 	for (i = 0; i < g->n; i++)
 		set[i] = GRAPH_MARKED(g, i);
 	return set;
-}
-
-/*
- * Alembic's _shares_lineage: is "of" an ancestor or a descendant of rev
- * (or rev itself)?
- */
-bool
-graph_shares_lineage(Graph *g, int rev, int of, bool deps)
-{
-	graph_reach(g, &rev, 1, deps ? ANC_DEPS : ANC_NODEPS);
-	if (GRAPH_MARKED(g, of))
-		return true;
-	graph_reach(g, &rev, 1, deps ? DESC_DEPS : DESC_NODEPS);
-	return GRAPH_MARKED(g, of);
 }
 
 /* ---------- sets of revisions ---------- */

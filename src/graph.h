@@ -149,7 +149,6 @@ extern bool *graph_reach_set(Graph *g, const int *starts, int nstarts,
 							 GraphDir dir);
 extern bool graph_reaches_any(Graph *g, int start, GraphDir dir,
 							  bool (*accept) (int rev, void *arg), void *arg);
-extern bool graph_shares_lineage(Graph *g, int rev, int of, bool deps);
 extern char *graph_join_ids(Graph *g, const int *revs, int n);
 extern List *graph_ids(Graph *g, const int *revs, int n);
 

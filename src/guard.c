@@ -69,14 +69,23 @@ typedef struct VersionRows
 } VersionRows;
 
 static void
+reading_context(void *arg)
+{
+	errcontext("reading migrate.version before dropping the extension (SET migrate.allow_drop = on drops it unread)");
+}
+
+static void
 read_rows(void *arg)
 {
 	VersionRows *v = arg;
 	List	   *rows;
+	ErrorContextCallback context = {error_context_stack, reading_context, NULL};
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
+	error_context_stack = &context;
 	rows = store_load_version();
+	error_context_stack = context.previous;
 	/* SPI_finish frees what was read in SPI's context */
 	v->n = list_length(rows);
 	v->rows = MemoryContextStrdup(v->cxt, util_join_some(rows, 20));
@@ -105,10 +114,7 @@ guard_check_drop(Node *stmt)
 	{
 		/* only an extension missing its table has no history to keep */
 		if (err->sqlerrcode != ERRCODE_UNDEFINED_TABLE &&
-			err->sqlerrcode != ERRCODE_UNDEFINED_COLUMN &&
-			err->sqlerrcode != ERRCODE_UNDEFINED_FUNCTION &&
-			err->sqlerrcode != ERRCODE_INVALID_SCHEMA_NAME &&
-			err->sqlerrcode != ERRCODE_UNDEFINED_OBJECT)
+			err->sqlerrcode != ERRCODE_INVALID_SCHEMA_NAME)
 			ReThrowError(err);
 		return;
 	}

@@ -28,6 +28,12 @@
 #define MIGRATE_LOCK_KEY2	1
 #define MIGRATE_STEP_KEY2	2
 
+static void
+waiting_context(void *arg)
+{
+	errcontext("waiting for migrate's advisory lock (1835624306, 1): another session is migrating this database (pg_blocking_pids() names it)");
+}
+
 /*
  * Block until the lock is ours (lock_timeout applies: 55P03), then make
  * sure a transaction snapshot taken before the wait is not stale.
@@ -35,9 +41,13 @@
 void
 lock_acquire(void)
 {
+	ErrorContextCallback context = {error_context_stack, waiting_context, NULL};
+
+	error_context_stack = &context;
 	DirectFunctionCall2(pg_advisory_xact_lock_int4,
 						Int32GetDatum(MIGRATE_LOCK_KEY1),
 						Int32GetDatum(MIGRATE_LOCK_KEY2));
+	error_context_stack = context.previous;
 	store_check_snapshot();
 }
 
@@ -65,7 +75,7 @@ step_lock_tag(LOCKTAG *tag)
  * the lock manager and not of a flag: DISCARD ALL or
  * pg_advisory_unlock_all() release it behind migrate's back.
  */
-bool
+static bool
 lock_step_held(void)
 {
 	LOCKTAG		tag;

@@ -12,6 +12,5 @@ extern void lock_step_begin(const char *revision, bool upgrade);
 extern bool lock_step_begun(const char *revision, bool upgrade,
 							TimestampTz *started);
 extern void lock_step_end(void);
-extern bool lock_step_held(void);
 
 #endif							/* MIGRATE_LOCK_H */

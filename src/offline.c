@@ -26,16 +26,6 @@
 #include "store.h"
 #include "util.h"
 
-static StoredScript
-fetch(const char *id)
-{
-	StoredScript s;
-
-	if (!store_fetch_script(id, &s))
-		elog(ERROR, "revision \"%s\" has no row", id);
-	return s;
-}
-
 static char *
 call(const char *fn, const char *id, bool upgrade, const char *checksum)
 {
@@ -61,7 +51,7 @@ offline_statements(Graph *g, RevSet *version, StepPlan *plan)
 	{
 		PlanStep   *step = &plan->steps[i];
 		GraphRev   *rev = &g->revs[step->rev];
-		StoredScript s = fetch(GR_ID(g, rev));
+		StoredScript s = store_get_script(GR_ID(g, rev));
 
 		if (rev->transactional)
 			out = lappend(out, call("apply_step", GR_ID(g, rev), step->upgrade, s.checksum));
@@ -228,14 +218,14 @@ offline_script(Graph *g, RevSet *version, StepPlan *plan, bool upgrade)
 	{
 		PlanStep   *step = &plan->steps[i];
 		GraphRev   *rev = &g->revs[step->rev];
-		StoredScript s = fetch(GR_ID(g, rev));
+		StoredScript s = store_get_script(GR_ID(g, rev));
 		List	   *before = sorted_copy(g, version);
 		List	   *after;
 
 		plan_apply_step(g, version, step);
 		after = sorted_copy(g, version);
 
-		appendStringInfo(&buf, "\n-- %s%s\n", comment_text(runner_progress(g, step)),
+		appendStringInfo(&buf, "\n-- %s%s\n", comment_text(psprintf("running %s", runner_describe(g, step))),
 						 rev->transactional ? "" : " (non-transactional: runs outside a transaction block)");
 		if (rev->transactional)
 		{

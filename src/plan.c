@@ -32,17 +32,11 @@ unknown_revision(const char *name)
 	ereport(ERROR,
 			(errcode(MIGRATE_ERR_UNKNOWN),
 			 errmsg("revision \"%s\" does not exist", name),
-			 strlen(name) < 4 ?
-			 errdetail("Ids and labels of 3 characters or fewer match only exactly; a prefix needs at least 4.") : 0,
+			 strlen(name) < 3 ?
+			 errdetail("Ids and labels of 3 characters or fewer match only exactly, never by a prefix.") : 0,
 			 errhint("Call migrate.history() to list the known revisions.")));
 }
 
-/*
- * Alembic's _revision_for_ident: an exact id or label wins; otherwise
- * ids and labels longer than 3 characters starting with the text are
- * candidates (filtered to the branch when one is given).  With a branch,
- * the revision must share its lineage.
- */
 static int
 cmp_names(const ListCell *a, const ListCell *b)
 {
@@ -67,6 +61,12 @@ lineage_set(Graph *g, int rev, bool deps)
 	return set;
 }
 
+/*
+ * Alembic's _revision_for_ident: an exact id or label wins; otherwise
+ * ids and labels longer than 3 characters starting with the text are
+ * candidates (filtered to the branch when one is given).  With a branch,
+ * the revision must share its lineage.
+ */
 static int
 resolve_ident(Graph *g, const char *name, int branch, const char *branch_name)
 {
@@ -378,15 +378,6 @@ typedef struct TopoState
 	int		   *count;			/* pending heads having each as ancestor */
 } TopoState;
 
-static int
-cmp_int_value(const void *a, const void *b)
-{
-	int			x = *(const int *) a;
-	int			y = *(const int *) b;
-
-	return (x > y) - (x < y);
-}
-
 /* Compute h's ancestors within todo and count them in. */
 static void
 topo_ancestors(TopoState *ts, TopoHead *h)
@@ -431,7 +422,7 @@ topo_ancestors(TopoState *ts, TopoHead *h)
 	}
 	else
 	{
-		qsort(found.v, found.n, sizeof(int), cmp_int_value);
+		qsort(found.v, found.n, sizeof(int), cmp_int);
 		h->list = found.v;
 	}
 }
@@ -441,7 +432,7 @@ topo_has(TopoHead *h, int lc)
 {
 	if (h->bits)
 		return (h->bits[lc / 64] >> (lc % 64)) & 1;
-	return bsearch(&lc, h->list, h->nanc, sizeof(int), cmp_int_value) != NULL;
+	return bsearch(&lc, h->list, h->nanc, sizeof(int), cmp_int) != NULL;
 }
 
 /* Count h's ancestors out and free them. */
@@ -485,7 +476,7 @@ topo_drop(TopoState *ts, TopoHead *h, int lc)
 		h->bits[lc / 64] &= ~(UINT64CONST(1) << (lc % 64));
 	else
 	{
-		int		   *at = bsearch(&lc, h->list, h->nanc, sizeof(int), cmp_int_value);
+		int		   *at = bsearch(&lc, h->list, h->nanc, sizeof(int), cmp_int);
 
 		Assert(at != NULL);
 		memmove(at, at + 1, (h->nanc - (at - h->list) - 1) * sizeof(int));
@@ -808,13 +799,14 @@ upgrade_targets(Graph *g, RevSet *version, const char *text, IntList *out)
 			{
 				/* the branch has no row: start from its highest applied revision */
 				bool	   *active = graph_reach_set(g, version->items, version->n, ANC_DEPS);
+				bool	   *lineage = lineage_set(g, branch, false);
 				bool	   *below = palloc0(g->n * sizeof(bool));
 				IntList		on = {0};
 				int			i,
 							k;
 
 				for (i = 0; i < g->n; i++)
-					if (active[i] && graph_shares_lineage(g, i, branch, false))
+					if (active[i] && lineage[i])
 						intlist_push(&on, i);
 				for (i = 0; i < on.n; i++)
 					for (k = 0; k < g->revs[on.v[i]].nnd; k++)
@@ -857,21 +849,18 @@ upgrade_targets(Graph *g, RevSet *version, const char *text, IntList *out)
 }
 
 /*
- * Version rows that imply one another break Alembic's upgrade too.  One
- * traversal from the parents of every row marks what lies strictly below
- * some row; only when a row is marked, the rows are walked one by one to
- * name the pair.
+ * Mark what the version rows' parents and dependencies reach: since the
+ * graph has no cycles, a row that ends up marked lies below another row.
+ * One walk whatever the number of rows; true when any row is marked.
  */
-static void
-check_overlap(Graph *g, RevSet *version)
+bool
+plan_mark_overlap(Graph *g, RevSet *version)
 {
 	IntList		below = {0};
 	bool		any = false;
 	int			i,
 				k;
 
-	if (version->n < 2)
-		return;
 	for (i = 0; i < version->n; i++)
 	{
 		GraphRev   *rev = &g->revs[version->items[i]];
@@ -882,7 +871,24 @@ check_overlap(Graph *g, RevSet *version)
 	graph_reach(g, below.v, below.n, ANC_DEPS);
 	for (i = 0; i < version->n; i++)
 		any |= GRAPH_MARKED(g, version->items[i]);
-	if (!any)
+	if (below.v)
+		pfree(below.v);
+	return any;
+}
+
+/*
+ * Version rows that imply one another break Alembic's upgrade too.  One
+ * traversal from the parents of every row marks what lies strictly below
+ * some row; only when a row is marked, the rows are walked one by one to
+ * name the pair.
+ */
+static void
+check_overlap(Graph *g, RevSet *version)
+{
+	int			i,
+				k;
+
+	if (version->n < 2 || !plan_mark_overlap(g, version))
 		return;
 	for (i = 0; i < version->n; i++)
 	{
@@ -1010,6 +1016,8 @@ plan_downgrade(Graph *g, RevSet *version, const char *text)
 					ereport(ERROR,
 							(errcode(MIGRATE_ERR_STATE),
 							 errmsg("branch \"%s\" has %d applied heads", label, on.n),
+							 on.n ? errdetail("A relative downgrade starts from exactly one applied head; the branch's are %s.",
+											  graph_join_ids(g, on.v, on.n)) :
 							 errdetail("A relative downgrade starts from exactly one applied head."),
 							 errhint("Name the target revision explicitly.")));
 				symbol = on.v[0];
@@ -1308,6 +1316,7 @@ plan_history(Graph *g, RevSet *version, const char *range)
 					(errcode(MIGRATE_ERR_BAD_ARGUMENT),
 					 errmsg("revision \"%s\" is not an ancestor of the upper end of range \"%s\"",
 							REV_ID(g, lower.v[i]), range),
+					 errdetail("The upper end is %s.", graph_join_ids(g, upper.v, upper.n)),
 					 errhint("Put the older revision before the colon.")));
 	if (lower.n > 0)
 	{
@@ -1408,6 +1417,8 @@ plan_check_step(Graph *g, RevSet *version, PlanStep *step)
 			ereport(ERROR,
 					(errcode(MIGRATE_ERR_STATE),
 					 errmsg("revision \"%s\" is not applied", GR_ID(g, rev)),
+					 errdetail("The version table is now: %s.",
+							   version->n ? util_join_some(revset_ids(g, version), 20) : "empty"),
 					 errhint("The plan is out of date: make it again from the current version table.")));
 		for (k = 0; k < rev->nnext; k++)
 			if (applied[GR_NEXT(g, rev)[k]])

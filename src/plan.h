@@ -24,6 +24,7 @@ typedef struct StepPlan
 extern int	plan_resolve_one(Graph *g, const char *spec, const char *what);
 extern void plan_check_version(Graph *g, List *version, RevSet *out);
 extern bool *plan_applied(Graph *g, RevSet *version);
+extern bool plan_mark_overlap(Graph *g, RevSet *version);
 extern StepPlan *plan_upgrade(Graph *g, RevSet *version, const char *target);
 extern StepPlan *plan_downgrade(Graph *g, RevSet *version, const char *target);
 extern StepPlan *plan_history(Graph *g, RevSet *version, const char *range);

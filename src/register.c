@@ -41,49 +41,18 @@ check_ident(const char *value, const char *what)
 				 errhint("Choose another %s.", what)));
 }
 
-static int
-cmp_cstring_ptr(const void *a, const void *b)
-{
-	return strcmp(*(char *const *) a, *(char *const *) b);
-}
-
 static void
 no_duplicates(List *l, const char *what, const char *id)
 {
 	int			n = list_length(l);
-	char	  **sorted;
+	char	  **sorted = util_sorted_strings(l);
 	const char *twice = NULL;
-	ListCell   *a,
-			   *b;
 	int			i;
 
-	if (n <= 32)
-	{
-		/* the first repeated name in list order */
-		foreach(a, l)
-		{
-			for_each_cell(b, l, lnext(l, a))
-				if (strcmp(lfirst(a), lfirst(b)) == 0)
-				{
-					twice = lfirst(a);
-					break;
-				}
-			if (twice)
-				break;
-		}
-	}
-	else
-	{
-		/* a long list (thousands of dependencies): sorted once */
-		sorted = palloc(n * sizeof(char *));
-		foreach(a, l)
-			sorted[foreach_current_index(a)] = lfirst(a);
-		qsort(sorted, n, sizeof(char *), cmp_cstring_ptr);
-		for (i = 1; i < n && twice == NULL; i++)
-			if (strcmp(sorted[i - 1], sorted[i]) == 0)
-				twice = sorted[i];
-		pfree(sorted);
-	}
+	/* sorted once: a revision may list thousands of dependencies */
+	for (i = 1; i < n && twice == NULL; i++)
+		if (strcmp(sorted[i - 1], sorted[i]) == 0)
+			twice = sorted[i];
 	if (twice)
 		ereport(ERROR,
 				(errcode(MIGRATE_ERR_BAD_ARGUMENT),
@@ -328,10 +297,10 @@ repair_applied(NewRevision *rev, NewRevision *stored, List *version)
 {
 	StoredScript script;
 	char	   *ran;
+	char	   *held;
 	StringInfoData what;
 
-	if (!store_fetch_script(rev->id, &script))
-		elog(ERROR, "revision \"%s\" has no row", rev->id);
+	script = store_get_script(rev->id);
 	if (strcmp(script.upgrade_sql, rev->upgrade_sql) != 0)
 		ereport(ERROR,
 				(errcode(MIGRATE_ERR_STATE),
@@ -350,12 +319,13 @@ repair_applied(NewRevision *rev, NewRevision *stored, List *version)
 						   rev->depends_on ? util_join_some(rev->depends_on, 20) : "nothing"),
 				 errhint("The version rows imply what is applied through these edges: downgrade below \"%s\" before loading the edited file, or put the change in a new revision.", rev->id)));
 	ran = store_applied_checksum(rev->id);
-	if (ran != NULL && strcmp(ran, store_checksum(script.upgrade_sql, script.downgrade_sql)) != 0)
+	held = store_checksum(script.upgrade_sql, script.downgrade_sql);
+	if (ran != NULL && strcmp(ran, held) != 0)
 		ereport(ERROR,
 				(errcode(MIGRATE_ERR_STATE),
 				 errmsg("revision \"%s\" cannot be repaired: its registered scripts are not the ones it was applied with", rev->id),
 				 errdetail("It was applied with checksum %s; migrate.revisions holds scripts hashing to %s.",
-						   ran, store_checksum(script.upgrade_sql, script.downgrade_sql)),
+						   ran, held),
 				 errhint("Call migrate.verify(): the row was changed outside migrate's functions.")));
 	if (!store_repairs_available())
 		ereport(ERROR,

@@ -272,17 +272,17 @@ runner_check_plan(Graph *g, StepPlan *plan, bool allow_nontransactional)
 	}
 }
 
-/* "running upgrade a -> b, message", Alembic's INFO line */
+/* "upgrade a -> b, message": Alembic's INFO line without its "Running" */
 char *
-runner_progress(Graph *g, PlanStep *step)
+runner_describe(Graph *g, PlanStep *step)
 {
 	GraphRev   *rev = &g->revs[step->rev];
 	const char *sep = GR_MESSAGE(g, rev) ? ", " : "";
 	const char *msg = GR_MESSAGE(g, rev) ? GR_MESSAGE(g, rev) : "";
 
 	return step->upgrade
-		? psprintf("running upgrade %s -> %s%s%s", down_text(g, rev), GR_ID(g, rev), sep, msg)
-		: psprintf("running downgrade %s -> %s%s%s", GR_ID(g, rev), down_text(g, rev), sep, msg);
+		? psprintf("upgrade %s -> %s%s%s", down_text(g, rev), GR_ID(g, rev), sep, msg)
+		: psprintf("downgrade %s -> %s%s%s", GR_ID(g, rev), down_text(g, rev), sep, msg);
 }
 
 /*
@@ -378,13 +378,8 @@ runner_apply(Graph *g, RevSet *version, StepPlan *plan, RunOptions *opts)
 			MemoryContextSwitchTo(stepcxt);
 			memset(&result, 0, sizeof(result));
 
-			if (!store_fetch_script(GR_ID(g, rev), &script))
-				ereport(ERROR,
-						(errcode(MIGRATE_ERR_STATE),
-						 errmsg("revision \"%s\" disappeared during the migration", GR_ID(g, rev)),
-						 errdetail("Its row in migrate.revisions was deleted after the plan was made, by a script of this run or outside migrate's functions."),
-						 errhint("A revision script must not change migrate's own tables.")));
-			progress = runner_progress(g, step);
+			script = store_get_script(GR_ID(g, rev));
+			progress = psprintf("running %s", runner_describe(g, step));
 			ereport(NOTICE, (errmsg_internal("%s", progress)));
 			pgstat_report_activity(STATE_RUNNING, psprintf("migrate: %s", progress));
 
@@ -571,12 +566,8 @@ runner_apply_each(Graph *g, RevSet *version, StepPlan *plan)
 	runner_check_plan(g, plan, false);
 	for (i = 0; i < plan->nsteps; i++)
 	{
-		StoredScript script;
-
 		plan_apply_step(g, final, &plan->steps[i]);
-		if (!store_fetch_script(REV_ID(g, plan->steps[i].rev), &script))
-			elog(ERROR, "revision \"%s\" has no row", REV_ID(g, plan->steps[i].rev));
-		checksums[i] = script.checksum;
+		checksums[i] = store_get_script(REV_ID(g, plan->steps[i].rev)).checksum;
 	}
 	stepcxt = AllocSetContextCreate(caller, "migrate each step", ALLOCSET_DEFAULT_SIZES);
 	each_running = true;

@@ -39,6 +39,6 @@ extern void runner_check_plan(Graph *g, StepPlan *plan, bool allow_nontransactio
 extern void runner_apply_each(Graph *g, RevSet *version, StepPlan *plan);
 extern void runner_record(Graph *g, RevSet *version, PlanStep *step,
 						  const char *checksum, TimestampTz started);
-extern char *runner_progress(Graph *g, PlanStep *step);
+extern char *runner_describe(Graph *g, PlanStep *step);
 
 #endif							/* MIGRATE_RUNNER_H */

@@ -271,26 +271,28 @@ top_level_only(Node *stmt)
 	}
 }
 
-/*
- * Parse a script into Statements (text, line, parse tree); a syntax error
- * names the revision.
- */
-List *
-statements_parse(ScriptContext *c)
+/* The raw parse of a script; a syntax error names the revision. */
+static List *
+parse_raw(ScriptContext *c)
 {
-	ErrorContextCallback cb;
+	ErrorContextCallback cb = {error_context_stack, statements_error_callback, c};
 	List	   *raw;
-	List	   *out = NIL;
-	ListCell   *lc;
-	LineCursor	cur = {0, 1};
 
-	cb.callback = statements_error_callback;
-	cb.arg = c;
-	cb.previous = error_context_stack;
 	error_context_stack = &cb;
 	c->statement = 0;
 	raw = raw_parser(c->sql, RAW_PARSE_DEFAULT);
 	error_context_stack = cb.previous;
+	return raw;
+}
+
+/* Parse a script into Statements (text, line, parse tree). */
+List *
+statements_parse(ScriptContext *c)
+{
+	List	   *raw = parse_raw(c);
+	List	   *out = NIL;
+	ListCell   *lc;
+	LineCursor	cur = {0, 1};
 
 	foreach(lc, raw)
 	{
@@ -379,14 +381,7 @@ bool
 statements_terminated(const char *id, const char *section, const char *sql)
 {
 	ScriptContext c = {id, section, sql, 0, 0, NULL, 0};
-	List	   *raw;
-	ErrorContextCallback cb;
+	List	   *raw = parse_raw(&c);
 
-	cb.callback = statements_error_callback;
-	cb.arg = &c;
-	cb.previous = error_context_stack;
-	error_context_stack = &cb;
-	raw = raw_parser(sql, RAW_PARSE_DEFAULT);
-	error_context_stack = cb.previous;
 	return raw == NIL || llast_node(RawStmt, raw)->stmt_len != 0;
 }

@@ -782,10 +782,23 @@ store_fetch_script(const char *id, StoredScript *out)
 	return true;
 }
 
-static int
-cmp_cstring_ptr(const void *a, const void *b)
+/*
+ * The scripts of a revision the caller's graph holds.  Its row can only be
+ * missing when it was deleted after the graph was read: by another session
+ * (reading calls take no lock) or by a script of this very run.
+ */
+StoredScript
+store_get_script(const char *id)
 {
-	return strcmp(*(char *const *) a, *(char *const *) b);
+	StoredScript s;
+
+	if (!store_fetch_script(id, &s))
+		ereport(ERROR,
+				(errcode(MIGRATE_ERR_STATE),
+				 errmsg("revision \"%s\" disappeared during the migration", id),
+				 errdetail("Its row in migrate.revisions was deleted after this call read the graph, by another session or by a script of this run."),
+				 errhint("Run the call again; a revision script must not change migrate's own tables.")));
+	return s;
 }
 
 /*
@@ -806,10 +819,7 @@ store_lookup_names(List *names)
 
 	if (names == NIL)
 		return NIL;
-	sorted = palloc(n * sizeof(char *));
-	foreach(lc, names)
-		sorted[foreach_current_index(lc)] = lfirst(lc);
-	qsort(sorted, n, sizeof(char *), cmp_cstring_ptr);
+	sorted = util_sorted_strings(names);
 	run(Q_NAMES, &arg, NULL);
 	for (i = 0; i < SPI_processed; i++)
 	{
@@ -818,13 +828,13 @@ store_lookup_names(List *names)
 		char	   *id = SPI_getvalue(tup, desc, 1);
 		bool		isnull;
 		List	   *labels = util_array_to_list(SPI_getbinval(tup, desc, 2, &isnull));
-		char	  **found;
+		char	   *found;
 
-		if ((found = bsearch(&id, sorted, n, sizeof(char *), cmp_cstring_ptr)) != NULL)
+		if ((found = util_sorted_find(sorted, n, id)) != NULL)
 		{
 			NameOwner  *o = palloc(sizeof(NameOwner));
 
-			o->name = *found;
+			o->name = found;
 			o->owner = id;
 			o->is_label = false;
 			out = lappend(out, o);
@@ -834,11 +844,11 @@ store_lookup_names(List *names)
 			char	   *label = lfirst(lc);
 
 			if (strcmp(label, id) != 0 &&
-				(found = bsearch(&label, sorted, n, sizeof(char *), cmp_cstring_ptr)) != NULL)
+				(found = util_sorted_find(sorted, n, label)) != NULL)
 			{
 				NameOwner  *o = palloc(sizeof(NameOwner));
 
-				o->name = *found;
+				o->name = found;
 				o->owner = id;
 				o->is_label = true;
 				out = lappend(out, o);

@@ -71,6 +71,7 @@ extern List *store_lookup_names(List *names);
 extern bool store_fetch_revision(const char *id, NewRevision *out);
 extern List *store_load_version(void);
 extern bool store_fetch_script(const char *id, StoredScript *out);
+extern StoredScript store_get_script(const char *id);
 extern void store_save_revision(NewRevision *rev, bool replace);
 extern void store_delete_revision(const char *id);
 extern void store_record_step(const char *revision, const char *operation,

@@ -53,6 +53,31 @@ cmp_cstring_ptr(const void *a, const void *b)
 }
 
 /*
+ * The strings of a list as a sorted array (never NULL, even when empty),
+ * for util_sorted_find: one sort, then a binary search per lookup.
+ */
+char	  **
+util_sorted_strings(List *strings)
+{
+	char	  **sorted = palloc(Max(list_length(strings), 1) * sizeof(char *));
+	ListCell   *lc;
+
+	foreach(lc, strings)
+		sorted[foreach_current_index(lc)] = lfirst(lc);
+	qsort(sorted, list_length(strings), sizeof(char *), cmp_cstring_ptr);
+	return sorted;
+}
+
+/* The element of sorted equal to s, or NULL. */
+char *
+util_sorted_find(char **sorted, int n, const char *s)
+{
+	char	  **found = bsearch(&s, sorted, n, sizeof(char *), cmp_cstring_ptr);
+
+	return found ? *found : NULL;
+}
+
+/*
  * The strings of a that are not in b, in a's order.  b is sorted once and
  * searched: version tables of ten thousand rows come through here.
  */
@@ -61,19 +86,11 @@ util_list_minus(List *a, List *b)
 {
 	List	   *out = NIL;
 	ListCell   *lc;
-	int			nb = list_length(b);
-	char	  **sorted = palloc(Max(nb, 1) * sizeof(char *));
+	char	  **sorted = util_sorted_strings(b);
 
-	foreach(lc, b)
-		sorted[foreach_current_index(lc)] = lfirst(lc);
-	qsort(sorted, nb, sizeof(char *), cmp_cstring_ptr);
 	foreach(lc, a)
-	{
-		char	   *s = lfirst(lc);
-
-		if (bsearch(&s, sorted, nb, sizeof(char *), cmp_cstring_ptr) == NULL)
-			out = lappend(out, s);
-	}
+		if (util_sorted_find(sorted, list_length(b), lfirst(lc)) == NULL)
+			out = lappend(out, lfirst(lc));
 	pfree(sorted);
 	return out;
 }

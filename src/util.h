@@ -1,7 +1,7 @@
 /*
  * util.h
  *		Small helpers every part uses: text[] <-> List of C strings, lists
- *		of strings, and running code in a subtransaction.
+ *		of strings (sorted for lookups), and running code in a subtransaction.
  */
 #ifndef MIGRATE_UTIL_H
 #define MIGRATE_UTIL_H
@@ -11,6 +11,8 @@
 
 extern Datum util_list_to_array(List *strings);
 extern List *util_array_to_list(Datum array);
+extern char **util_sorted_strings(List *strings);
+extern char *util_sorted_find(char **sorted, int n, const char *s);
 extern List *util_list_minus(List *a, List *b);
 extern char *util_join(List *strings);
 extern char *util_join_some(List *strings, int max);

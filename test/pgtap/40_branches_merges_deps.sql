@@ -10,7 +10,7 @@ BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION migrate;
 
-SELECT plan(144);
+SELECT plan(164);
 
 \ir helpers.psql
 
@@ -181,8 +181,30 @@ BEGIN
 END
 $$;
 
+SELECT is_empty('SELECT * FROM migrate.verify()', 'verify() accepts a dependency naming a label');
 SELECT * FROM pg_temp.step('upgrade', 'dx', '{dd0,dx}', '{dx}');
 SELECT * FROM pg_temp.step('downgrade', 'base', '{dx,dd0}', '{}');
+SELECT lives_ok('SELECT pg_temp.forget()', 'forget the label dependency graph');
+
+-- several dependencies run in a fixed order, as the parents of a merge do:
+-- the last declared first
+DO $$
+BEGIN
+    PERFORM pg_temp.rev('q1', '{}');
+    PERFORM pg_temp.rev('q2', '{}');
+    PERFORM pg_temp.rev('q3', '{}');
+    PERFORM pg_temp.rev('qx', '{}', NULL, '{q3,q1,q2}');
+    PERFORM pg_temp.rev('qy', '{}', NULL, '{q2,q3,q1}');
+    PERFORM pg_temp.rev('qm', '{q3,q1,q2}');
+END
+$$;
+
+SELECT * FROM pg_temp.step('upgrade', 'qx', '{q2,q1,q3,qx}', '{qx}');
+SELECT * FROM pg_temp.step('downgrade', 'base', '{qx,q3,q1,q2}', '{}');
+SELECT * FROM pg_temp.step('upgrade', 'qy', '{q1,q3,q2,qy}', '{qy}');
+SELECT * FROM pg_temp.step('downgrade', 'base', '{qy,q2,q3,q1}', '{}');
+SELECT * FROM pg_temp.step('upgrade', 'qm', '{q2,q1,q3,qm}', '{qm}');
+SELECT * FROM pg_temp.step('downgrade', 'base', '{qm,q3,q1,q2}', '{}');
 
 SELECT * FROM finish();
 ROLLBACK;

@@ -13,7 +13,7 @@ BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION migrate;
 
-SELECT plan(77);
+SELECT plan(81);
 
 \ir helpers.psql
 
@@ -178,6 +178,13 @@ SELECT throws_ok($$SELECT * FROM migrate.stamp('a0')$$,
 SELECT throws_ok($$SELECT * FROM migrate.history()$$,
     '55000', 'version table names unknown revision "ghost"',
     'an unknown version row makes history fail');
+SELECT throws_ok($$SELECT * FROM migrate.show('l1')$$,
+    '55000', 'version table names unknown revision "ghost"',
+    'an unknown version row makes show fail');
+SELECT ok((SELECT bool_or(c = 'ghost') FROM migrate.current() c), 'current() still answers, with the row');
+SELECT ok((SELECT count(*) > 0 FROM migrate.heads()), 'heads() still answers');
+SELECT results_eq($$SELECT revision, problem FROM migrate.verify() WHERE problem = 'unknown version row'$$,
+    $$VALUES ('ghost'::text, 'unknown version row'::text)$$, 'verify() still answers, naming the row');
 SELECT results_eq($$SELECT * FROM migrate.stamp('l1', purge => true)$$, ARRAY['l1'],
     'stamp with purge recovers from an unknown version row');
 SELECT results_eq('SELECT * FROM migrate.current()', ARRAY['l1'], 'current after the purge');

@@ -185,7 +185,7 @@ SELECT throws_ok($$SELECT * FROM migrate.upgrade('side@e3')$$,
 SELECT throws_ok($$SELECT * FROM migrate.upgrade('zz')$$,
     '42704', 'revision "zz" does not exist', 'an unknown short target');
 SELECT matches(pg_temp.error_of($$SELECT * FROM migrate.upgrade('zz')$$, 'detail'),
-    '4', 'the detail of an unknown short target explains the 4-character rule');
+    '3 characters or fewer match only exactly', 'the detail of an unknown short target says short names match only exactly');
 SELECT throws_ok($$SELECT * FROM migrate.upgrade(NULL)$$,
     '22004', 'argument "target" must not be null', 'upgrade(NULL) is refused');
 SELECT throws_ok($$SELECT * FROM migrate.history('+1:e3')$$,

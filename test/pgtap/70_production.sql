@@ -19,7 +19,7 @@ BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION migrate;
 
-SELECT plan(169);
+SELECT plan(171);
 
 \ir helpers.psql
 
@@ -193,6 +193,19 @@ SELECT count(*) FROM migrate.upgrade('g_show') \gset
 SELECT results_eq('SELECT what FROM seen', ARRAY['lock_timeout 250ms'],
     'the statements of a script run with lock_timeout = migrate.lock_timeout');
 SELECT is(current_setting('lock_timeout'), '0', 'lock_timeout is restored after the script');
+-- a script's own session-level SET: no later statement of the run sees its
+-- lock_timeout, and both stay set in the session afterwards
+SELECT migrate.revision('sets',
+    $$SET lock_timeout = '7s'; SET work_mem = '7MB';
+      INSERT INTO seen VALUES ('next ' || current_setting('lock_timeout') || ' ' || current_setting('work_mem'))$$,
+    'SELECT 1', id => 'g_set', head => 'base') \gset
+SELECT count(*) FROM migrate.upgrade('g_set') \gset
+SELECT results_eq($$SELECT what FROM seen WHERE what LIKE 'next%'$$, ARRAY['next 250ms 7MB'],
+    'the next statement runs under migrate.lock_timeout, not the script''s SET lock_timeout');
+SELECT is(current_setting('lock_timeout') || ' ' || current_setting('work_mem'), '7s 7MB',
+    'a session-level SET in a script stays set after the run');
+RESET lock_timeout;
+RESET work_mem;
 
 -- a statement that fails with 55P03 (lock_not_available) is rolled back and retried
 SELECT migrate.revision('flaky',

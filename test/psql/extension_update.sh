@@ -93,6 +93,17 @@ is "$(q "$P" "SELECT has_function_privilege('public', 'migrate.status()', 'EXECU
     "f|t" "status() revoked from PUBLIC and granted to a role under 0.2 stays so in 0.3"
 q "$P" "DROP OWNED BY migrate_test_watcher; DROP ROLE migrate_test_watcher" >/dev/null
 
+# Under 0.2 (the new library, the old 3-column status()) there is no
+# problem column: status() raises the problem as the engine reported it.
+newdb S || exit 1
+q "$S" "CREATE EXTENSION migrate VERSION '0.2'; INSERT INTO migrate.version VALUES ('ghost')" >/dev/null
+out=$("${PSQL[@]}" -qAt -d "$S" -v VERBOSITY=verbose -c "SELECT * FROM migrate.status()" 2>&1)
+like "$out" 'ERROR:  55000: version table names unknown revision "ghost"' \
+    "status() under 0.2 raises an unknown version row with its SQLSTATE"
+like "$out" 'HINT:  Register the revision again, or reset the table' "... and its hint"
+is "$(q "$S" "ALTER EXTENSION migrate UPDATE; SELECT current::text, problem IS NOT NULL FROM migrate.status()")" \
+    "{ghost}|t" "after the update to 0.3, status() shows the same problem as a row"
+
 # ---------------------------------------------------------------------------
 # data made under 0.1 survives the update, and migrating continues
 # ---------------------------------------------------------------------------

@@ -55,6 +55,11 @@ like "$out" 'ERROR:  25001: revision "r2" is not transactional' \
     "upgrade('heads') refuses the non-transactional revision with 25001"
 is "$(q "$DB" "SELECT count(*) FROM migrate.log") $(q "$DB" "SELECT to_regclass('big') IS NULL")" \
     "0 t" "the refused upgrade() ran nothing, not even r1"
+out=$("${PSQL[@]}" -d "$DB" -v VERBOSITY=verbose -c "CALL migrate.upgrade_each('heads')" 2>&1)
+like "$out" 'ERROR:  25001: revision "r2" is not transactional' \
+    "upgrade_each('heads') refuses it too, before committing anything"
+is "$(q "$DB" "SELECT count(*) FROM migrate.log") $(q "$DB" "SELECT to_regclass('big') IS NULL")" \
+    "0 t" "the refused upgrade_each() ran nothing either"
 
 # ---------------------------------------------------------------------------
 # kill the \gexec run inside CREATE INDEX CONCURRENTLY
@@ -227,5 +232,18 @@ is "$(q "$DB" "SELECT string_agg(revision, ',' ORDER BY id) FROM migrate.log WHE
     "r6,r5,r4,r3,r2,r1" "log: one downgrade row per revision, newest first"
 is "$(q "$DB" "SELECT string_agg(what, ',' ORDER BY id) FROM aux.trace WHERE what LIKE '%down'")" "r3 down,r1 down" \
     "downgrade scripts ran once each"
+
+# ---------------------------------------------------------------------------
+# a lock_timeout while another session migrates says whose lock it was
+# ---------------------------------------------------------------------------
+PGAPPNAME=holder "${PSQL[@]}" -d "$DB" -c "SELECT pg_advisory_lock(1835624306, 1), pg_sleep(60)" >/dev/null 2>&1 &
+await "a session holds migrate's advisory lock" "$DB" \
+    "SELECT EXISTS (SELECT FROM pg_locks WHERE locktype = 'advisory' AND classid = 1835624306 AND objid = 1 AND granted)"
+out=$(PGOPTIONS="-c lock_timeout=200ms" "${PSQL[@]}" -d "$DB" -c "SELECT * FROM migrate.upgrade('heads')" 2>&1)
+like "$out" "ERROR:  canceling statement due to lock timeout" "upgrade() gives up after lock_timeout"
+like "$out" "CONTEXT:  waiting for migrate's advisory lock \(1835624306, 1\): another session is migrating this database" \
+    "... and names the lock it waited for"
+q "$DB" "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'holder'" >/dev/null
+wait
 
 finish

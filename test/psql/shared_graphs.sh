@@ -179,6 +179,17 @@ is "$(PGOPTIONS="-c client_min_messages=debug1" "${PSQL[@]}" -qAt -d "$D" \
       grep -cE 'migrate: (built|mapped)')" 1 \
     "after VACUUM FREEZE: the second call of a session uses its cached graph"
 
+# no trigger at all: verify() says so, and every call builds its own graph
+newdb M || exit 1
+q "$M" "CREATE EXTENSION migrate; DROP TRIGGER revisions_changed ON migrate.revisions" >/dev/null
+register "$M" "m" 2 >/dev/null
+is "$(q "$M" "SELECT problem FROM migrate.verify()")" "revisions trigger missing" \
+    "verify() reports a dropped revisions trigger"
+is "$(call "$M" "SELECT revision FROM migrate.heads()")" \
+    "m2
+migrate: built the graph of 2 revisions for this backend only" \
+    "without the trigger a graph is never shared"
+
 # what a backend keeps of its own for a mapped graph of 20,000 revisions
 newdb BIG || exit 1
 q "$BIG" "CREATE EXTENSION migrate" >/dev/null
