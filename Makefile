@@ -1,12 +1,13 @@
 # PGXS build of the migrate extension.
 MODULE_big = migrate
-OBJS = src/migrate.o src/api.o src/register.o src/check.o src/offline.o \
+OBJS = src/migrate.o src/api.o src/sync.o src/register.o src/check.o src/offline.o \
        src/runner.o src/statements.o src/catalog.o src/lock.o \
        src/cache.o src/store.o src/plan.o src/graph.o \
        src/guard.o src/script.o src/target.o src/util.o
 
 EXTENSION = migrate
-DATA = migrate--0.1.sql migrate--0.1--0.2.sql migrate--0.2--0.3.sql migrate--0.3.sql
+DATA = migrate--0.1.sql migrate--0.1--0.2.sql migrate--0.2--0.3.sql \
+       migrate--0.3--0.4.sql migrate--0.4.sql
 PGFILEDESC = "migrate - Alembic-style schema migrations inside PostgreSQL"
 
 REGRESS = $(patsubst sql/%.sql,%,$(sort $(wildcard sql/*.sql)))

@@ -34,6 +34,7 @@
 #include "register.h"
 #include "runner.h"
 #include "store.h"
+#include "sync.h"
 #include "target.h"
 #include "util.h"
 
@@ -41,6 +42,7 @@ PG_FUNCTION_INFO_V1(migrate_revision);
 PG_FUNCTION_INFO_V1(migrate_merge);
 PG_FUNCTION_INFO_V1(migrate_load);
 PG_FUNCTION_INFO_V1(migrate_drop_revision);
+PG_FUNCTION_INFO_V1(migrate_sync);
 PG_FUNCTION_INFO_V1(migrate_upgrade);
 PG_FUNCTION_INFO_V1(migrate_downgrade);
 PG_FUNCTION_INFO_V1(migrate_stamp);
@@ -274,9 +276,58 @@ migrate_load(PG_FUNCTION_ARGS)
 	char	   *id;
 
 	begin_mutation();
-	id = keep(register_load(text));
+	id = keep(register_load(text, NULL, NULL));
 	SPI_finish();
 	PG_RETURN_TEXT_P(cstring_to_text(id));
+}
+
+/*
+ * A directory in one call: scripts[i] is the file file_names[i] (names
+ * optional, for the report only).
+ */
+Datum
+migrate_sync(PG_FUNCTION_ARGS)
+{
+	List	   *scripts;
+	List	   *names = NIL;
+	ReturnSetInfo *rsinfo;
+	ListCell   *lc;
+
+	if (PG_ARGISNULL(0))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("argument \"scripts\" must not be null"),
+				 errhint("Pass the files' contents as a text array; an empty array reports every registered revision as stale.")));
+	scripts = array_arg(fcinfo, 0, "scripts");
+	if (!PG_ARGISNULL(1))
+	{
+		names = array_arg(fcinfo, 1, "file_names");
+		if (list_length(names) != list_length(scripts))
+			ereport(ERROR,
+					(errcode(MIGRATE_ERR_BAD_ARGUMENT),
+					 errmsg("file_names must have one entry per script"),
+					 errdetail("Got %d scripts and %d file names.",
+							   list_length(scripts), list_length(names)),
+					 errhint("Pass the file names in the order of the scripts, or NULL.")));
+	}
+	InitMaterializedSRF(fcinfo, 0);
+	rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	begin_mutation();
+	foreach(lc, sync_directory(scripts, names, bool_arg(fcinfo, 2, "prune", false)))
+	{
+		SyncResult *r = lfirst(lc);
+		Datum		values[4];
+		bool		nulls[4] = {r->revision == NULL, r->file_name == NULL,
+		false, r->detail == NULL};
+
+		values[0] = r->revision ? CStringGetTextDatum(r->revision) : (Datum) 0;
+		values[1] = r->file_name ? CStringGetTextDatum(r->file_name) : (Datum) 0;
+		values[2] = CStringGetTextDatum(r->status);
+		values[3] = r->detail ? CStringGetTextDatum(r->detail) : (Datum) 0;
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+	SPI_finish();
+	return (Datum) 0;
 }
 
 Datum

@@ -290,9 +290,9 @@ same_text(const char *a, const char *b)
  * Flyway's repair): its message, branch labels and transactional flag,
  * and its downgrade script, which has not run.  Its upgrade script ran
  * and stays as it ran; its parents and dependencies fix what the version
- * rows imply, and stay too.
+ * rows imply, and stay too.  Returns what it changed.
  */
-static void
+static char *
 repair_applied(NewRevision *rev, NewRevision *stored, List *version)
 {
 	StoredScript script;
@@ -351,63 +351,104 @@ repair_applied(NewRevision *rev, NewRevision *stored, List *version)
 	ereport(NOTICE,
 			(errmsg("repaired applied revision \"%s\": %s", rev->id, what.data + 2),
 			 errdetail("The change is logged in migrate.log; no script ran.")));
+	return psprintf("repaired applied revision: %s", what.data + 2);
+}
+
+/*
+ * Read a revision file into rev (pointing into fresh copies, the checksum
+ * not yet computed).  False, with err filled, when the file is malformed.
+ */
+bool
+register_read_file(const char *text, NewRevision *rev, ScriptError *err)
+{
+	ScriptFile	f;
+
+	if (!script_parse(text, strlen(text), &f, err))
+		return false;
+	memset(rev, 0, sizeof(NewRevision));
+	rev->id = pnstrdup(f.revision.ptr, f.revision.len);
+	rev->down = span_list(&f.revises, true);
+	rev->depends_on = span_list(&f.depends_on, false);
+	rev->branch_labels = span_list(&f.branch_labels, false);
+	rev->message = f.message.line ? pnstrdup(f.message.ptr, f.message.len) : NULL;
+	rev->upgrade_sql = pnstrdup(f.upgrade.ptr, f.upgrade.len);
+	rev->downgrade_sql = f.downgrade.line ? pnstrdup(f.downgrade.ptr, f.downgrade.len) : NULL;
+	rev->transactional = f.is_transactional;
+	rev->file = text;
+	rev->upgrade_at = (int) (f.upgrade.ptr - text);
+	rev->downgrade_at = f.downgrade.line ? (int) (f.downgrade.ptr - text) : 0;
+	return true;
+}
+
+/*
+ * Whether a revision read from a file is the registered one, field by
+ * field (dependencies as written: a file naming a label differs here and
+ * is settled by register_load).
+ */
+bool
+register_unchanged(NewRevision *rev, NewRevision *stored)
+{
+	if (rev->checksum == NULL)
+		rev->checksum = store_checksum(rev->upgrade_sql, rev->downgrade_sql);
+	return strcmp(stored->checksum, rev->checksum) == 0 &&
+		same_strings(rev->down, stored->down) &&
+		same_strings(rev->depends_on, stored->depends_on) &&
+		same_strings(rev->branch_labels, stored->branch_labels) &&
+		same_text(rev->message, stored->message) &&
+		rev->transactional == stored->transactional;
 }
 
 /*
  * Register the revision a file describes.  The same file again changes
  * nothing; an edited file of an unapplied revision replaces it; an edited
  * file of an applied revision repairs what may change (repair_applied).
+ * *status (when asked) says which: "new", "unchanged", "replaced"; a
+ * repair also sets *detail to what it changed.
  */
 char *
-register_load(const char *text)
+register_load(const char *text, const char **status, char **detail)
 {
-	ScriptFile	f;
 	ScriptError err;
-	NewRevision rev = {0};
+	NewRevision rev;
 	NewRevision stored = {0};
 	Graph	   *g;
 	RevSet	   *version;
 	List	   *rows;
+	const char *dummy_status;
+	char	   *dummy_detail;
 
-	if (!script_parse(text, strlen(text), &f, &err))
+	if (status == NULL)
+		status = &dummy_status;
+	if (detail == NULL)
+		detail = &dummy_detail;
+	*detail = NULL;
+	if (!register_read_file(text, &rev, &err))
 		ereport(ERROR,
 				(errcode(ERRCODE_SYNTAX_ERROR),
 				 errmsg("invalid revision file at line %d", err.line),
 				 errdetail("%c%s.", pg_toupper((unsigned char) err.message[0]), err.message + 1),
 				 errhint("See the file format in README.md: \"-- migrate:revision <id>\" and a \"-- migrate:upgrade\" section are required.")));
 
-	rev.id = pnstrdup(f.revision.ptr, f.revision.len);
-	rev.down = span_list(&f.revises, true);
-	rev.depends_on = span_list(&f.depends_on, false);
-	rev.branch_labels = span_list(&f.branch_labels, false);
-	rev.message = f.message.line ? pnstrdup(f.message.ptr, f.message.len) : NULL;
-	rev.upgrade_sql = pnstrdup(f.upgrade.ptr, f.upgrade.len);
-	rev.downgrade_sql = f.downgrade.line ? pnstrdup(f.downgrade.ptr, f.downgrade.len) : NULL;
-	rev.transactional = f.is_transactional;
-	rev.file = text;
-	rev.upgrade_at = (int) (f.upgrade.ptr - text);
-	rev.downgrade_at = f.downgrade.line ? (int) (f.downgrade.ptr - text) : 0;
-
 	if (!store_fetch_revision(rev.id, &stored))
+	{
+		*status = "new";
 		return register_new(&rev);
+	}
 
 	/* loading every file at every deploy must stay cheap: no graph */
 	validate_revision(names_lookup(&rev), &rev, rev.id);
-	if (strcmp(stored.checksum, rev.checksum) == 0 &&
-		same_strings(rev.down, stored.down) &&
-		same_strings(rev.depends_on, stored.depends_on) &&
-		same_strings(rev.branch_labels, stored.branch_labels) &&
-		same_text(rev.message, stored.message) &&
-		rev.transactional == stored.transactional)
+	*status = "unchanged";
+	if (register_unchanged(&rev, &stored))
 		return rev.id;
 
+	*status = "replaced";
 	g = cache_graph();
 	version = revset_create(g);
 	rows = store_load_version();
 	plan_check_version(g, rows, version);
 	if (plan_applied(g, version)[graph_lookup(g, rev.id)])
 	{
-		repair_applied(&rev, &stored, rows);
+		*detail = repair_applied(&rev, &stored, rows);
 		return rev.id;
 	}
 	store_save_revision(&rev, true);

@@ -73,6 +73,7 @@ typedef enum StoreQuery
 	Q_BUMP,
 	Q_REPAIR,
 	Q_LAST_APPLIED,
+	Q_REGISTERED,
 	Q_COUNT
 } StoreQuery;
 
@@ -151,6 +152,9 @@ static const char *const query_text[Q_COUNT] = {
 	"SELECT operation, checksum FROM migrate.log"
 	" WHERE revision = $1 AND operation IN ('upgrade', 'downgrade', 'repair')"
 	" AND sqlstate IS NULL ORDER BY id DESC LIMIT 1",
+	[Q_REGISTERED] =
+	"SELECT id, down_revisions, depends_on, branch_labels, message,"
+	" transactional, checksum FROM migrate.revisions",
 };
 
 static const int query_nargs[Q_COUNT] = {
@@ -305,6 +309,12 @@ run(StoreQuery q, Datum *values, const char *nulls)
 }
 
 /* ---------- reads ---------- */
+
+static int
+cmp_new_revision_id(const void *a, const void *b)
+{
+	return strcmp(((const NewRevision *) a)->id, ((const NewRevision *) b)->id);
+}
 
 /*
  * A text[] datum as strings in keep.  Read in place (or from a copy on the
@@ -883,6 +893,38 @@ store_fetch_revision(const char *id, NewRevision *out)
 	out->checksum = SPI_getvalue(tup, desc, 6);
 	SPI_freetuptable(SPI_tuptable);
 	return true;
+}
+
+/*
+ * Every registered revision without its scripts, sorted by id: what sync
+ * compares a directory against in one query.
+ */
+NewRevision *
+store_load_registered(int *n)
+{
+	NewRevision *out;
+	uint64		i;
+
+	run(Q_REGISTERED, NULL, NULL);
+	*n = (int) SPI_processed;
+	out = palloc0(Max(*n, 1) * sizeof(NewRevision));
+	for (i = 0; i < SPI_processed; i++)
+	{
+		HeapTuple	tup = SPI_tuptable->vals[i];
+		TupleDesc	desc = SPI_tuptable->tupdesc;
+		bool		isnull;
+
+		out[i].id = SPI_getvalue(tup, desc, 1);
+		out[i].down = util_array_to_list(SPI_getbinval(tup, desc, 2, &isnull));
+		out[i].depends_on = util_array_to_list(SPI_getbinval(tup, desc, 3, &isnull));
+		out[i].branch_labels = util_array_to_list(SPI_getbinval(tup, desc, 4, &isnull));
+		out[i].message = SPI_getvalue(tup, desc, 5);
+		out[i].transactional = DatumGetBool(SPI_getbinval(tup, desc, 6, &isnull));
+		out[i].checksum = SPI_getvalue(tup, desc, 7);
+	}
+	SPI_freetuptable(SPI_tuptable);
+	qsort(out, *n, sizeof(NewRevision), cmp_new_revision_id);
+	return out;
 }
 
 /* ---------- writes ---------- */

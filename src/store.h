@@ -69,6 +69,7 @@ extern void store_bump_generation(void);
 extern int64 store_log_first(void);
 extern List *store_lookup_names(List *names);
 extern bool store_fetch_revision(const char *id, NewRevision *out);
+extern NewRevision *store_load_registered(int *n);
 extern List *store_load_version(void);
 extern bool store_fetch_script(const char *id, StoredScript *out);
 extern StoredScript store_get_script(const char *id);

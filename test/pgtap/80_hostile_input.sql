@@ -582,7 +582,7 @@ SELECT results_eq('SELECT * FROM migrate.current()', ARRAY['o0'], 'the version t
 SELECT hasnt_table('own_side', 'no script''s first statement was left applied');
 SELECT is_empty('SELECT * FROM trace', 'no script''s writes were left');
 SELECT has_table('migrate', 'version', 'migrate.version is still there');
-SELECT is((SELECT extversion FROM pg_extension WHERE extname = 'migrate'), '0.3', 'the extension is still there');
+SELECT is((SELECT extversion FROM pg_extension WHERE extname = 'migrate'), '0.4', 'the extension is still there');
 
 -- runs that succeed although the script changed migrate's bookkeeping
 SELECT migrate.revision('deletes all revisions', 'DELETE FROM migrate.revisions', 'SELECT 1', id => 'p1', down_revision => '{o0}') \gset

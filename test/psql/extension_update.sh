@@ -1,14 +1,13 @@
 #!/usr/bin/env bash
 # A fresh CREATE EXTENSION migrate installs the current version from one
-# consolidated script (migrate--0.3.sql); ALTER EXTENSION migrate UPDATE
-# from 0.1 (through 0.2) and from 0.2 runs the update scripts instead.  All
-# three must give the same catalog (functions with result types,
-# volatility, comments and ACLs; table columns, constraints, indexes,
-# ACLs; triggers and event triggers; extension membership and pg_dump
-# configuration), as pg_stat_statements tests its versions.  A database
-# migrated under 0.1 keeps its revisions, version rows and log and goes on
-# migrating; privileges a DBA set on a function an update replaces carry
-# over.
+# consolidated script (migrate--0.4.sql); ALTER EXTENSION migrate UPDATE
+# from 0.1, 0.2 and 0.3 runs the update scripts instead.  All four must
+# give the same catalog (functions with result types, volatility,
+# comments and ACLs; table columns, constraints, indexes, ACLs; triggers
+# and event triggers; extension membership and pg_dump configuration),
+# as pg_stat_statements tests its versions.  A database migrated under 0.1
+# keeps its revisions, version rows and log and goes on migrating;
+# privileges a DBA set on a function an update replaces carry over.
 cd "$(dirname "$0")"
 . ./helpers.bash
 
@@ -46,36 +45,43 @@ catalog() {
     q "$1" "$sql" >"$WORK/$1.$2"
 }
 
-newdb U || exit 1     # 0.1, then ALTER EXTENSION UPDATE (0.1--0.2, 0.2--0.3)
-newdb V || exit 1     # 0.2, then ALTER EXTENSION UPDATE (0.2--0.3)
-newdb F || exit 1     # fresh CREATE EXTENSION migrate: migrate--0.3.sql alone
+newdb U || exit 1     # 0.1, then ALTER EXTENSION UPDATE (0.1--0.2, 0.2--0.3, 0.3--0.4)
+newdb V || exit 1     # 0.2, then ALTER EXTENSION UPDATE (0.2--0.3, 0.3--0.4)
+newdb W || exit 1     # 0.3, then ALTER EXTENSION UPDATE (0.3--0.4)
+newdb F || exit 1     # fresh CREATE EXTENSION migrate: migrate--0.4.sql alone
 ext_dir="$(pg_config --sharedir)/extension"
-check "the current version ships as one consolidated install script" test -f "$ext_dir/migrate--0.3.sql"
+check "the current version ships as one consolidated install script" test -f "$ext_dir/migrate--0.4.sql"
 is "$(q "$U" "CREATE EXTENSION migrate VERSION '0.1'; SELECT extversion FROM pg_extension WHERE extname = 'migrate'")" \
     "0.1" "CREATE EXTENSION migrate VERSION '0.1'"
 is "$(q "$U" "SELECT count(*) FROM pg_proc WHERE proname IN ('upgrade_sql', 'upgrade_statements', 'verify', 'guard_drop')")" 0 \
     "0.1 has none of 0.2's and 0.3's functions"
 is "$(q "$U" "ALTER EXTENSION migrate UPDATE; SELECT extversion FROM pg_extension WHERE extname = 'migrate'")" \
-    "0.3" "ALTER EXTENSION migrate UPDATE goes from 0.1 to 0.3"
+    "0.4" "ALTER EXTENSION migrate UPDATE goes from 0.1 to 0.4"
 is "$(q "$V" "CREATE EXTENSION migrate VERSION '0.2'; SELECT extversion FROM pg_extension WHERE extname = 'migrate'")" \
     "0.2" "CREATE EXTENSION migrate VERSION '0.2'"
 is "$(q "$V" "ALTER EXTENSION migrate UPDATE; SELECT extversion FROM pg_extension WHERE extname = 'migrate'")" \
-    "0.3" "ALTER EXTENSION migrate UPDATE goes from 0.2 to 0.3"
+    "0.4" "ALTER EXTENSION migrate UPDATE goes from 0.2 to 0.4"
+is "$(q "$W" "CREATE EXTENSION migrate VERSION '0.3'; SELECT count(*) FROM pg_proc WHERE proname = 'sync'")" \
+    "0" "CREATE EXTENSION migrate VERSION '0.3' has no sync()"
+is "$(q "$W" "ALTER EXTENSION migrate UPDATE; SELECT extversion FROM pg_extension WHERE extname = 'migrate'")" \
+    "0.4" "ALTER EXTENSION migrate UPDATE goes from 0.3 to 0.4"
 is "$(q "$F" "CREATE EXTENSION migrate; SELECT extversion FROM pg_extension WHERE extname = 'migrate'")" \
-    "0.3" "a fresh CREATE EXTENSION migrate is 0.3"
+    "0.4" "a fresh CREATE EXTENSION migrate is 0.4"
 
 for facet in functions columns relations constraints indexes members extension triggers event_triggers; do
     catalog "$U" $facet
     catalog "$V" $facet
+    catalog "$W" $facet
     catalog "$F" $facet
-    same_files "$WORK/$F.$facet" "$WORK/$U.$facet" "0.1 updated and fresh 0.3: same $facet"
-    same_files "$WORK/$F.$facet" "$WORK/$V.$facet" "0.2 updated and fresh 0.3: same $facet"
+    same_files "$WORK/$F.$facet" "$WORK/$U.$facet" "0.1 updated and fresh 0.4: same $facet"
+    same_files "$WORK/$F.$facet" "$WORK/$V.$facet" "0.2 updated and fresh 0.4: same $facet"
+    same_files "$WORK/$F.$facet" "$WORK/$W.$facet" "0.3 updated and fresh 0.4: same $facet"
 done
-is "$(wc -l <"$WORK/$F.functions")" 28 "the compared function list has all 28 routines (15 of 0.1, 12 of 0.2, 1 of 0.3)"
+is "$(wc -l <"$WORK/$F.functions")" 29 "the compared function list has all 29 routines (15 of 0.1, 12 of 0.2, 1 of 0.3, 1 of 0.4)"
 is "$(wc -l <"$WORK/$F.event_triggers")" 1 "the event trigger guarding DROP EXTENSION is compared"
 is "$(q "$F" "SELECT count(*) FROM pg_proc WHERE pronamespace = 'migrate'::regnamespace
                 AND has_function_privilege('public', oid, 'EXECUTE')
-                AND proname IN ('upgrade', 'downgrade', 'apply_step', 'begin_step', 'end_step', 'check_roundtrip',
+                AND proname IN ('upgrade', 'downgrade', 'sync', 'apply_step', 'begin_step', 'end_step', 'check_roundtrip',
                                 'upgrade_each', 'downgrade_each', 'guard_drop', 'revisions_changed')")" \
     0 "mutating routines and trigger functions are not executable by PUBLIC"
 is "$(q "$F" "SELECT string_agg(DISTINCT has_table_privilege('public', oid, 'INSERT')::text, ',')
@@ -90,7 +96,7 @@ q "$P" "CREATE EXTENSION migrate VERSION '0.2'; CREATE ROLE migrate_test_watcher
         ALTER EXTENSION migrate UPDATE" >/dev/null
 is "$(q "$P" "SELECT has_function_privilege('public', 'migrate.status()', 'EXECUTE'),
                      has_function_privilege('migrate_test_watcher', 'migrate.status()', 'EXECUTE')")" \
-    "f|t" "status() revoked from PUBLIC and granted to a role under 0.2 stays so in 0.3"
+    "f|t" "status() revoked from PUBLIC and granted to a role under 0.2 stays so in 0.4"
 q "$P" "DROP OWNED BY migrate_test_watcher; DROP ROLE migrate_test_watcher" >/dev/null
 
 # Under 0.2 (the new library, the old 3-column status()) there is no
@@ -102,7 +108,7 @@ like "$out" 'ERROR:  55000: version table names unknown revision "ghost"' \
     "status() under 0.2 raises an unknown version row with its SQLSTATE"
 like "$out" 'HINT:  Register the revision again, or reset the table' "... and its hint"
 is "$(q "$S" "ALTER EXTENSION migrate UPDATE; SELECT current::text, problem IS NOT NULL FROM migrate.status()")" \
-    "{ghost}|t" "after the update to 0.3, status() shows the same problem as a row"
+    "{ghost}|t" "after the update to 0.4, status() shows the same problem as a row"
 
 # ---------------------------------------------------------------------------
 # data made under 0.1 survives the update, and migrating continues

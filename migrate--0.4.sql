@@ -1,6 +1,7 @@
-/* migrate--0.3.sql: install script of the migrate extension, version 0.3
+/* migrate--0.4.sql: install script of the migrate extension, version 0.4
  * in one piece.  Its catalog must equal that of 0.1 updated through
- * migrate--0.1--0.2.sql and migrate--0.2--0.3.sql (test/psql/extension_update.sh). */
+ * migrate--0.1--0.2.sql, migrate--0.2--0.3.sql and migrate--0.3--0.4.sql
+ * (test/psql/extension_update.sh). */
 
 \echo Use "CREATE EXTENSION migrate" to load this file. \quit
 
@@ -138,6 +139,14 @@ AS 'MODULE_PATHNAME', 'migrate_load'
 LANGUAGE C VOLATILE;
 COMMENT ON FUNCTION migrate.load(text) IS
   'Register one revision written in the revision file format; the same file again changes nothing, an edited file replaces an unapplied revision and repairs an applied one (all but its upgrade script and parents)';
+
+CREATE FUNCTION migrate.sync(scripts text[], file_names text[] DEFAULT NULL,
+                             prune boolean DEFAULT false)
+RETURNS TABLE(revision text, file_name text, status text, detail text)
+AS 'MODULE_PATHNAME', 'migrate_sync'
+LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION migrate.sync(text[], text[], boolean) IS
+  'Register a whole directory of revision files in any order; one row per file (new, unchanged, replaced, refused) and per registered revision no file carries (stale; pruned with prune => true when unapplied)';
 
 CREATE FUNCTION migrate.drop_revision(id text)
 RETURNS void
@@ -333,6 +342,7 @@ REVOKE ALL ON FUNCTION
     migrate.revision(text, text, text, text[], text, text[], text[], text, boolean),
     migrate.merge(text[], text, text),
     migrate.load(text),
+    migrate.sync(text[], text[], boolean),
     migrate.drop_revision(text),
     migrate.upgrade(text, boolean),
     migrate.downgrade(text, boolean),
