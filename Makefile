@@ -23,3 +23,15 @@ EXTRA_CLEAN = results-regress results-isolation
 PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
+
+# pg_migrate, the command-line client, has its own PGXS Makefile
+all: client-all
+install: client-install
+clean: client-clean
+client-all:
+	$(MAKE) -C client
+client-install:
+	$(MAKE) -C client install
+client-clean:
+	$(MAKE) -C client clean
+.PHONY: client-all client-install client-clean

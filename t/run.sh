@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Run migrate's Perl TAP fault tests (t/0*.pl, PostgreSQL::Test::Cluster)
-# against the installed extension.  initdb refuses root, so when invoked as
+# against the installed extension; with --from DIR, the tests of DIR
+# (client/t: pg_migrate's).  initdb refuses root, so when invoked as
 # root (as CI does, from the repo root) the tests are copied to a temporary
 # directory owned by postgres and run there as postgres with runuser.
 # Prints prove's output, then one line "N passed, N failed" counting TAP
@@ -9,6 +10,11 @@
 # libipc-run-perl.
 set -uo pipefail
 cd "$(dirname "$0")"
+# --from DIR: run the tests of another directory (client/t uses this)
+if [ "${1:-}" = "--from" ]; then
+    cd "$2" || exit 1
+    shift 2
+fi
 
 PGBIN=/usr/lib/postgresql/15/bin
 PGXS_DIR=/usr/lib/postgresql/15/lib/pgxs
@@ -23,7 +29,8 @@ perl -MIPC::Run -e 1 2>/dev/null || fail "missing IPC::Run (install libipc-run-p
 command -v prove >/dev/null || fail "missing prove (perl)"
 
 work=$(mktemp -d /tmp/migrate-tap.XXXXXX)
-cp ./*.pl ./*.pm "$work/"
+cp ./*.pl "$work/"
+cp ./*.pm "$work/" 2>/dev/null
 if [ "$(id -u)" -eq 0 ]; then
     chown -R "$RUN_AS" "$work"
     as_user=(runuser -u "$RUN_AS" --)

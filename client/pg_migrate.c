@@ -1,0 +1,645 @@
+/*
+ * pg_migrate.c
+ *		pg_migrate: Alembic-style migrations kept as files, run by the
+ *		migrate extension.  Options, commands, and running one command
+ *		against many databases, N at a time.
+ */
+#include "postgres_fe.h"
+
+#include <getopt.h>
+#include <pthread.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "pg_migrate.h"
+
+#define PG_MIGRATE_VERSION "0.4"
+
+/* marks "-N" arguments while getopt runs (see main) */
+#define TARGET_MARK '\001'
+
+Options		opt;
+const char *progname = "pg_migrate";
+MigDir		migdir;
+
+/* which options a command accepts */
+#define O_MSG		0x0001		/* -m */
+#define O_REVISION	0x0002		/* --head --branch-label --depends-on --rev-id --splice */
+#define O_APPLY		0x0004		/* --each --dry-run --backup */
+#define O_YES		0x0008
+#define O_PURGE		0x0010
+#define O_RANGE		0x0020
+#define O_EXITCODE	0x0040
+#define O_DOWNGRADE	0x0080
+#define O_PRUNE		0x0100
+
+typedef struct Command
+{
+	const char *name;
+	const char *alias_of;		/* an alias: the command it runs */
+	const char *default_arg;	/* an alias's argument ("rollback" = "-1") */
+	VerbFn		fn;				/* NULL: needs no database */
+	int			options;
+	int			min_args;
+	int			max_args;		/* -1: any */
+	const char *usage;
+	const char *help;
+} Command;
+
+static const Command commands[] = {
+	{"init", NULL, NULL, verb_init, 0, 0, 0, "init",
+	"Create the migrations directory (--dir) and install the migrate extension\n"
+	"in each database (CREATE EXTENSION IF NOT EXISTS migrate).\n"},
+	{"revision", NULL, NULL, NULL, O_MSG | O_REVISION, 0, 0,
+		"revision -m MESSAGE [--head REV] [--branch-label LABEL] [--depends-on REV]\n"
+		"                    [--rev-id ID] [--splice]",
+		"Write a new revision file <id>_<message>.sql in the migrations directory,\n"
+		"on top of the head of the files (no database needed).  Edit its upgrade\n"
+		"and downgrade sections, then run \"pg_migrate upgrade\".\n\n"
+		"Options:\n"
+		"  -m, --message=MESSAGE      what the revision does (required)\n"
+		"      --head=REV             build on REV (an id, a prefix, label@head, or\n"
+		"                             base for a new root); needed when the files\n"
+		"                             have several heads\n"
+		"      --branch-label=LABEL   give the revision a branch label\n"
+		"      --depends-on=REV[,...] revisions that must be applied first\n"
+		"      --rev-id=ID            the revision id (default: 12 random hex digits)\n"
+		"      --splice               allow --head to name a revision that is not a\n"
+		"                             head (starts a branch)\n"},
+	{"create", "revision", NULL, NULL, O_MSG | O_REVISION, 0, 0, "create -m MESSAGE [...]", "An alias of \"revision\".\n"},
+	{"merge", NULL, NULL, NULL, O_MSG | O_REVISION, 0, -1, "merge -m MESSAGE [REV... | heads]",
+		"Write a revision that merges the given revisions (default: every head of\n"
+		"the files), with empty upgrade and downgrade sections.\n\n"
+		"Options:\n"
+		"  -m, --message=MESSAGE      what the merge is for (required)\n"
+		"      --rev-id=ID            the revision id (default: random)\n"},
+	{"upgrade", NULL, NULL, verb_upgrade, O_APPLY | O_PRUNE, 0, 1, "upgrade [TARGET]",
+		"Register the migrations directory and upgrade to TARGET (default: head),\n"
+		"all in one transaction: nothing is applied unless everything is.\n\n"
+		"Options:\n"
+		"      --each                 commit after each revision (a failure keeps\n"
+		"                             the revisions before it)\n"
+		"      --dry-run              run the plan, report locks and rewrites per\n"
+		"                             step, roll back\n"
+		"      --backup[=FILE]        pg_dump -Fc the database first (default file:\n"
+		"                             <database>-<date>-<time>.dump); stop if it fails\n"
+		"      --prune                drop registered, unapplied revisions that no\n"
+		"                             file carries\n\n"
+		"A plan with a non-transactional revision (CREATE INDEX CONCURRENTLY ...)\n"
+		"runs one commit per revision, each such statement at top level; run the\n"
+		"same command again to resume after an interruption.\n"},
+	{"migrate", "upgrade", NULL, verb_upgrade, O_APPLY | O_PRUNE, 0, 1, "migrate [TARGET]", "An alias of \"upgrade\".\n"},
+	{"downgrade", NULL, NULL, verb_downgrade, O_APPLY | O_PRUNE | O_YES, 1, 1, "downgrade TARGET",
+		"Register the migrations directory and downgrade to TARGET (-1: one step,\n"
+		"base: everything), all in one transaction.\n\n"
+		"Options:\n"
+		"      --each, --dry-run, --backup[=FILE], --prune   as for upgrade\n"
+		"  -y, --yes                  go ahead when the downgrade deletes data (a\n"
+		"                             dropped table or column) without --backup\n"},
+	{"rollback", "downgrade", "-1", verb_downgrade, O_APPLY | O_PRUNE | O_YES, 0, 1, "rollback [TARGET]",
+	"An alias of \"downgrade\"; TARGET defaults to -1 (one step back).\n"},
+	{"current", NULL, NULL, verb_current, 0, 0, 0, "current [-v]",
+	"Show the version rows: the applied heads, marked (head) when they are heads.\n"},
+	{"history", NULL, NULL, verb_history, O_RANGE, 0, 1, "history [-r RANGE] [-v]",
+		"List the revisions, newest first, like alembic history.\n\n"
+		"Options:\n"
+		"  -r, --rev-range=RANGE      a:b, a:, :b, current: (Alembic's ranges)\n"
+		"  -v, --verbose              one block per revision, with whether it is applied\n"},
+	{"heads", NULL, NULL, verb_heads, 0, 0, 0, "heads [-v]", "Show the heads of the revision graph.\n"},
+	{"branches", NULL, NULL, verb_branches, 0, 0, 0, "branches", "Show the branch points and the revisions after each.\n"},
+	{"show", NULL, NULL, verb_show, 0, 1, 1, "show REV", "Show one revision: its place in the graph, its file and its scripts.\n"},
+	{"stamp", NULL, NULL, verb_stamp, O_PURGE | O_PRUNE, 1, -1, "stamp TARGET... [--purge]",
+		"Set the version rows to the targets without running any script.\n\n"
+		"Options:\n"
+		"      --purge                empty the version rows first\n"},
+	{"status", NULL, NULL, verb_status, O_EXITCODE, 0, 0, "status [--exit-code] [-v]",
+		"Compare the files with the database (new, changed, refused, and registered\n"
+		"revisions no file carries), show the applied rows and the pending steps.\n"
+		"Nothing is changed.\n\n"
+		"Options:\n"
+		"      --exit-code            exit with 3 when anything is pending\n"
+		"  -v, --verbose              list the files and revisions that differ\n"},
+	{"check", NULL, NULL, verb_check, 0, 0, 0, "check",
+		"Run migrate.verify() and compare the files with the database; exit with 3\n"
+		"on any problem (an applied revision edited, a revision no file carries, a\n"
+		"version row the graph does not explain).  Nothing is changed.\n"},
+	{"sql", NULL, NULL, verb_sql, O_DOWNGRADE, 0, 1, "sql [--downgrade] [FROM:]TARGET",
+		"Print the SQL script an upgrade (or downgrade) to TARGET would run, version\n"
+		"table statements included, for review or for psql (alembic upgrade --sql).\n\n"
+		"Options:\n"
+		"      --downgrade            the downgrade script instead\n"},
+	{NULL}
+};
+
+static void
+usage(void)
+{
+	printf("%s runs schema migrations kept as files, with the migrate extension\n"
+		   "as the engine (Alembic's commands, inside PostgreSQL).\n\n", progname);
+	printf("Usage:\n  %s [OPTION]... COMMAND [ARG]...\n\n", progname);
+	printf("Commands:\n"
+		   "  init                  create the migrations directory and the extension\n"
+		   "  revision -m MESSAGE   write a new revision file (alias: create)\n"
+		   "  merge -m MESSAGE      write a revision merging the heads\n"
+		   "  upgrade [TARGET]      apply the files up to TARGET, default head (alias:\n"
+		   "                        migrate)\n"
+		   "  downgrade TARGET      revert down to TARGET (alias: rollback, default -1)\n"
+		   "  current               show the applied revisions\n"
+		   "  history [-r RANGE]    list the revisions, newest first\n"
+		   "  heads                 show the heads\n"
+		   "  branches              show the branch points\n"
+		   "  show REV              show one revision\n"
+		   "  stamp TARGET...       set the version rows without running scripts\n"
+		   "  status                files, applied revisions and pending steps\n"
+		   "  check                 verify the database against the files\n"
+		   "  sql [FROM:]TARGET     print the SQL an upgrade would run\n\n"
+		   "Run \"%s COMMAND --help\" for a command's own options.\n\n", progname);
+	printf("Connection options:\n"
+		   "  -d, --dbname=CONNSTR     database to use: a name, a connection string or a\n"
+		   "                           URI; repeat for several databases\n"
+		   "      --dbname-file=FILE   connection strings, one per line (# comments)\n"
+		   "  -h, --host=HOSTNAME      database server host or socket directory\n"
+		   "  -p, --port=PORT          database server port\n"
+		   "  -U, --username=USERNAME  user name to connect as\n"
+		   "  -j, --jobs=NUM           work on NUM databases at a time (default 1)\n\n");
+	printf("General options:\n"
+		   "      --dir=DIR            migrations directory (default: migrations)\n"
+		   "  -q, --quiet              print errors and warnings only\n"
+		   "  -v, --verbose            say more\n"
+		   "      --json               one JSON object per database on standard output\n"
+		   "  -V, --version            output version information, then exit\n"
+		   "  -?, --help               show this help, then exit\n\n");
+	printf("Without -d, libpq's PGDATABASE, PGHOST, ... and service files apply;\n"
+		   "passwords come from .pgpass or PGPASSWORD, never from the command line.\n\n");
+	printf("Exit status: 0 success, 1 error, 2 usage error, 3 something pending or\n"
+		   "different (status --exit-code, check), 130 interrupted.\n");
+}
+
+static void
+command_usage(const Command *cmd)
+{
+	printf("Usage:\n  %s [OPTION]... %s\n\n%s", progname, cmd->usage, cmd->help);
+	printf("\nConnection and general options: see \"%s --help\".\n", progname);
+}
+
+static void
+usage_error(const char *fmt,...) pg_attribute_printf(1, 2);
+
+static void
+usage_error(const char *fmt,...)
+{
+	va_list		ap;
+
+	fprintf(stderr, "%s: error: ", progname);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\n%s: hint: Try \"%s --help\" for more information.\n", progname, progname);
+	exit(EXIT_USAGE);
+}
+
+static const Command *
+find_command(const char *name)
+{
+	const Command *c;
+
+	for (c = commands; c->name; c++)
+		if (strcmp(c->name, name) == 0)
+			return c;
+	return NULL;
+}
+
+/* ---------- the databases ---------- */
+
+typedef struct Fleet
+{
+	Job		   *jobs;
+	int			n;
+	int			next;
+	VerbFn		fn;
+	pthread_mutex_t lock;
+} Fleet;
+
+static void
+add_job(Fleet *f, const char *conninfo)
+{
+	f->jobs = pg_realloc(f->jobs, (f->n + 1) * sizeof(Job));
+	memset(&f->jobs[f->n], 0, sizeof(Job));
+	f->jobs[f->n].conninfo = conninfo;
+	f->n++;
+}
+
+static void
+read_dbname_file(Fleet *f, const char *path)
+{
+	FILE	   *fp = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
+	char		line[8192];
+
+	if (fp == NULL)
+	{
+		fprintf(stderr, "%s: error: could not open file \"%s\": %m\n", progname, path);
+		exit(EXIT_ERROR);
+	}
+	while (fgets(line, sizeof(line), fp))
+	{
+		char	   *s = line;
+		size_t		len;
+
+		while (*s == ' ' || *s == '\t')
+			s++;
+		len = strlen(s);
+		while (len > 0 && (s[len - 1] == '\n' || s[len - 1] == '\r' || s[len - 1] == ' '))
+			s[--len] = '\0';
+		if (len == 0 || s[0] == '#')
+			continue;
+		add_job(f, pg_strdup(s));
+	}
+	if (fp != stdin)
+		fclose(fp);
+}
+
+/* Run the command against one database, all output of it kept together. */
+static void
+run_job(Fleet *f, Job *job)
+{
+	initPQExpBuffer(&job->out);
+	initPQExpBuffer(&job->steps);
+	job->buffered = f->n > 1;
+	job->started = now_seconds();
+	if (interrupted)
+	{
+		job->result = EXIT_CANCELED;
+		job->error = pg_strdup("canceled by user before it started");
+		job->label = job->label ? job->label : pg_strdup(job->conninfo ? job->conninfo : "");
+	}
+	else if (session_open(job))
+	{
+		job->result = f->fn(job);
+		session_close(job);
+	}
+	else
+		job->result = EXIT_ERROR;
+	if (f->n > 1 && !opt.json)
+	{
+		if (job->result == EXIT_OK || job->result == EXIT_PENDING)
+			report_line(job, false, "%s (%d step%s, %.2f s)",
+						job->result == EXIT_OK ? "ok" : "pending",
+						job->nsteps, job->nsteps == 1 ? "" : "s", now_seconds() - job->started);
+		else
+			report_line(job, true, "%s%s%s%s",
+						job->result == EXIT_CANCELED ? "canceled" : "failed",
+						job->sqlstate[0] ? " (SQLSTATE " : "", job->sqlstate,
+						job->sqlstate[0] ? ")" : "");
+	}
+	report_flush(job);
+	if (opt.json)
+		report_json(job, job->json_extra);
+}
+
+static void *
+worker(void *arg)
+{
+	Fleet	   *f = arg;
+
+	for (;;)
+	{
+		int			k;
+
+		pthread_mutex_lock(&f->lock);
+		k = f->next++;
+		pthread_mutex_unlock(&f->lock);
+		if (k >= f->n)
+			return NULL;
+		run_job(f, &f->jobs[k]);
+	}
+}
+
+/* Every database, opt.jobs at a time; each all or nothing on its own. */
+static int
+run_fleet(Fleet *f)
+{
+	pthread_t  *threads;
+	int			nthreads = Min(opt.jobs, f->n);
+	int			i,
+				ok = 0,
+				pending = 0,
+				failed = 0,
+				canceled = 0;
+
+	pthread_mutex_init(&f->lock, NULL);
+	if (nthreads <= 1)
+		worker(f);
+	else
+	{
+		threads = pg_malloc(nthreads * sizeof(pthread_t));
+		for (i = 0; i < nthreads; i++)
+			if (pthread_create(&threads[i], NULL, worker, f) != 0)
+			{
+				fprintf(stderr, "%s: error: could not start a thread: %m\n", progname);
+				exit(EXIT_ERROR);
+			}
+		for (i = 0; i < nthreads; i++)
+			pthread_join(threads[i], NULL);
+	}
+	for (i = 0; i < f->n; i++)
+	{
+		int			r = f->jobs[i].result;
+
+		if (r == EXIT_OK)
+			ok++;
+		else if (r == EXIT_PENDING)
+			pending++;
+		else if (r == EXIT_CANCELED)
+			canceled++;
+		else
+			failed++;
+	}
+	if (f->n > 1 && !opt.json)
+	{
+		fprintf(stderr, "%d databases: %d ok", f->n, ok);
+		if (pending)
+			fprintf(stderr, ", %d pending", pending);
+		if (failed)
+			fprintf(stderr, ", %d failed", failed);
+		if (canceled)
+			fprintf(stderr, ", %d canceled", canceled);
+		fprintf(stderr, "\n");
+	}
+	if (canceled)
+		return EXIT_CANCELED;
+	if (failed)
+		return EXIT_ERROR;
+	return pending ? EXIT_PENDING : EXIT_OK;
+}
+
+/* ---------- main ---------- */
+
+int
+main(int argc, char **argv)
+{
+	static struct option long_options[] = {
+		{"dbname", required_argument, NULL, 'd'},
+		{"dbname-file", required_argument, NULL, 1},
+		{"host", required_argument, NULL, 'h'},
+		{"port", required_argument, NULL, 'p'},
+		{"username", required_argument, NULL, 'U'},
+		{"jobs", required_argument, NULL, 'j'},
+		{"dir", required_argument, NULL, 2},
+		{"quiet", no_argument, NULL, 'q'},
+		{"verbose", no_argument, NULL, 'v'},
+		{"json", no_argument, NULL, 3},
+		{"message", required_argument, NULL, 'm'},
+		{"head", required_argument, NULL, 4},
+		{"branch-label", required_argument, NULL, 5},
+		{"depends-on", required_argument, NULL, 6},
+		{"rev-id", required_argument, NULL, 7},
+		{"splice", no_argument, NULL, 8},
+		{"each", no_argument, NULL, 9},
+		{"dry-run", no_argument, NULL, 10},
+		{"backup", optional_argument, NULL, 11},
+		{"yes", no_argument, NULL, 'y'},
+		{"purge", no_argument, NULL, 12},
+		{"rev-range", required_argument, NULL, 'r'},
+		{"exit-code", no_argument, NULL, 13},
+		{"downgrade", no_argument, NULL, 14},
+		{"prune", no_argument, NULL, 15},
+		{"version", no_argument, NULL, 'V'},
+		{"help", no_argument, NULL, 16},
+		{NULL, 0, NULL, 0}
+	};
+	Fleet		fleet = {0};
+	const char *dbname_file = NULL;
+	const Command *cmd;
+	int			c;
+	int			used = 0;
+	bool		help = false;
+	int			i;
+
+	opt.dir = "migrations";
+	opt.jobs = 1;
+	progname = "pg_migrate";
+
+	/*
+	 * "downgrade -1" is a target, not an option: hide such arguments from
+	 * getopt behind a marker byte, removed once options are parsed.
+	 */
+	for (i = 1; i < argc; i++)
+		if (argv[i][0] == '-' && argv[i][1] >= '0' && argv[i][1] <= '9' &&
+			strspn(argv[i] + 1, "0123456789") == strlen(argv[i] + 1))
+			argv[i] = psprintf("%c%s", TARGET_MARK, argv[i]);
+
+	while ((c = getopt_long(argc, argv, "d:h:p:U:j:qvm:yr:V?", long_options, NULL)) != -1)
+	{
+		switch (c)
+		{
+			case 'd':
+				add_job(&fleet, optarg);
+				break;
+			case 1:
+				dbname_file = optarg;
+				break;
+			case 'h':
+				opt.host = optarg;
+				break;
+			case 'p':
+				opt.port = optarg;
+				break;
+			case 'U':
+				opt.user = optarg;
+				break;
+			case 'j':
+				{
+					char	   *end;
+					long		n = strtol(optarg, &end, 10);
+
+					if (*end || n < 1 || n > 1000)
+						usage_error("--jobs must be a number from 1 to 1000, not \"%s\"", optarg);
+					opt.jobs = (int) n;
+				}
+				break;
+			case 2:
+				opt.dir = optarg;
+				break;
+			case 'q':
+				opt.quiet = true;
+				break;
+			case 'v':
+				opt.verbose = true;
+				break;
+			case 3:
+				opt.json = true;
+				break;
+			case 'm':
+				opt.message = optarg;
+				used |= O_MSG;
+				break;
+			case 4:
+				opt.head = optarg;
+				used |= O_REVISION;
+				break;
+			case 5:
+				opt.branch_label = optarg;
+				used |= O_REVISION;
+				break;
+			case 6:
+				opt.depends_on = optarg;
+				used |= O_REVISION;
+				break;
+			case 7:
+				opt.rev_id = optarg;
+				used |= O_REVISION;
+				break;
+			case 8:
+				opt.splice = true;
+				used |= O_REVISION;
+				break;
+			case 9:
+				opt.each = true;
+				used |= O_APPLY;
+				break;
+			case 10:
+				opt.dry_run = true;
+				used |= O_APPLY;
+				break;
+			case 11:
+				opt.backup = true;
+				opt.backup_file = optarg;
+				used |= O_APPLY;
+				break;
+			case 'y':
+				opt.yes = true;
+				used |= O_YES;
+				break;
+			case 12:
+				opt.purge = true;
+				used |= O_PURGE;
+				break;
+			case 'r':
+				opt.range = optarg;
+				used |= O_RANGE;
+				break;
+			case 13:
+				opt.exit_code = true;
+				used |= O_EXITCODE;
+				break;
+			case 14:
+				opt.downgrade = true;
+				used |= O_DOWNGRADE;
+				break;
+			case 15:
+				opt.prune = true;
+				used |= O_PRUNE;
+				break;
+			case 'V':
+				printf("pg_migrate (migrate) " PG_MIGRATE_VERSION "\n");
+				exit(EXIT_OK);
+			case 16:
+				help = true;
+				break;
+			case '?':
+				/* -? asks for help; anything else getopt refused */
+				if (strcmp(argv[optind - 1], "-?") == 0)
+				{
+					help = true;
+					break;
+				}
+				fprintf(stderr, "%s: hint: Try \"%s --help\" for more information.\n", progname, progname);
+				exit(EXIT_USAGE);
+			default:
+				fprintf(stderr, "%s: hint: Try \"%s --help\" for more information.\n", progname, progname);
+				exit(EXIT_USAGE);
+		}
+	}
+
+	if (optind >= argc)
+	{
+		if (help)
+		{
+			usage();
+			exit(EXIT_OK);
+		}
+		usage_error("no command given");
+	}
+	if (strcmp(argv[optind], "help") == 0)
+	{
+		if (optind + 1 < argc && (cmd = find_command(argv[optind + 1])) != NULL)
+			command_usage(cmd);
+		else
+			usage();
+		exit(EXIT_OK);
+	}
+	cmd = find_command(argv[optind]);
+	if (cmd == NULL)
+		usage_error("unknown command \"%s\"", argv[optind]);
+	if (help)
+	{
+		command_usage(cmd);
+		exit(EXIT_OK);
+	}
+	opt.verb = cmd->alias_of ? cmd->alias_of : cmd->name;
+	opt.args = argv + optind + 1;
+	opt.nargs = argc - optind - 1;
+	for (i = 0; i < opt.nargs; i++)
+		if (opt.args[i][0] == TARGET_MARK)
+			opt.args[i]++;
+	if (opt.nargs == 0 && cmd->default_arg)
+	{
+		static char *dflt[1];
+
+		dflt[0] = (char *) cmd->default_arg;
+		opt.args = dflt;
+		opt.nargs = 1;
+	}
+	if (opt.nargs < cmd->min_args)
+		usage_error("%s needs %s", cmd->name,
+					cmd->min_args == 1 && strcmp(cmd->name, "show") == 0 ? "a revision" : "a target");
+	if (cmd->max_args >= 0 && opt.nargs > cmd->max_args)
+		usage_error("too many arguments for %s: \"%s\"", cmd->name, opt.args[cmd->max_args]);
+	if (used & ~cmd->options)
+		usage_error("an option given does not apply to %s", cmd->name);
+	if ((cmd->options & O_MSG) && opt.message == NULL)
+		usage_error("%s needs a message: -m MESSAGE", cmd->name);
+	if (opt.message && strpbrk(opt.message, "\r\n"))
+		usage_error("the message must be one line");
+	if (opt.each && opt.dry_run)
+		usage_error("--each and --dry-run cannot be combined");
+
+	/* the commands that need no database */
+	if (strcmp(opt.verb, "revision") == 0)
+		return verb_revision();
+	if (strcmp(opt.verb, "merge") == 0)
+		return verb_merge();
+
+	if (strcmp(opt.verb, "init") == 0)
+	{
+		struct stat st;
+
+		if (stat(opt.dir, &st) == 0 && S_ISDIR(st.st_mode))
+		{
+			if (!opt.quiet && !opt.json)
+				printf("Directory %s exists.\n", opt.dir);
+		}
+		else if (mkdir(opt.dir, 0755) != 0)
+		{
+			fprintf(stderr, "%s: error: could not create directory \"%s\": %m\n", progname, opt.dir);
+			exit(EXIT_ERROR);
+		}
+		else if (!opt.quiet && !opt.json)
+			printf("Created directory %s.\n", opt.dir);
+	}
+	else if (!files_read(opt.dir, &migdir))
+		exit(EXIT_ERROR);
+
+	if (dbname_file)
+		read_dbname_file(&fleet, dbname_file);
+	if (fleet.n == 0)
+		add_job(&fleet, NULL);	/* libpq's environment */
+	if (opt.backup && opt.backup_file && fleet.n > 1)
+		usage_error("--backup=FILE names one file; with several databases use --backup");
+	for (i = 0; i < fleet.n; i++)
+		if (fleet.jobs[i].conninfo && fleet.jobs[i].conninfo[0] == '\0')
+			usage_error("an empty connection string was given");
+	fleet.fn = cmd->fn;
+	session_install_signals();
+	return run_fleet(&fleet);
+}

@@ -1,0 +1,168 @@
+/*
+ * pg_migrate.h
+ *		The command-line client of migrate: shared declarations.
+ *
+ * pg_migrate reads a directory of revision files with the parser the
+ * server uses (src/script.c), and asks the database for everything that
+ * needs the revision graph: the server stays the only engine.
+ */
+#ifndef PG_MIGRATE_H
+#define PG_MIGRATE_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "libpq-fe.h"
+#include "pqexpbuffer.h"
+
+#include "script.h"
+
+/* exit codes, as --help documents them */
+#define EXIT_OK			0
+#define EXIT_ERROR		1
+#define EXIT_USAGE		2
+#define EXIT_PENDING	3		/* status --exit-code, check: something to do */
+#define EXIT_CANCELED	130		/* Ctrl-C */
+
+/* ---------- the migrations directory (files.c) ---------- */
+
+typedef struct MigFile
+{
+	char	   *name;			/* within the directory */
+	char	   *text;			/* contents, NUL-terminated */
+	ScriptFile	parsed;
+	char	   *id;
+	char	  **revises;
+	int			nrevises;
+	char	  **labels;
+	int			nlabels;
+	char	  **depends_on;
+	int			ndepends_on;
+} MigFile;
+
+typedef struct MigDir
+{
+	const char *path;
+	MigFile    *files;			/* sorted by name */
+	int		   *by_id;			/* indexes of files, sorted by id */
+	int			n;
+} MigDir;
+
+extern bool files_read(const char *path, MigDir *dir);
+extern int	files_heads(MigDir *dir, int **heads);
+extern int	files_resolve(MigDir *dir, const char *spec, const char *what);
+extern char *files_write_revision(MigDir *dir, const char *id,
+								  const char *message, char **parents,
+								  int nparents, const char *labels,
+								  const char *depends_on);
+extern char *files_new_id(void);
+
+/* ---------- options ---------- */
+
+typedef struct Options
+{
+	const char *verb;
+	const char *dir;
+	int			jobs;
+	bool		quiet;
+	bool		json;
+	bool		verbose;
+	bool		each;
+	bool		dry_run;
+	bool		yes;
+	bool		backup;
+	const char *backup_file;
+	bool		exit_code;
+	bool		purge;
+	bool		prune;
+	bool		splice;
+	bool		downgrade;		/* sql --downgrade */
+	const char *message;
+	const char *head;
+	const char *branch_label;
+	const char *depends_on;
+	const char *rev_id;
+	const char *range;
+	char	  **args;			/* the verb's positional arguments */
+	int			nargs;
+	const char *host;
+	const char *port;
+	const char *user;
+} Options;
+
+extern Options opt;
+extern const char *progname;
+extern MigDir migdir;
+
+/* ---------- one database's run (session.c, report.c) ---------- */
+
+typedef struct Job
+{
+	const char *conninfo;		/* as given: never printed */
+	char	   *label;			/* printable: no password */
+	PGconn	   *conn;
+	PGcancel   *volatile cancel;
+	int			result;			/* an exit code */
+	bool		buffered;		/* several databases: output kept per job */
+	PQExpBufferData out;		/* buffered lines, each "o" or "e" first */
+	PQExpBufferData steps;		/* JSON array items */
+	int			nsteps;
+	char		sqlstate[6];
+	char	   *error;
+	char	   *error_detail;
+	char	   *error_hint;
+	double		started;
+	int			nsteps_seen;	/* "running ..." notices so far */
+	int			plan_total;		/* steps the plan has, for progress; 0: unknown */
+	double		plan_started;
+	bool		progress_drawn;
+	char	   *json_extra;		/* verb-specific JSON members */
+} Job;
+
+extern volatile bool interrupted;
+
+extern bool session_open(Job *job);
+extern void session_close(Job *job);
+extern PGresult *session_query(Job *job, const char *sql, int nparams,
+							   const char *const *params);
+extern bool session_ok(Job *job, PGresult *res, const char *what);
+extern bool session_command(Job *job, const char *sql);
+extern char *session_text_array(char **items, int n);
+extern void session_install_signals(void);
+
+extern double now_seconds(void);
+extern void report_line(Job *job, bool error, const char *fmt,...)
+			pg_attribute_printf(3, 4);
+extern void report_error(Job *job, const char *fmt,...)
+			pg_attribute_printf(2, 3);
+extern void report_detail(Job *job, const char *kind, const char *text);
+extern void report_server_error(Job *job, const PGresult *res, const char *what);
+extern void report_step(Job *job, const char *revision, const char *operation,
+						const char *message, const char *duration);
+extern void report_progress(Job *job, int done);
+extern void report_flush(Job *job);
+extern void report_json(Job *job, const char *extra);
+extern char *json_string(const char *s);
+
+/* ---------- verbs (verbs.c) ---------- */
+
+typedef int (*VerbFn) (Job *job);
+
+extern int	verb_init(Job *job);
+extern int	verb_upgrade(Job *job);
+extern int	verb_downgrade(Job *job);
+extern int	verb_current(Job *job);
+extern int	verb_history(Job *job);
+extern int	verb_heads(Job *job);
+extern int	verb_branches(Job *job);
+extern int	verb_show(Job *job);
+extern int	verb_stamp(Job *job);
+extern int	verb_status(Job *job);
+extern int	verb_check(Job *job);
+extern int	verb_sql(Job *job);
+
+/* the verbs that need no database (files.c) */
+extern int	verb_revision(void);
+extern int	verb_merge(void);
+
+#endif							/* PG_MIGRATE_H */

@@ -1,0 +1,1052 @@
+/*
+ * verbs.c
+ *		The verbs that need a database, each run against one database.
+ *
+ * Every verb first syncs the directory (migrate.sync()) in its
+ * transaction, so that the server, the only graph engine, answers about
+ * the files as they are.  Verbs that only read roll that transaction
+ * back; upgrade, downgrade and stamp commit it with their steps, all or
+ * nothing, unless --each or a non-transactional revision asks for a
+ * commit per revision.
+ */
+#include "postgres_fe.h"
+
+#include <ctype.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "pg_migrate.h"
+
+/* the lowest extension version with everything pg_migrate calls */
+#define NEEDED_VERSION "0.4"
+
+typedef struct SyncCounts
+{
+	int			files;
+	int			fresh;			/* new */
+	int			replaced;
+	int			refused;
+	int			stale;
+	int			pruned;
+	PQExpBufferData json;		/* files that are not unchanged */
+} SyncCounts;
+
+static int
+finish(Job *job, int code)
+{
+	if (interrupted && code != EXIT_OK)
+	{
+		job->error = job->error ? job->error : pg_strdup("canceled by user");
+		strcpy(job->sqlstate, "57014");
+		return EXIT_CANCELED;
+	}
+	return code;
+}
+
+/* ROLLBACK, quietly: the error that led here is what the user needs. */
+static void
+rollback(Job *job)
+{
+	PGresult   *res = session_query(job, "ROLLBACK", 0, NULL);
+
+	PQclear(res);
+}
+
+/* The extension is there and new enough; else say how to get it. */
+static bool
+check_extension(Job *job)
+{
+	PGresult   *res = session_query(job,
+									"SELECT extversion, string_to_array(extversion, '.')::int[] >= string_to_array($1, '.')::int[]"
+									" FROM pg_extension WHERE extname = 'migrate'",
+									1, (const char *[]) {NEEDED_VERSION});
+	bool		ok = false;
+
+	if (!session_ok(job, res, "could not look up extension migrate"))
+		;
+	else if (PQntuples(res) == 0)
+	{
+		report_error(job, "extension \"migrate\" is not installed in database %s", job->label);
+		report_detail(job, "hint", "Run \"pg_migrate init\" (as a role that may CREATE EXTENSION), or CREATE EXTENSION migrate in psql.");
+	}
+	else if (strcmp(PQgetvalue(res, 0, 1), "t") != 0)
+	{
+		report_error(job, "extension \"migrate\" in database %s is version %s; pg_migrate needs %s",
+					 job->label, PQgetvalue(res, 0, 0), NEEDED_VERSION);
+		report_detail(job, "hint", "Run ALTER EXTENSION migrate UPDATE in that database.");
+	}
+	else
+		ok = true;
+	PQclear(res);
+	return ok;
+}
+
+/*
+ * Register the directory with migrate.sync() in the open transaction and
+ * report what changed.  False when a file was refused (reported, with the
+ * server's reason): nothing should run on a directory the server does not
+ * hold as written.  For a verb that only reads, a role without EXECUTE on
+ * sync() gets a warning and the database's own state.
+ */
+static bool
+sync_files(Job *job, SyncCounts *c, bool verbose_changes, bool prune, bool read_only)
+{
+	char	  **texts = pg_malloc((migdir.n + 1) * sizeof(char *));
+	char	  **names = pg_malloc((migdir.n + 1) * sizeof(char *));
+	const char *params[3];
+	PGresult   *res;
+	int			i;
+
+	memset(c, 0, sizeof(*c));
+	initPQExpBuffer(&c->json);
+	for (i = 0; i < migdir.n; i++)
+	{
+		texts[i] = migdir.files[i].text;
+		names[i] = migdir.files[i].name;
+	}
+	params[0] = session_text_array(texts, migdir.n);
+	params[1] = session_text_array(names, migdir.n);
+	params[2] = prune ? "true" : "false";
+	if (read_only && !session_command(job, "SAVEPOINT pg_migrate_sync"))
+		return false;
+	res = session_query(job, "SELECT revision, file_name, status, detail"
+						" FROM migrate.sync($1::text[], $2::text[], $3::boolean)",
+						3, params);
+	pg_free((char *) params[0]);
+	pg_free((char *) params[1]);
+	pg_free(texts);
+	pg_free(names);
+	if (read_only && PQresultStatus(res) == PGRES_FATAL_ERROR &&
+		PQresultErrorField(res, PG_DIAG_SQLSTATE) &&
+		strcmp(PQresultErrorField(res, PG_DIAG_SQLSTATE), "42501") == 0)
+	{
+		/* a role that may read but not register: answer from the database */
+		PQclear(res);
+		report_line(job, true, "%s: warning: the files are not compared with database %s: no EXECUTE on migrate.sync()",
+					progname, job->label);
+		return session_command(job, "ROLLBACK TO SAVEPOINT pg_migrate_sync");
+	}
+	if (!session_ok(job, res, "could not sync the migrations directory"))
+	{
+		PQclear(res);
+		return false;
+	}
+	c->files = migdir.n;
+	for (i = 0; i < PQntuples(res); i++)
+	{
+		const char *rev = PQgetisnull(res, i, 0) ? NULL : PQgetvalue(res, i, 0);
+		const char *file = PQgetisnull(res, i, 1) ? NULL : PQgetvalue(res, i, 1);
+		const char *status = PQgetvalue(res, i, 2);
+		const char *detail = PQgetisnull(res, i, 3) ? NULL : PQgetvalue(res, i, 3);
+
+		if (strcmp(status, "unchanged") == 0)
+			continue;
+		if (strcmp(status, "new") == 0)
+			c->fresh++;
+		else if (strcmp(status, "replaced") == 0)
+			c->replaced++;
+		else if (strcmp(status, "refused") == 0)
+			c->refused++;
+		else if (strcmp(status, "stale") == 0)
+			c->stale++;
+		else if (strcmp(status, "pruned") == 0)
+			c->pruned++;
+		{
+			char	   *jr = json_string(rev);
+			char	   *jf = json_string(file);
+			char	   *jd = json_string(detail);
+
+			appendPQExpBuffer(&c->json, "%s{\"revision\": %s, \"file\": %s, \"status\": \"%s\", \"detail\": %s}",
+							  c->json.len ? ", " : "", jr, jf, status, jd);
+			pg_free(jr);
+			pg_free(jf);
+			pg_free(jd);
+		}
+		if (strcmp(status, "refused") == 0)
+			report_line(job, true, "%s: error: file \"%s/%s\" was refused: %s",
+						progname, migdir.path, file, detail);
+		else if (verbose_changes && file)
+			report_line(job, false, "%-9s %s (%s)%s%s", status, file, rev,
+						detail ? ": " : "", detail ? detail : "");
+		else if (verbose_changes)
+			report_line(job, false, "%-9s %s: %s", strcmp(status, "stale") == 0 ? "missing" : status,
+						rev, detail ? detail : "");
+	}
+	PQclear(res);
+	if (c->refused > 0 && job->error == NULL)
+	{
+		job->error = psprintf("%d file%s of the migrations directory %s refused",
+							  c->refused, c->refused == 1 ? "" : "s", c->refused == 1 ? "was" : "were");
+		strcpy(job->sqlstate, "55000");
+	}
+	return c->refused == 0;
+}
+
+/*
+ * BEGIN, check the extension, sync.  For a verb that only reads, a file
+ * refused is reported but does not stop it.
+ */
+static bool
+begin_synced(Job *job, SyncCounts *c, bool read_only)
+{
+	if (!session_command(job, "BEGIN"))
+		return false;
+	if (!check_extension(job))
+	{
+		rollback(job);
+		return false;
+	}
+	if (!sync_files(job, c, opt.verbose, opt.prune, read_only) &&
+		(!read_only || PQtransactionStatus(job->conn) != PQTRANS_INTRANS))
+	{
+		report_detail(job, "hint", "Nothing was applied. Correct the file, or put the change in a new revision.");
+		rollback(job);
+		return false;
+	}
+	return true;
+}
+
+/* ---------- backups ---------- */
+
+/* pg_dump of the same installation as pg_migrate, else the one on PATH. */
+static char *
+find_pg_dump(void)
+{
+	char		self[MAXPGPATH];
+	ssize_t		n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+
+	if (n > 0)
+	{
+		char	   *slash;
+
+		self[n] = '\0';
+		slash = strrchr(self, '/');
+		if (slash)
+		{
+			char	   *candidate;
+
+			*slash = '\0';
+			candidate = psprintf("%s/pg_dump", self);
+			if (access(candidate, X_OK) == 0)
+				return candidate;
+			pg_free(candidate);
+		}
+	}
+	return pg_strdup("pg_dump");
+}
+
+/* pg_dump -Fc of the database before anything changes; false stops the verb. */
+static bool
+take_backup(Job *job)
+{
+	char	   *file;
+	char	   *pg_dump = find_pg_dump();
+	const char *argv[16];
+	int			argc = 0;
+	pid_t		pid;
+	int			status;
+	double		start = now_seconds();
+
+	if (opt.backup_file)
+		file = pg_strdup(opt.backup_file);
+	else
+	{
+		char		stamp[32];
+		time_t		t = time(NULL);
+
+		strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", localtime(&t));
+		file = psprintf("%s-%s.dump", PQdb(job->conn), stamp);
+	}
+	argv[argc++] = pg_dump;
+	argv[argc++] = "--format=custom";
+	argv[argc++] = "--file";
+	argv[argc++] = file;
+	if (opt.host)
+	{
+		argv[argc++] = "--host";
+		argv[argc++] = opt.host;
+	}
+	if (opt.port)
+	{
+		argv[argc++] = "--port";
+		argv[argc++] = opt.port;
+	}
+	if (opt.user)
+	{
+		argv[argc++] = "--username";
+		argv[argc++] = opt.user;
+	}
+	argv[argc++] = "--dbname";
+	argv[argc++] = job->conninfo ? job->conninfo : PQdb(job->conn);
+	argv[argc] = NULL;
+
+	fflush(NULL);
+	pid = fork();
+	if (pid == 0)
+	{
+		execvp(pg_dump, (char *const *) argv);
+		fprintf(stderr, "%s: error: could not run \"%s\": %m\n", progname, pg_dump);
+		_exit(127);
+	}
+	if (pid < 0 || waitpid(pid, &status, 0) < 0 ||
+		!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+	{
+		report_error(job, "backup of database %s failed; nothing was changed", job->label);
+		report_detail(job, "detail", psprintf("%s exited with status %d while writing \"%s\".",
+											  pg_dump, WIFEXITED(status) ? WEXITSTATUS(status) : -1, file));
+		report_detail(job, "hint", "Check pg_dump's message above, or leave out --backup.");
+		unlink(file);
+		return false;
+	}
+	if (!opt.quiet)
+		report_line(job, false, "Backup of database %s written to %s (%.1f s)",
+					job->label, file, now_seconds() - start);
+	return true;
+}
+
+/* ---------- upgrade and downgrade ---------- */
+
+/* The revision named first in a bookkeeping statement ('a1' of apply_step('a1', ...)). */
+static char *
+statement_revision(const char *stmt)
+{
+	const char *q = strchr(stmt, '\'');
+	const char *e = q ? strchr(q + 1, '\'') : NULL;
+
+	return e ? pnstrdup(q + 1, e - q - 1) : NULL;
+}
+
+/*
+ * Run the plan as top-level statements, one commit each, as
+ * upgrade_statements() lays it out: what psql's \gexec would do.  An
+ * interruption leaves the steps before it applied and recorded; the same
+ * command again resumes.
+ */
+static int
+run_statements(Job *job, const char *direction, const char *target)
+{
+	char	   *sql = psprintf("SELECT s FROM migrate.%s_statements($1) AS s", direction);
+	PGresult   *plan = session_query(job, sql, 1, &target);
+	int			i,
+				n;
+	double		step_start = 0;
+
+	pg_free(sql);
+	if (!session_ok(job, plan, NULL))
+	{
+		PQclear(plan);
+		return finish(job, EXIT_ERROR);
+	}
+	n = PQntuples(plan);
+	job->plan_total = 0;
+	for (i = 0; i < n; i++)
+		if (strncmp(PQgetvalue(plan, i, 0), "SELECT migrate.apply_step(", 26) == 0 ||
+			strncmp(PQgetvalue(plan, i, 0), "SELECT migrate.begin_step(", 26) == 0)
+			job->plan_total++;
+	job->plan_started = now_seconds();
+	for (i = 0; i < n; i++)
+	{
+		const char *stmt = PQgetvalue(plan, i, 0);
+		bool		opens = strncmp(stmt, "SELECT migrate.apply_step(", 26) == 0 ||
+			strncmp(stmt, "SELECT migrate.begin_step(", 26) == 0;
+		bool		closes = strncmp(stmt, "SELECT migrate.apply_step(", 26) == 0 ||
+			strncmp(stmt, "SELECT migrate.end_step(", 24) == 0;
+		PGresult   *res;
+
+		if (opens)
+			step_start = now_seconds();
+		if (interrupted)
+			break;
+		res = session_query(job, stmt, 0, NULL);
+		if (!session_ok(job, res, NULL))
+		{
+			PQclear(res);
+			report_detail(job, "detail", psprintf("%d of %d steps were applied and committed before this one.",
+												  job->nsteps, job->plan_total));
+			report_detail(job, "hint", "Correct the cause and run the same command again: it resumes where this one stopped.");
+			PQclear(plan);
+			return finish(job, EXIT_ERROR);
+		}
+		PQclear(res);
+		if (closes)
+		{
+			char	   *rev = statement_revision(stmt);
+			char		ms[32];
+
+			snprintf(ms, sizeof(ms), "%.3f", (now_seconds() - step_start) * 1000.0);
+			report_step(job, rev, direction, NULL, ms);
+			pg_free(rev);
+		}
+	}
+	PQclear(plan);
+	if (interrupted)
+	{
+		report_error(job, "canceled by user after %d of %d steps", job->nsteps, job->plan_total);
+		report_detail(job, "hint", "The steps before the interruption are committed; run the same command again to resume.");
+		return finish(job, EXIT_CANCELED);
+	}
+	return EXIT_OK;
+}
+
+/* Statements of a downgrade script that delete data, for the warning. */
+static int
+destructive_statements(const char *script, PQExpBuffer found)
+{
+	const char *p = script;
+	int			count = 0;
+
+	while (*p)
+	{
+		const char *start;
+		char		head[160];
+		int			n = 0;
+		bool		space = false;
+
+		/* skip blanks and comments between statements */
+		while (*p && (isspace((unsigned char) *p) || *p == ';'))
+			p++;
+		if (p[0] == '-' && p[1] == '-')
+		{
+			p += strcspn(p, "\n");
+			continue;
+		}
+		if (*p == '\0')
+			break;
+		start = p;
+		/* the statement's first words, uppercased, blanks collapsed */
+		while (*p && *p != ';')
+		{
+			if (*p == '\'' || *p == '"')
+			{
+				char		q = *p++;
+
+				while (*p && *p != q)
+					p++;
+				if (*p)
+					p++;
+				continue;
+			}
+			if (*p == '$')
+			{
+				const char *tag_end = strchr(p + 1, '$');
+
+				if (tag_end && strspn(p + 1, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_0123456789") == (size_t) (tag_end - p - 1))
+				{
+					char	   *tag = pnstrdup(p, tag_end - p + 1);
+					const char *close = strstr(tag_end + 1, tag);
+
+					p = close ? close + strlen(tag) : p + strlen(p);
+					pg_free(tag);
+					continue;
+				}
+			}
+			if (n < (int) sizeof(head) - 1)
+			{
+				if (isspace((unsigned char) *p))
+					space = true;
+				else
+				{
+					if (space && n > 0)
+						head[n++] = ' ';
+					space = false;
+					if (n < (int) sizeof(head) - 1)
+						head[n++] = (char) toupper((unsigned char) *p);
+				}
+			}
+			p++;
+		}
+		head[n] = '\0';
+		if (strncmp(head, "DROP TABLE", 10) == 0 ||
+			strncmp(head, "DROP SCHEMA", 11) == 0 ||
+			strncmp(head, "TRUNCATE", 8) == 0 ||
+			(strncmp(head, "DELETE FROM", 11) == 0 && strncmp(head, "DELETE FROM MIGRATE.", 20) != 0) ||
+			(strncmp(head, "ALTER TABLE", 11) == 0 && strstr(head, " DROP ") &&
+			 strstr(head, " DROP CONSTRAINT") == NULL && strstr(head, " DROP DEFAULT") == NULL &&
+			 strstr(head, " DROP NOT NULL") == NULL && strstr(head, " DROP IDENTITY") == NULL &&
+			 strstr(head, " DROP EXPRESSION") == NULL))
+		{
+			count++;
+			if (count <= 5)
+				appendPQExpBuffer(found, "%s%.*s", found->len ? "; " : "",
+								  (int) Min(p - start, 100), start);
+		}
+	}
+	return count;
+}
+
+/*
+ * A downgrade that deletes data goes ahead only with a backup, --yes, or
+ * a yes typed at a terminal.
+ */
+static bool
+confirm_data_loss(Job *job, const char *target)
+{
+	PGresult   *res = session_query(job, "SELECT migrate.downgrade_sql($1)", 1, &target);
+	PQExpBufferData found;
+	int			n;
+	char		answer[16];
+
+	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQgetisnull(res, 0, 0))
+	{
+		/* downgrade() itself will report why it cannot plan */
+		PQclear(res);
+		return true;
+	}
+	initPQExpBuffer(&found);
+	n = destructive_statements(PQgetvalue(res, 0, 0), &found);
+	PQclear(res);
+	if (n == 0)
+		return true;
+	report_line(job, true, "%s: warning: this downgrade deletes data (%d statement%s): %s",
+				progname, n, n == 1 ? "" : "s", found.data);
+	if (!job->buffered && isatty(fileno(stdin)) && isatty(fileno(stderr)))
+	{
+		fprintf(stderr, "Continue without a backup? [y/N] ");
+		fflush(stderr);
+		if (fgets(answer, sizeof(answer), stdin) && (answer[0] == 'y' || answer[0] == 'Y'))
+			return true;
+	}
+	report_error(job, "downgrade of database %s not run: it deletes data", job->label);
+	report_detail(job, "hint", "Pass --backup to take a pg_dump first, or --yes to go ahead without one.");
+	return false;
+}
+
+/* upgrade [TARGET] and downgrade TARGET */
+static int
+apply(Job *job, const char *direction, const char *target)
+{
+	SyncCounts c;
+	PGresult   *res;
+	char	   *sql;
+	int			i;
+
+	if (opt.backup && !take_backup(job))
+		return finish(job, EXIT_ERROR);
+	if (!begin_synced(job, &c, false))
+		return finish(job, EXIT_ERROR);
+
+	if (strcmp(direction, "downgrade") == 0 && !opt.backup && !opt.yes && !opt.dry_run &&
+		!confirm_data_loss(job, target))
+	{
+		rollback(job);
+		return finish(job, EXIT_ERROR);
+	}
+
+	if (opt.dry_run)
+	{
+		sql = psprintf("SELECT revision, operation, coalesce(message, ''), array_to_string(locks, ', '),"
+					   " array_to_string(rewritten, ', ') FROM migrate.%s($1, dry_run => true)", direction);
+		res = session_query(job, sql, 1, &target);
+		pg_free(sql);
+		if (!session_ok(job, res, NULL))
+		{
+			PQclear(res);
+			rollback(job);
+			return finish(job, EXIT_ERROR);
+		}
+		for (i = 0; i < PQntuples(res); i++)
+		{
+			report_line(job, false, "%s %s%s%s", PQgetvalue(res, i, 1), PQgetvalue(res, i, 0),
+						PQgetvalue(res, i, 2)[0] ? ", " : "", PQgetvalue(res, i, 2));
+			report_line(job, false, "    locks: %s", PQgetvalue(res, i, 3)[0] ? PQgetvalue(res, i, 3) : "none");
+			if (PQgetvalue(res, i, 4)[0])
+				report_line(job, false, "    rewrites: %s", PQgetvalue(res, i, 4));
+			report_step(job, PQgetvalue(res, i, 0), PQgetvalue(res, i, 1), PQgetvalue(res, i, 2), NULL);
+		}
+		if (PQntuples(res) == 0)
+			report_line(job, false, "Nothing to %s.", direction);
+		else
+			report_line(job, false, "Dry run: nothing was applied.");
+		PQclear(res);
+		rollback(job);
+		return EXIT_OK;
+	}
+
+	if (opt.each)
+	{
+		/* the sync commits on its own; each revision then commits */
+		if (!session_command(job, "COMMIT"))
+			return finish(job, EXIT_ERROR);
+		return run_statements(job, direction, target);
+	}
+
+	/* the progress bar needs the plan's length; only worth it on a terminal */
+	if (!job->buffered && !opt.json && !opt.quiet && isatty(fileno(stderr)))
+	{
+		sql = psprintf("SELECT count(*) FILTER (WHERE s LIKE 'SELECT migrate.apply_step(%%' OR s LIKE 'SELECT migrate.begin_step(%%')"
+					   " FROM migrate.%s_statements($1) AS s", direction);
+		if (session_command(job, "SAVEPOINT pg_migrate_plan"))
+		{
+			res = session_query(job, sql, 1, &target);
+			if (PQresultStatus(res) == PGRES_TUPLES_OK)
+				job->plan_total = atoi(PQgetvalue(res, 0, 0)) >= 5 ? atoi(PQgetvalue(res, 0, 0)) : 0;
+			PQclear(res);
+			/* an error here is downgrade()'s to report */
+			res = session_query(job, "ROLLBACK TO SAVEPOINT pg_migrate_plan", 0, NULL);
+			PQclear(res);
+		}
+		pg_free(sql);
+		job->plan_started = now_seconds();
+	}
+
+	if (!session_command(job, "SAVEPOINT pg_migrate_steps"))
+	{
+		rollback(job);
+		return finish(job, EXIT_ERROR);
+	}
+	sql = psprintf("SELECT revision, operation, message, extract(epoch FROM duration) * 1000"
+				   " FROM migrate.%s($1)", direction);
+	res = session_query(job, sql, 1, &target);
+	pg_free(sql);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK)
+	{
+		const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+
+		if (state && strcmp(state, "25001") == 0 && !interrupted)
+		{
+			/* a non-transactional revision: top-level statements, as \gexec */
+			PQclear(res);
+			res = session_query(job, "ROLLBACK TO SAVEPOINT pg_migrate_steps", 0, NULL);
+			PQclear(res);
+			if (!session_command(job, "COMMIT"))
+				return finish(job, EXIT_ERROR);
+			if (!opt.quiet)
+				report_line(job, false, "The plan has a non-transactional revision: each revision commits on its own.");
+			return run_statements(job, direction, target);
+		}
+		report_server_error(job, res, NULL);
+		PQclear(res);
+		rollback(job);
+		if (!interrupted)
+			report_detail(job, "hint", "Nothing was applied: the whole run was rolled back.");
+		else
+			report_detail(job, "detail", "Canceled by user: the whole run was rolled back; nothing was applied.");
+		return finish(job, EXIT_ERROR);
+	}
+	for (i = 0; i < PQntuples(res); i++)
+		report_step(job, PQgetvalue(res, i, 0), PQgetvalue(res, i, 1),
+					PQgetisnull(res, i, 2) ? NULL : PQgetvalue(res, i, 2), PQgetvalue(res, i, 3));
+	PQclear(res);
+	if (interrupted)
+	{
+		rollback(job);
+		report_error(job, "canceled by user; nothing was applied");
+		return finish(job, EXIT_CANCELED);
+	}
+	if (!session_command(job, "COMMIT"))
+	{
+		report_detail(job, "hint", "If the connection was lost during COMMIT, run \"pg_migrate current\" to see whether it took effect.");
+		return finish(job, EXIT_ERROR);
+	}
+	if (job->nsteps == 0 && !opt.quiet)
+		report_line(job, false, "Nothing to %s: database %s is already at %s.", direction, job->label, target);
+	return EXIT_OK;
+}
+
+int
+verb_upgrade(Job *job)
+{
+	return apply(job, "upgrade", opt.nargs > 0 ? opt.args[0] : "head");
+}
+
+int
+verb_downgrade(Job *job)
+{
+	return apply(job, "downgrade", opt.nargs > 0 ? opt.args[0] : "-1");
+}
+
+/* ---------- init and stamp ---------- */
+
+int
+verb_init(Job *job)
+{
+	PGresult   *res;
+
+	if (!session_command(job, "CREATE EXTENSION IF NOT EXISTS migrate"))
+	{
+		report_detail(job, "hint", "CREATE EXTENSION migrate needs a superuser, and migrate installed on the server (make install).");
+		return finish(job, EXIT_ERROR);
+	}
+	res = session_query(job, "SELECT extversion FROM pg_extension WHERE extname = 'migrate'", 0, NULL);
+	if (session_ok(job, res, NULL) && !opt.quiet)
+		report_line(job, false, "Extension migrate %s is installed in database %s.",
+					PQgetvalue(res, 0, 0), job->label);
+	PQclear(res);
+	return EXIT_OK;
+}
+
+int
+verb_stamp(Job *job)
+{
+	SyncCounts c;
+	PGresult   *res;
+	const char *params[2];
+	int			i;
+
+	if (!begin_synced(job, &c, false))
+		return finish(job, EXIT_ERROR);
+	params[0] = session_text_array(opt.args, opt.nargs);
+	params[1] = opt.purge ? "true" : "false";
+	res = session_query(job, "SELECT * FROM migrate.stamp($1::text[], $2::boolean)", 2, params);
+	if (!session_ok(job, res, NULL))
+	{
+		PQclear(res);
+		rollback(job);
+		return finish(job, EXIT_ERROR);
+	}
+	if (!session_command(job, "COMMIT"))
+	{
+		PQclear(res);
+		return finish(job, EXIT_ERROR);
+	}
+	if (!opt.quiet)
+	{
+		PQExpBufferData rows;
+
+		initPQExpBuffer(&rows);
+		for (i = 0; i < PQntuples(res); i++)
+			appendPQExpBuffer(&rows, "%s%s", i ? ", " : "", PQgetvalue(res, i, 0));
+		report_line(job, false, "Stamped database %s: version rows %s.", job->label,
+					rows.len ? rows.data : "none (base)");
+		termPQExpBuffer(&rows);
+	}
+	PQclear(res);
+	return EXIT_OK;
+}
+
+/* ---------- reading ---------- */
+
+/*
+ * Run a reading query on the synced directory, in a transaction rolled
+ * back afterwards.  NULL (reported) on failure.
+ */
+static PGresult *
+read_query(Job *job, const char *sql, int nparams, const char *const *params)
+{
+	SyncCounts c;
+	PGresult   *res;
+
+	if (!begin_synced(job, &c, true))
+		return NULL;
+	res = session_query(job, sql, nparams, params);
+	if (!session_ok(job, res, NULL))
+	{
+		PQclear(res);
+		res = NULL;
+	}
+	rollback(job);
+	return res;
+}
+
+static const char *
+ids_of(const char *array_text)
+{
+	/* "{a,b}" -> "a, b" */
+	static __thread char buf[4096];
+	const char *p = array_text;
+	int			n = 0;
+
+	for (; *p && n < (int) sizeof(buf) - 3; p++)
+	{
+		if (*p == '{' || *p == '}' || *p == '"')
+			continue;
+		if (*p == ',')
+		{
+			buf[n++] = ',';
+			buf[n++] = ' ';
+		}
+		else
+			buf[n++] = *p;
+	}
+	buf[n] = '\0';
+	return buf;
+}
+
+int
+verb_current(Job *job)
+{
+	PGresult   *res = read_query(job,
+								 "SELECT c, c IN (SELECT revision FROM migrate.heads()),"
+								 " coalesce((SELECT message FROM migrate.history() h WHERE h.revision = c), '')"
+								 " FROM migrate.current() AS c",
+								 0, NULL);
+	int			i;
+
+	if (res == NULL)
+		return finish(job, EXIT_ERROR);
+	for (i = 0; i < PQntuples(res); i++)
+	{
+		if (opt.verbose)
+			report_line(job, false, "%s%s, %s", PQgetvalue(res, i, 0),
+						strcmp(PQgetvalue(res, i, 1), "t") == 0 ? " (head)" : "", PQgetvalue(res, i, 2));
+		else
+			report_line(job, false, "%s%s", PQgetvalue(res, i, 0),
+						strcmp(PQgetvalue(res, i, 1), "t") == 0 ? " (head)" : "");
+		report_step(job, PQgetvalue(res, i, 0), "current", PQgetvalue(res, i, 2), NULL);
+	}
+	if (PQntuples(res) == 0 && opt.verbose)
+		report_line(job, false, "(nothing applied)");
+	PQclear(res);
+	return EXIT_OK;
+}
+
+/* Alembic's history line: "a, b -> c (head) (mergepoint), message". */
+int
+verb_history(Job *job)
+{
+	const char *range = opt.range ? opt.range : (opt.nargs > 0 ? opt.args[0] : NULL);
+	PGresult   *res = read_query(job,
+								 "SELECT revision, down_revisions, coalesce(message, ''), is_head, is_base,"
+								 " is_merge, is_branch_point, applied FROM migrate.history($1)",
+								 1, &range);
+	int			i;
+
+	if (res == NULL)
+		return finish(job, EXIT_ERROR);
+	for (i = 0; i < PQntuples(res); i++)
+	{
+		const char *down = ids_of(PQgetvalue(res, i, 1));
+		char	   *from = pg_strdup(down[0] ? down : "<base>");
+		bool		head = strcmp(PQgetvalue(res, i, 3), "t") == 0;
+		bool		merge = strcmp(PQgetvalue(res, i, 5), "t") == 0;
+		bool		branch = strcmp(PQgetvalue(res, i, 6), "t") == 0;
+		bool		applied = strcmp(PQgetvalue(res, i, 7), "t") == 0;
+
+		if (opt.verbose)
+		{
+			report_line(job, false, "Rev: %s%s%s%s", PQgetvalue(res, i, 0), head ? " (head)" : "",
+						branch ? " (branchpoint)" : "", merge ? " (mergepoint)" : "");
+			report_line(job, false, "%s: %s", merge ? "Merges" : "Parent", from);
+			report_line(job, false, "Applied: %s", applied ? "yes" : "no");
+			report_line(job, false, "%s", "");
+			report_line(job, false, "    %s", PQgetvalue(res, i, 2));
+			report_line(job, false, "%s", "");
+		}
+		else
+			report_line(job, false, "%s -> %s%s%s%s, %s", from, PQgetvalue(res, i, 0),
+						head ? " (head)" : "", branch ? " (branchpoint)" : "",
+						merge ? " (mergepoint)" : "", PQgetvalue(res, i, 2));
+		report_step(job, PQgetvalue(res, i, 0), applied ? "applied" : "pending", PQgetvalue(res, i, 2), NULL);
+		pg_free(from);
+	}
+	PQclear(res);
+	return EXIT_OK;
+}
+
+int
+verb_heads(Job *job)
+{
+	PGresult   *res = read_query(job,
+								 "SELECT revision, array_to_string(branch_labels, ', '), coalesce(message, '')"
+								 " FROM migrate.heads()", 0, NULL);
+	int			i;
+
+	if (res == NULL)
+		return finish(job, EXIT_ERROR);
+	for (i = 0; i < PQntuples(res); i++)
+	{
+		const char *labels = PQgetvalue(res, i, 1);
+
+		report_line(job, false, "%s%s%s%s (head)%s%s", PQgetvalue(res, i, 0),
+					labels[0] ? " (" : "", labels, labels[0] ? ")" : "",
+					opt.verbose ? ", " : "", opt.verbose ? PQgetvalue(res, i, 2) : "");
+		report_step(job, PQgetvalue(res, i, 0), "head", PQgetvalue(res, i, 2), NULL);
+	}
+	PQclear(res);
+	return EXIT_OK;
+}
+
+int
+verb_branches(Job *job)
+{
+	PGresult   *res = read_query(job,
+								 "SELECT b.revision, n.next, coalesce(h.message, '')"
+								 " FROM migrate.branches() b, unnest(b.next_revisions) AS n(next)"
+								 " LEFT JOIN migrate.history() h ON h.revision = n.next", 0, NULL);
+	int			i;
+
+	if (res == NULL)
+		return finish(job, EXIT_ERROR);
+	for (i = 0; i < PQntuples(res); i++)
+	{
+		if (i == 0 || strcmp(PQgetvalue(res, i, 0), PQgetvalue(res, i - 1, 0)) != 0)
+		{
+			report_line(job, false, "%s (branchpoint)", PQgetvalue(res, i, 0));
+			report_step(job, PQgetvalue(res, i, 0), "branchpoint", NULL, NULL);
+		}
+		report_line(job, false, "    -> %s, %s", PQgetvalue(res, i, 1), PQgetvalue(res, i, 2));
+	}
+	PQclear(res);
+	return EXIT_OK;
+}
+
+int
+verb_show(Job *job)
+{
+	const char *rev = opt.args[0];
+	PGresult   *res = read_query(job,
+								 "SELECT revision, array_to_string(down_revisions, ', '),"
+								 " array_to_string(next_revisions, ', '), array_to_string(depends_on, ', '),"
+								 " array_to_string(branch_labels, ', '), coalesce(message, ''),"
+								 " upgrade_sql, downgrade_sql, transactional, checksum, applied"
+								 " FROM migrate.show($1)", 1, &rev);
+	int			i;
+
+	if (res == NULL)
+		return finish(job, EXIT_ERROR);
+	for (i = 0; i < PQntuples(res); i++)
+	{
+		const char *id = PQgetvalue(res, i, 0);
+		int			k;
+		const char *file = NULL;
+
+		for (k = 0; k < migdir.n; k++)
+			if (strcmp(migdir.files[k].id, id) == 0)
+				file = migdir.files[k].name;
+		report_line(job, false, "Rev: %s", id);
+		report_line(job, false, "Parent: %s", PQgetvalue(res, i, 1)[0] ? PQgetvalue(res, i, 1) : "<base>");
+		if (PQgetvalue(res, i, 2)[0])
+			report_line(job, false, "Next: %s", PQgetvalue(res, i, 2));
+		if (PQgetvalue(res, i, 3)[0])
+			report_line(job, false, "Depends on: %s", PQgetvalue(res, i, 3));
+		if (PQgetvalue(res, i, 4)[0])
+			report_line(job, false, "Branch names: %s", PQgetvalue(res, i, 4));
+		report_line(job, false, "Path: %s", file ? psprintf("%s/%s", migdir.path, file) : "(no file carries it)");
+		report_line(job, false, "Applied: %s", strcmp(PQgetvalue(res, i, 10), "t") == 0 ? "yes" : "no");
+		report_line(job, false, "Transactional: %s", strcmp(PQgetvalue(res, i, 8), "t") == 0 ? "yes" : "no");
+		report_line(job, false, "Checksum: %s", PQgetvalue(res, i, 9));
+		report_line(job, false, "%s", "");
+		report_line(job, false, "    %s", PQgetvalue(res, i, 5));
+		report_line(job, false, "%s", "");
+		report_line(job, false, "-- upgrade\n%s", PQgetvalue(res, i, 6));
+		report_line(job, false, "-- downgrade\n%s", PQgetisnull(res, i, 7) ? "(none: irreversible)" : PQgetvalue(res, i, 7));
+		report_step(job, id, "show", PQgetvalue(res, i, 5), NULL);
+	}
+	PQclear(res);
+	return EXIT_OK;
+}
+
+/* ---------- status and check ---------- */
+
+int
+verb_status(Job *job)
+{
+	SyncCounts c;
+	PGresult   *res;
+	bool		pending;
+	char	   *extra;
+
+	if (!begin_synced(job, &c, true))
+		return finish(job, EXIT_ERROR);
+	res = session_query(job, "SELECT current::text, heads::text, pending::text,"
+						" coalesce(cardinality(pending), 0), problem FROM migrate.status()", 0, NULL);
+	if (!session_ok(job, res, NULL))
+	{
+		PQclear(res);
+		rollback(job);
+		return finish(job, EXIT_ERROR);
+	}
+	rollback(job);
+	report_line(job, false, "Directory %s: %d files, %d new, %d changed, %d refused; %d registered revisions have no file",
+				migdir.path, c.files, c.fresh, c.replaced, c.refused, c.stale);
+	report_line(job, false, "Applied: %s", PQgetvalue(res, 0, 0)[2] ? ids_of(PQgetvalue(res, 0, 0)) : "nothing");
+	report_line(job, false, "Heads: %s", ids_of(PQgetvalue(res, 0, 1)));
+	if (!PQgetisnull(res, 0, 4))
+		report_line(job, false, "Problem: %s", PQgetvalue(res, 0, 4));
+	else
+		report_line(job, false, "Pending: %s step%s%s%s", PQgetvalue(res, 0, 3),
+					strcmp(PQgetvalue(res, 0, 3), "1") == 0 ? "" : "s",
+					atoi(PQgetvalue(res, 0, 3)) > 0 ? ": " : "",
+					atoi(PQgetvalue(res, 0, 3)) > 0 ? ids_of(PQgetvalue(res, 0, 2)) : "");
+	pending = atoi(PQgetvalue(res, 0, 3)) > 0 || c.fresh > 0 || c.replaced > 0;
+	extra = psprintf("\"files\": {\"count\": %d, \"new\": %d, \"changed\": %d, \"refused\": %d, \"missing\": %d, \"changes\": [%s]},"
+					 " \"pending\": %s",
+					 c.files, c.fresh, c.replaced, c.refused, c.stale, c.json.data,
+					 PQgetvalue(res, 0, 3));
+	job->json_extra = extra;
+	PQclear(res);
+	if (c.refused > 0)
+		return finish(job, EXIT_ERROR);
+	return opt.exit_code && pending ? EXIT_PENDING : EXIT_OK;
+}
+
+/*
+ * verify() and the files against the database: a refused file (an
+ * applied revision edited), a registered revision no file carries, a
+ * version row the graph does not explain.  Exit 3 on any.
+ */
+int
+verb_check(Job *job)
+{
+	SyncCounts c;
+	PGresult   *res;
+	int			problems = 0;
+	int			i;
+
+	if (!begin_synced(job, &c, true))
+		return finish(job, EXIT_ERROR);
+	res = session_query(job, "SELECT coalesce(revision, ''), problem, coalesce(detail, '') FROM migrate.verify()", 0, NULL);
+	if (!session_ok(job, res, NULL))
+	{
+		PQclear(res);
+		rollback(job);
+		return finish(job, EXIT_ERROR);
+	}
+	for (i = 0; i < PQntuples(res); i++)
+	{
+		report_line(job, false, "problem: %s%s%s%s%s", PQgetvalue(res, i, 0),
+					PQgetvalue(res, i, 0)[0] ? ": " : "", PQgetvalue(res, i, 1),
+					PQgetvalue(res, i, 2)[0] ? ": " : "", PQgetvalue(res, i, 2));
+		report_step(job, PQgetvalue(res, i, 0), PQgetvalue(res, i, 1), PQgetvalue(res, i, 2), NULL);
+	}
+	problems += PQntuples(res);
+	PQclear(res);
+	rollback(job);
+	problems += c.refused + c.stale;
+	if (c.stale > 0)
+		report_line(job, false, "problem: %d registered revision%s no file in %s carries (run \"pg_migrate status -v\" to list them)",
+					c.stale, c.stale == 1 ? "" : "s", migdir.path);
+	if (problems == 0)
+	{
+		if (!opt.quiet)
+			report_line(job, false, "No problems found in database %s.", job->label);
+		return EXIT_OK;
+	}
+	job->json_extra = psprintf("\"files\": [%s]", c.json.data);
+	return EXIT_PENDING;
+}
+
+/* sql [--downgrade] [FROM:]TARGET: the offline script. */
+int
+verb_sql(Job *job)
+{
+	const char *spec = opt.nargs > 0 ? opt.args[0] : (opt.downgrade ? NULL : "head");
+	const char *colon = spec ? strchr(spec, ':') : NULL;
+	const char *params[2];
+	PGresult   *res;
+
+	if (spec == NULL)
+	{
+		report_error(job, "sql --downgrade needs a target");
+		return EXIT_USAGE;
+	}
+	params[0] = colon ? colon + 1 : spec;
+	params[1] = colon && colon > spec ? pnstrdup(spec, colon - spec) : NULL;
+	res = read_query(job, opt.downgrade ? "SELECT migrate.downgrade_sql($1, $2)"
+					 : "SELECT migrate.upgrade_sql($1, $2)", 2, params);
+	if (res == NULL)
+		return finish(job, EXIT_ERROR);
+	{
+		char	   *text = PQgetvalue(res, 0, 0);
+		size_t		len = strlen(text);
+		char	   *s = json_string(text);
+
+		/* the script ends with a newline; report_line adds one */
+		report_line(job, false, "%.*s", (int) (len > 0 && text[len - 1] == '\n' ? len - 1 : len), text);
+		job->json_extra = psprintf("\"sql\": %s", s);
+		pg_free(s);
+	}
+	PQclear(res);
+	return EXIT_OK;
+}
