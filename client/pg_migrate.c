@@ -356,14 +356,14 @@ run_fleet(Fleet *f)
 	}
 	if (f->n > 1 && !opt.json)
 	{
-		fprintf(stderr, "%d databases: %d ok", f->n, ok);
+		printf("%d databases: %d ok", f->n, ok);
 		if (pending)
-			fprintf(stderr, ", %d pending", pending);
+			printf(", %d pending", pending);
 		if (failed)
-			fprintf(stderr, ", %d failed", failed);
+			printf(", %d failed", failed);
 		if (canceled)
-			fprintf(stderr, ", %d canceled", canceled);
-		fprintf(stderr, "\n");
+			printf(", %d canceled", canceled);
+		printf("\n");
 	}
 	if (canceled)
 		return EXIT_CANCELED;

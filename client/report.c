@@ -157,7 +157,7 @@ report_server_error(Job *job, const PGresult *res, const char *what)
 			report_line(job, true, "%s: context: %.*s", progname,
 						(int) strcspn(rev, "\n"), rev);
 	}
-	if (state && strcmp(state, "08006") == 0)
+	if (PQstatus(job->conn) == CONNECTION_BAD)
 		report_detail(job, "hint", "The connection was lost: the server rolls back a transaction it did not commit. Run the command again once the server is back.");
 	pg_free(conn_msg);
 }

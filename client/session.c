@@ -329,9 +329,15 @@ session_query(Job *job, const char *sql, int nparams, const char *const *params)
 		res = PQgetResult(job->conn);
 		if (res == NULL)
 			break;
-		if (last)
-			PQclear(last);
-		last = res;
+		/* the first error is the cause (a FATAL before the connection drops) */
+		if (last && PQresultStatus(last) == PGRES_FATAL_ERROR)
+			PQclear(res);
+		else
+		{
+			if (last)
+				PQclear(last);
+			last = res;
+		}
 		if (PQstatus(job->conn) == CONNECTION_BAD)
 			break;
 	}

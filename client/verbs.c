@@ -197,7 +197,7 @@ begin_synced(Job *job, SyncCounts *c, bool read_only)
 		rollback(job);
 		return false;
 	}
-	if (!sync_files(job, c, opt.verbose, opt.prune, read_only) &&
+	if (!sync_files(job, c, opt.verbose && strcmp(opt.verb, "status") == 0, opt.prune, read_only) &&
 		(!read_only || PQtransactionStatus(job->conn) != PQTRANS_INTRANS))
 	{
 		report_detail(job, "hint", "Nothing was applied. Correct the file, or put the change in a new revision.");
@@ -618,10 +618,10 @@ apply(Job *job, const char *direction, const char *target)
 		report_server_error(job, res, NULL);
 		PQclear(res);
 		rollback(job);
-		if (!interrupted)
-			report_detail(job, "hint", "Nothing was applied: the whole run was rolled back.");
-		else
+		if (interrupted)
 			report_detail(job, "detail", "Canceled by user: the whole run was rolled back; nothing was applied.");
+		else if (PQstatus(job->conn) != CONNECTION_BAD)
+			report_detail(job, "hint", "Nothing was applied: the whole run was rolled back.");
 		return finish(job, EXIT_ERROR);
 	}
 	for (i = 0; i < PQntuples(res); i++)

@@ -2,7 +2,8 @@
 # Run every test suite of migrate on throwaway clusters: pg_regress
 # (sql/ + expected/) and isolation (specs/), pgTAP (test/pgtap), psql-driven
 # tests (test/psql), the pgbench stress test (test/stress), the TAP fault
-# tests (t/, as the postgres user), the fuzzers (fuzz/, 60 s), and the
+# tests (t/, as the postgres user), pg_migrate's TAP tests (client/t), the
+# fuzzers (fuzz/, 60 s), and the
 # differential test against real Alembic (test/alembic).  Installs what it
 # needs first.
 # Ends with one line "N passed, N failed"; exits non-zero on any failure.
@@ -73,6 +74,8 @@ suite() {
     "$logdir/stress.log" bash test/stress/stress.sh
 [ -f t/run.sh ] && suite "TAP fault tests (terminate, immediate stop; as postgres)" \
     "$logdir/tap.log" bash t/run.sh
+[ -f client/t/run.sh ] && suite "pg_migrate TAP tests (the command line; as postgres)" \
+    "$logdir/client.log" bash client/t/run.sh
 [ -f fuzz/run.sh ] && suite "fuzzers (libFuzzer, ASan, UBSan; ${FUZZ_SECONDS:-60} s)" \
     "$logdir/fuzz.log" bash fuzz/run.sh "${FUZZ_SECONDS:-60}"
 [ -f test/alembic/compare.py ] && suite "differential test against Alembic" \

@@ -1,0 +1,190 @@
+
+# Bad input and faults: each a clear message and a non-zero exit, nothing
+# half-applied, nothing recorded that did not run.  A missing or
+# unreadable directory, two files with one id, a file that does not parse,
+# an applied file edited, a refused connection, the server stopping
+# mid-upgrade, Ctrl-C during an upgrade.  Then the modes: a
+# non-transactional revision at top level, resumed after a failure;
+# --each; --dry-run; waiting on another session's lock.
+use strict;
+use warnings;
+
+use FindBin;
+use lib $FindBin::RealBin;
+use IPC::Run;
+use PgMigrateTest;
+use PostgreSQL::Test::Cluster;
+use PostgreSQL::Test::Utils;
+use Test::More;
+
+my $node = new_node('faults');
+$node->safe_psql('postgres', 'CREATE DATABASE app');
+my $dir = new_dir();
+my @pgm = ('pg_migrate', '-d', $node->connstr('app'), '--dir', $dir);
+write_rev($dir, 'a1_users.sql', id => 'a1', message => 'users',
+	up => 'CREATE TABLE users (id int PRIMARY KEY);', down => 'DROP TABLE users;');
+command_ok([ @pgm, 'init' ], 'init');
+command_ok([ @pgm, 'upgrade' ], 'upgrade to a1');
+
+# the state nothing may change: version rows, log rows, tables
+sub state_of
+{
+	return $node->safe_psql('app',
+		"SELECT (SELECT string_agg(c, ',') FROM migrate.current() c) || ' / ' ||
+		        (SELECT count(*) FROM migrate.log) || ' / ' ||
+		        (SELECT string_agg(tablename, ',' ORDER BY tablename) FROM pg_tables WHERE schemaname = 'public')");
+}
+my $start = state_of();
+is($start, 'a1 / 1 / users', 'the starting state');
+
+# ---------------------------------------------------------------------------
+# the directory
+# ---------------------------------------------------------------------------
+command_fails_like([ 'pg_migrate', '-d', $node->connstr('app'), '--dir', "$dir/nope", 'upgrade' ],
+	qr/error: could not open migrations directory ".*nope": No such file or directory\n.*hint: Run "pg_migrate init" to create it, or pass --dir\./,
+	'a missing directory: what to do');
+command_exit_is([ 'pg_migrate', '--dir', "$dir/nope", 'upgrade' ], 1, '... exit 1');
+
+my $locked = PostgreSQL::Test::Utils::tempdir() . '/locked';
+mkdir $locked;
+chmod 0000, $locked;
+command_fails_like([ 'pg_migrate', '--dir', $locked, 'current' ],
+	qr/could not open migrations directory ".*locked": Permission denied/, 'an unreadable directory');
+chmod 0700, $locked;
+
+my $bad = new_dir();
+write_rev($bad, 'a1_users.sql', id => 'a1', up => 'CREATE TABLE users (id int PRIMARY KEY);');
+write_rev($bad, 'a1_copy.sql', id => 'a1', up => 'SELECT 1;');
+command_fails_like([ 'pg_migrate', '-d', $node->connstr('app'), '--dir', $bad, 'upgrade' ],
+	qr/error: files "a1_copy\.sql" and "a1_users\.sql" both declare revision "a1"/, 'two files with one id');
+unlink "$bad/a1_copy.sql";
+open my $fh, '>', "$bad/b2_typo.sql" or die;
+print $fh "-- migrate:revision b2\n-- migrate:revises a1\n-- migrate:upgarde\nSELECT 1;\n";
+close $fh;
+command_fails_like([ 'pg_migrate', '-d', $node->connstr('app'), '--dir', $bad, 'upgrade' ],
+	qr/error: file ".*b2_typo\.sql", line 3: unknown directive "upgarde"/, 'a file that does not parse: its name and line');
+is(state_of(), $start, 'nothing changed');
+
+# a server-side parse error names the file's line too
+write_rev($bad, 'b2_typo.sql', id => 'b2', revises => 'a1', up => "SELECT 1;\nSELEC 2;");
+command_fails_like([ 'pg_migrate', '-d', $node->connstr('app'), '--dir', $bad, 'upgrade' ],
+	qr/error: file ".*b2_typo\.sql" was refused: syntax error at or near "SELEC" \(while loading revision "b2": upgrade section, line 5 of the file\)\n.*hint: Nothing was applied\./,
+	'a syntax error in a file: refused with its line, nothing applied');
+is(state_of(), $start, 'nothing changed');
+
+# ---------------------------------------------------------------------------
+# an applied file edited
+# ---------------------------------------------------------------------------
+write_rev($dir, 'a1_users.sql', id => 'a1', message => 'users',
+	up => 'CREATE TABLE users (id bigint PRIMARY KEY);', down => 'DROP TABLE users;');
+write_rev($dir, 'b2_orders.sql', id => 'b2', revises => 'a1', message => 'orders',
+	up => 'CREATE TABLE orders (id int PRIMARY KEY);', down => 'DROP TABLE orders;');
+command_fails_like([ @pgm, 'upgrade' ],
+	qr/error: file ".*a1_users\.sql" was refused: revision "a1" is applied and its file changes its upgrade script/,
+	'an edited applied file is refused');
+is(state_of(), $start, '... and the new file with it: nothing applied');
+is($node->safe_psql('app', "SELECT count(*) FROM migrate.revisions WHERE id = 'b2'"), '0', '... nor registered');
+command_exit_is([ @pgm, 'check' ], 3, 'check exits 3 on the edited file');
+write_rev($dir, 'a1_users.sql', id => 'a1', message => 'users',
+	up => 'CREATE TABLE users (id int PRIMARY KEY);', down => 'DROP TABLE users;');
+
+# ---------------------------------------------------------------------------
+# connections
+# ---------------------------------------------------------------------------
+my $other = new_node('stopped');
+my $stopped_connstr = $other->connstr('app');
+$other->stop;
+command_fails_like([ 'pg_migrate', '-d', $stopped_connstr, '--dir', $dir, 'upgrade' ],
+	qr/error: could not connect to database app: connection to server .* failed/, 'a refused connection');
+
+# ---------------------------------------------------------------------------
+# the server stops in the middle of an upgrade; Ctrl-C
+# ---------------------------------------------------------------------------
+write_rev($dir, 'c3_slow.sql', id => 'c3', revises => 'b2', message => 'slow',
+	up => "CREATE TABLE slow (id int);\nINSERT INTO slow VALUES (1);\nSELECT pg_sleep(120);", down => 'DROP TABLE slow;');
+my $sleeping = "SELECT count(*) > 0 FROM pg_stat_activity WHERE wait_event = 'PgSleep' AND query LIKE 'migrate: running upgrade b2 -> c3%'";
+
+my ($out, $err) = ('', '');
+my $h = IPC::Run::start([ @pgm, 'upgrade' ], '>', \$out, '2>', \$err);
+ok($node->poll_query_until('app', $sleeping), 'the upgrade is inside c3');
+$node->stop('immediate');
+$h->finish;
+is($h->result(0), 1, 'the server stopping mid-upgrade: exit 1');
+like($err, qr/error: .*(server closed the connection|terminating connection)/s, '... saying the connection was lost');
+like($err, qr/hint: The connection was lost: the server rolls back a transaction it did not commit/, '... and what that means');
+$node->start;
+is(state_of(), $start, 'after the restart nothing of b2 or c3 is applied or recorded');
+
+($out, $err) = ('', '');
+$h = IPC::Run::start([ @pgm, 'upgrade' ], '>', \$out, '2>', \$err);
+ok($node->poll_query_until('app', $sleeping), 'the upgrade is inside c3 again');
+$h->signal('INT');
+$h->finish;
+is($h->result(0), 130, 'Ctrl-C: exit 130');
+like($err, qr/error: canceling statement due to user request/, '... the statement was canceled');
+like($err, qr/Canceled by user: the whole run was rolled back; nothing was applied\./, '... and nothing was applied');
+is(state_of(), $start, 'nothing applied or recorded');
+ok($node->poll_query_until('app', "SELECT count(*) = 0 FROM pg_stat_activity WHERE datname = 'app' AND pid <> pg_backend_pid()"),
+	'and the session is gone');
+unlink "$dir/c3_slow.sql";
+
+# ---------------------------------------------------------------------------
+# a non-transactional revision: top-level statements, resumed after a failure
+# ---------------------------------------------------------------------------
+write_rev($dir, 'c3_index.sql', id => 'c3', revises => 'b2', message => 'index concurrently', nontransactional => 1,
+	up => 'CREATE INDEX CONCURRENTLY orders_id ON orders (id);', down => 'DROP INDEX CONCURRENTLY orders_id;');
+write_rev($dir, 'd4_broken.sql', id => 'd4', revises => 'c3', message => 'broken',
+	up => 'ALTER TABLE no_such_table ADD COLUMN x int;', down => 'SELECT 1;');
+($out, $err) = run_command([ @pgm, 'upgrade' ]);
+like($out, qr/The plan has a non-transactional revision: each revision commits on its own\.\nRunning upgrade a1 -> b2, orders\nRunning upgrade b2 -> c3, index concurrently\nRunning upgrade c3 -> d4, broken$/,
+	'a plan with CREATE INDEX CONCURRENTLY runs revision by revision');
+like($err, qr/error: relation "no_such_table" does not exist\n.*detail: 2 of 3 steps were applied and committed before this one\.\n.*hint: Correct the cause and run the same command again: it resumes where this one stopped\./s,
+	'a failure says what is committed and how to resume');
+is($node->safe_psql('app', "SELECT indisvalid FROM pg_index WHERE indexrelid = 'orders_id'::regclass"), 't',
+	'the concurrent index was built and is valid');
+is($node->safe_psql('app', 'SELECT c FROM migrate.current() c'), 'c3', 'c3 is recorded, d4 is not');
+write_rev($dir, 'd4_broken.sql', id => 'd4', revises => 'c3', message => 'fixed',
+	up => 'ALTER TABLE orders ADD COLUMN x int;', down => 'ALTER TABLE orders DROP COLUMN x;');
+command_like([ @pgm, 'upgrade' ], qr/^Running upgrade c3 -> d4, fixed\n\z/, 'run again: it resumes with d4 alone');
+
+# ---------------------------------------------------------------------------
+# --each, --dry-run
+# ---------------------------------------------------------------------------
+write_rev($dir, 'e5_ok.sql', id => 'e5', revises => 'd4', message => 'fine', up => 'CREATE TABLE e5 (id int);', down => 'DROP TABLE e5;');
+write_rev($dir, 'f6_fails.sql', id => 'f6', revises => 'e5', message => 'fails', up => 'SELECT 1/0;', down => 'SELECT 1;');
+command_like([ @pgm, 'upgrade', 'e5', '--dry-run' ],
+	qr/^upgrade e5, fine\n    locks: .*\nDry run: nothing was applied\.$/m, '--dry-run reports each step with its locks');
+command_fails_like([ @pgm, 'upgrade', '--dry-run' ], qr/division by zero/, '... and the failure it would meet');
+is($node->safe_psql('app', 'SELECT c FROM migrate.current() c'), 'd4', '--dry-run applies nothing');
+command_fails_like([ @pgm, 'upgrade', '--each' ], qr/division by zero.*1 of 2 steps were applied and committed/s,
+	'--each: a failure at the second step');
+is($node->safe_psql('app', 'SELECT c FROM migrate.current() c'), 'e5', '... keeps the first');
+command_fails_like([ @pgm, 'upgrade' ], qr/division by zero.*hint: Nothing was applied: the whole run was rolled back\./s,
+	'without --each the same failure applies nothing');
+unlink "$dir/f6_fails.sql";
+command_ok([ @pgm, 'upgrade', '--prune' ], 'upgrade --prune drops the unapplied revision whose file is gone');
+
+# ---------------------------------------------------------------------------
+# waiting on a lock says who holds it
+# ---------------------------------------------------------------------------
+write_rev($dir, 'g7_more.sql', id => 'g7', revises => 'e5', message => 'more', up => 'CREATE TABLE g7 (id int);', down => 'DROP TABLE g7;');
+my $holder = $node->background_psql('app');
+$holder->query_safe("SET application_name = 'another_deploy'");
+my $holder_pid = $holder->query_safe('SELECT pg_backend_pid()');
+$holder->query_safe('BEGIN');
+$holder->query_safe('LOCK TABLE migrate.version IN ACCESS EXCLUSIVE MODE');
+($out, $err) = ('', '');
+$h = IPC::Run::start([ @pgm, 'upgrade' ], '>', \$out, '2>', \$err);
+my $timer = IPC::Run::timer($PostgreSQL::Test::Utils::timeout_default);
+$timer->start;
+$h->pump until $err =~ /waiting for a lock/ || $timer->is_expired;
+like($err, qr/pg_migrate: waiting for a lock held by process $holder_pid \(user \w+, application another_deploy, from local, transaction started [0-9: -]+\): LOCK TABLE migrate\.version/,
+	'a wait on a lock names the holder');
+$holder->query_safe('COMMIT');
+$holder->quit;
+$h->finish;
+is($h->result(0), 0, 'once the lock is released the upgrade completes');
+like($out, qr/Running upgrade e5 -> g7, more/, '... with g7');
+
+$node->stop;
+done_testing();
