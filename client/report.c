@@ -233,9 +233,12 @@ report_progress(Job *job, int done)
 	elapsed = now_seconds() - job->plan_started;
 	left = done > 0 ? elapsed / done * (job->plan_total - done) : 0;
 	clear_progress(job);
-	fprintf(stderr, "[%s] %d/%d %3d%% %s %d:%02d",
-			bar, done, job->plan_total, (int) (100.0 * done / job->plan_total),
-			done > 0 ? "left" : "", (int) left / 60, (int) left % 60);
+	if (done < job->plan_total)
+		fprintf(stderr, "[%s] %d/%d (%d%%), %d:%02d left", bar, done, job->plan_total,
+				(int) (100.0 * done / job->plan_total), (int) left / 60, (int) left % 60);
+	else
+		fprintf(stderr, "[%s] %d/%d (100%%), done in %d:%02d", bar, done, job->plan_total,
+				(int) elapsed / 60, (int) elapsed % 60);
 	fflush(stderr);
 	job->progress_drawn = done < job->plan_total;
 	if (!job->progress_drawn)

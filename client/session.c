@@ -99,7 +99,8 @@ on_notice(void *arg, const PGresult *res)
 	{
 		bool		step = strncmp(msg + 8, "stamp ", 6) != 0;
 
-		if (!opt.quiet)
+		/* a dry run lists its steps with their locks afterwards */
+		if (!opt.quiet && !opt.dry_run)
 			report_line(job, false, "R%s", msg + 1);
 		if (step)
 			report_progress(job, ++job->nsteps_seen);

@@ -535,7 +535,17 @@ apply(Job *job, const char *direction, const char *target)
 
 	if (opt.dry_run)
 	{
-		sql = psprintf("SELECT revision, operation, coalesce(message, ''), array_to_string(locks, ', '),"
+		/* per relation its strongest lock; relations grouped by lock mode */
+		sql = psprintf("SELECT revision, operation, coalesce(message, ''),"
+					   " coalesce((SELECT string_agg(mode || ' on ' || rels, '; ' ORDER BY rank)"
+					   "  FROM (SELECT mode, rank, string_agg(rel, ', ' ORDER BY rel) AS rels"
+					   "   FROM (SELECT DISTINCT ON (rel) rel, mode, rank FROM"
+					   "    (SELECT split_part(l, ' on ', 2) AS rel, split_part(l, ' on ', 1) AS mode,"
+					   "     array_position(ARRAY['AccessExclusiveLock', 'ExclusiveLock', 'ShareRowExclusiveLock',"
+					   "      'ShareLock', 'ShareUpdateExclusiveLock', 'RowExclusiveLock', 'RowShareLock',"
+					   "      'AccessShareLock'], split_part(l, ' on ', 1)) AS rank"
+					   "     FROM unnest(locks) AS l) AS each_lock ORDER BY rel, rank) AS strongest"
+					   "   GROUP BY mode, rank) AS by_mode), ''),"
 					   " array_to_string(rewritten, ', ') FROM migrate.%s($1, dry_run => true)", direction);
 		res = session_query(job, sql, 1, &target);
 		pg_free(sql);

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Install what migrate needs on Debian 12, build it and install it into the
-# server's directories.  Safe to run again.
+# server's directories (the extension, and pg_migrate linked from
+# /usr/local/bin).  Safe to run again.
 #   bash tools/setup.sh          everything the tests need: PostgreSQL 15, its
 #                                headers, pgTAP, pg_prove, Alembic for the
 #                                differential test, IPC::Run for the TAP fault
@@ -13,7 +14,7 @@ cd "$(dirname "$0")/.."
 packages=(postgresql-15 postgresql-server-dev-15 make gcc)
 if [ "${1:-}" != "--demo" ]; then
     packages+=(postgresql-15-pgtap libtap-parser-sourcehandler-pgtap-perl python3-alembic
-               libipc-run-perl clang-14 libclang-rt-14-dev)
+               libipc-run-perl libio-pty-perl clang-14 libclang-rt-14-dev)
 fi
 need=()
 for pkg in "${packages[@]}"; do
@@ -30,3 +31,11 @@ echo "== building migrate"
 make -s clean
 make -s ${MIGRATE_CFLAGS:+PG_CFLAGS_EXTRA="$MIGRATE_CFLAGS"}
 make -s install
+
+# make install puts pg_migrate next to the server's programs, which Debian
+# keeps off PATH; a link makes it a command like psql
+bindir=$(pg_config --bindir)
+if [ -w /usr/local/bin ] && [ "$(command -v pg_migrate || true)" != /usr/local/bin/pg_migrate ]; then
+    ln -sf "$bindir/pg_migrate" /usr/local/bin/pg_migrate
+    echo "== linked /usr/local/bin/pg_migrate -> $bindir/pg_migrate"
+fi

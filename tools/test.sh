@@ -3,9 +3,8 @@
 # (sql/ + expected/) and isolation (specs/), pgTAP (test/pgtap), psql-driven
 # tests (test/psql), the pgbench stress test (test/stress), the TAP fault
 # tests (t/, as the postgres user), pg_migrate's TAP tests (client/t), the
-# fuzzers (fuzz/, 60 s), and the
-# differential test against real Alembic (test/alembic).  Installs what it
-# needs first.
+# fuzzers (fuzz/, 60 s), and the differential test against real Alembic
+# (test/alembic).  Installs what it needs first.
 # Ends with one line "N passed, N failed"; exits non-zero on any failure.
 set -uo pipefail
 cd "$(dirname "$0")/.."
