@@ -12,18 +12,15 @@
 static int
 fail(const char *hint, const char *fmt,...) pg_attribute_printf(2, 3);
 
+/* report_fail, returning the exit status */
 static int
 fail(const char *hint, const char *fmt,...)
 {
 	va_list		ap;
 
-	fprintf(stderr, "%s: error: ", progname);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	report_vfail(hint, fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
-	if (hint)
-		fprintf(stderr, "%s: hint: %s\n", progname, hint);
 	return EXIT_ERROR;
 }
 
@@ -136,9 +133,8 @@ verb_revision(void)
 			initPQExpBuffer(&list);
 			for (i = 0; i < n; i++)
 				appendPQExpBuffer(&list, "%s%s", i ? ", " : "", dir.files[heads[i]].id);
-			fprintf(stderr, "%s: error: the files have %d heads: %s\n", progname, n, list.data);
-			fprintf(stderr, "%s: hint: Pass --head to choose the one to build on, or run \"pg_migrate merge -m MESSAGE\" first.\n", progname);
-			return EXIT_ERROR;
+			return fail("Pass --head to choose the one to build on, or run \"pg_migrate merge -m MESSAGE\" first.",
+						"the files have %d heads: %s", n, list.data);
 		}
 		if (n == 1)
 			parent = dir.files[heads[0]].id;

@@ -83,21 +83,6 @@ read_whole(const char *path, size_t *len)
 	return buf.data;
 }
 
-static void
-file_error(const char *fmt,...) pg_attribute_printf(1, 2);
-
-static void
-file_error(const char *fmt,...)
-{
-	va_list		ap;
-
-	fprintf(stderr, "%s: error: ", progname);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-}
-
 /*
  * Read every "*.sql" file of the directory, sorted by name.  False (with
  * the reason printed) when the directory cannot be read, a file cannot be
@@ -119,10 +104,10 @@ files_read(const char *path, MigDir *dir)
 	d = opendir(path);
 	if (d == NULL)
 	{
-		file_error("could not open migrations directory \"%s\": %m", path);
-		fprintf(stderr, "%s: hint: %s\n", progname, errno == ENOENT
-				? "Run \"pg_migrate init\" to create it, or pass --dir."
-				: "Check the directory's permissions, or pass --dir.");
+		report_fail(errno == ENOENT
+					? "Run \"pg_migrate init\" to create it, or pass --dir."
+					: "Check the directory's permissions, or pass --dir.",
+					"could not open migrations directory \"%s\": %m", path);
 		return false;
 	}
 	while ((errno = 0, de = readdir(d)) != NULL)
@@ -147,7 +132,7 @@ files_read(const char *path, MigDir *dir)
 	}
 	if (errno != 0)
 	{
-		file_error("could not read migrations directory \"%s\": %m", path);
+		report_fail(NULL, "could not read migrations directory \"%s\": %m", path);
 		closedir(d);
 		return false;
 	}
@@ -165,19 +150,19 @@ files_read(const char *path, MigDir *dir)
 		f->text = read_whole(full, &len);
 		if (f->text == NULL)
 		{
-			file_error("could not read file \"%s\": %m", full);
+			report_fail(NULL, "could not read file \"%s\": %m", full);
 			ok = false;
 		}
 		else if (strlen(f->text) != len)
 		{
-			file_error("file \"%s\" contains a zero byte", full);
-			fprintf(stderr, "%s: hint: A revision file is SQL text in UTF-8.\n", progname);
+			report_fail("A revision file is SQL text in UTF-8.",
+						"file \"%s\" contains a zero byte", full);
 			ok = false;
 		}
 		else if (!script_parse(f->text, len, &f->parsed, &err))
 		{
-			file_error("file \"%s\", line %d: %s", full, err.line, err.message);
-			fprintf(stderr, "%s: hint: Correct the file; see \"Revision files\" in pg_migrate's README section.\n", progname);
+			report_fail("Correct the file: \"File format\" in README.md describes it.",
+						"file \"%s\", line %d: %s", full, err.line, err.message);
 			ok = false;
 		}
 		else
@@ -205,9 +190,9 @@ files_read(const char *path, MigDir *dir)
 
 		if (strcmp(a->id, b->id) == 0)
 		{
-			file_error("files \"%s\" and \"%s\" both declare revision \"%s\"",
-					   a->name, b->name, a->id);
-			fprintf(stderr, "%s: hint: Give one of them a new id (its \"-- migrate:revision\" line), or remove the copy.\n", progname);
+			report_fail("Give one of them a new id (its \"-- migrate:revision\" line), or remove the copy.",
+						"files \"%s\" and \"%s\" both declare revision \"%s\"",
+						a->name, b->name, a->id);
 			ok = false;
 		}
 	}
@@ -308,9 +293,9 @@ files_resolve(MigDir *dir, const char *spec, const char *what)
 			}
 		if (nfound == 1)
 			return found;
-		file_error(nfound == 0 ? "no head of the files carries branch label \"%s\""
-				   : "several heads of the files carry branch label \"%s\"", label);
-		fprintf(stderr, "%s: hint: Name the %s by its id.\n", progname, what);
+		report_fail(psprintf("Name the %s by its id.", what),
+					nfound == 0 ? "no head of the files carries branch label \"%s\""
+					: "several heads of the files carry branch label \"%s\"", label);
 		return -1;
 	}
 	if ((i = find_id(dir, spec)) >= 0)
@@ -325,13 +310,13 @@ files_resolve(MigDir *dir, const char *spec, const char *what)
 		return found;
 	if (nfound > 1 && spec[0] != '\0')
 	{
-		file_error("%s \"%s\" is ambiguous among the files", what, spec);
-		fprintf(stderr, "%s: hint: Give more characters of the id.\n", progname);
+		report_fail("Give more characters of the id.",
+					"%s \"%s\" is ambiguous among the files", what, spec);
 	}
 	else
 	{
-		file_error("%s \"%s\" is not in %s", what, spec, dir->path);
-		fprintf(stderr, "%s: hint: Run \"pg_migrate heads\" or list the directory to see the revisions.\n", progname);
+		report_fail("Run \"pg_migrate heads\", or list the directory, to see the revisions.",
+					"%s \"%s\" is not in %s", what, spec, dir->path);
 	}
 	return -1;
 }
@@ -424,7 +409,7 @@ files_write_revision(MigDir *dir, const char *id, const char *message,
 	appendPQExpBufferStr(&text, "-- migrate:upgrade\n\n-- migrate:downgrade\n\n");
 	if (!script_parse(text.data, text.len, &f, &err))
 	{
-		file_error("the new revision would not parse: line %d: %s", err.line, err.message);
+		report_fail(NULL, "the new revision would not parse: line %d: %s", err.line, err.message);
 		return NULL;
 	}
 
@@ -432,13 +417,13 @@ files_write_revision(MigDir *dir, const char *id, const char *message,
 	fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0644);
 	if (fd < 0)
 	{
-		file_error("could not create file \"%s\": %m", path);
+		report_fail(NULL, "could not create file \"%s\": %m", path);
 		return NULL;
 	}
 	fp = fdopen(fd, "w");
 	if (fp == NULL || fwrite(text.data, 1, text.len, fp) != text.len || fclose(fp) != 0)
 	{
-		file_error("could not write file \"%s\": %m", path);
+		report_fail(NULL, "could not write file \"%s\": %m", path);
 		unlink(path);
 		return NULL;
 	}

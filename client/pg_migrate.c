@@ -190,11 +190,9 @@ usage_error(const char *fmt,...)
 {
 	va_list		ap;
 
-	fprintf(stderr, "%s: error: ", progname);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	report_vfail("Try \"pg_migrate --help\" for more information.", fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "\n%s: hint: Try \"%s --help\" for more information.\n", progname, progname);
 	exit(EXIT_USAGE);
 }
 
@@ -237,7 +235,7 @@ read_dbname_file(Fleet *f, const char *path)
 
 	if (fp == NULL)
 	{
-		fprintf(stderr, "%s: error: could not open file \"%s\": %m\n", progname, path);
+		report_fail(NULL, "could not open file \"%s\": %m", path);
 		exit(EXIT_ERROR);
 	}
 	while (fgets(line, sizeof(line), fp))
@@ -335,7 +333,7 @@ run_fleet(Fleet *f)
 		for (i = 0; i < nthreads; i++)
 			if (pthread_create(&threads[i], NULL, worker, f) != 0)
 			{
-				fprintf(stderr, "%s: error: could not start a thread: %m\n", progname);
+				report_fail(NULL, "could not start a thread: %m");
 				exit(EXIT_ERROR);
 			}
 		for (i = 0; i < nthreads; i++)
@@ -621,7 +619,7 @@ main(int argc, char **argv)
 		}
 		else if (mkdir(opt.dir, 0755) != 0)
 		{
-			fprintf(stderr, "%s: error: could not create directory \"%s\": %m\n", progname, opt.dir);
+			report_fail(NULL, "could not create directory \"%s\": %m", opt.dir);
 			exit(EXIT_ERROR);
 		}
 		else if (!opt.quiet && !opt.json)

@@ -131,6 +131,9 @@ extern char *session_text_array(char **items, int n);
 extern void session_install_signals(void);
 
 extern double now_seconds(void);
+extern void report_fail(const char *hint, const char *fmt,...)
+			pg_attribute_printf(2, 3);
+extern void report_vfail(const char *hint, const char *fmt, va_list ap);
 extern void report_line(Job *job, bool error, const char *fmt,...)
 			pg_attribute_printf(3, 4);
 extern void report_error(Job *job, const char *fmt,...)

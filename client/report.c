@@ -62,6 +62,31 @@ vformat(const char *fmt, va_list ap)
 	return out;
 }
 
+/*
+ * An error outside any database's run (options, files): "pg_migrate:
+ * error: ..." and, when given, its hint.
+ */
+void
+report_vfail(const char *hint, const char *fmt, va_list ap)
+{
+	char	   *msg = vformat(fmt, ap);
+
+	fprintf(stderr, "%s: error: %s\n", progname, msg);
+	if (hint)
+		fprintf(stderr, "%s: hint: %s\n", progname, hint);
+	pg_free(msg);
+}
+
+void
+report_fail(const char *hint, const char *fmt,...)
+{
+	va_list		ap;
+
+	va_start(ap, fmt);
+	report_vfail(hint, fmt, ap);
+	va_end(ap);
+}
+
 void
 report_line(Job *job, bool error, const char *fmt,...)
 {

@@ -39,3 +39,7 @@ if [ -w /usr/local/bin ] && [ "$(command -v pg_migrate || true)" != /usr/local/b
     ln -sf "$bindir/pg_migrate" /usr/local/bin/pg_migrate
     echo "== linked /usr/local/bin/pg_migrate -> $bindir/pg_migrate"
 fi
+mandir=$(pg_config --mandir)
+if [ -f "$mandir/man1/pg_migrate.1" ] && mkdir -p /usr/local/share/man/man1 2>/dev/null; then
+    ln -sf "$mandir/man1/pg_migrate.1" /usr/local/share/man/man1/pg_migrate.1
+fi
