@@ -12,7 +12,7 @@ BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION migrate;
 
-SELECT plan(171);
+SELECT plan(176);
 
 \ir helpers.psql
 
@@ -59,9 +59,10 @@ SELECT results_eq(
           'migrate.guard_drop()', 'migrate.heads()', 'migrate.history(text)', 'migrate.load(text)', 'migrate.merge(text[],text,text)',
           'migrate.revision(text,text,text,text[],text,text[],text[],text,boolean)', 'migrate.revisions_changed()', 'migrate.show(text)',
           'migrate.stamp(text,boolean)', 'migrate.stamp(text[],boolean)', 'migrate.status()',
+          'migrate.sync(text[],text[],boolean)',
           'migrate.upgrade(text,boolean)', 'migrate.upgrade_each(text)', 'migrate.upgrade_sql(text,text)',
           'migrate.upgrade_statements(text)', 'migrate.verify()'],
-    'the 28 routines of schema migrate are the ones whose NULL handling is tested here');
+    'the 29 routines of schema migrate are the ones whose NULL handling is tested here');
 SELECT throws_ok('SELECT migrate.revisions_changed()', '39P01', 'migrate.revisions_changed() must be called as a trigger',
     'the trigger function (no arguments) refuses a direct call');
 SELECT throws_ok('SELECT migrate.guard_drop()', '39P01', 'migrate.guard_drop() must be called as an event trigger',
@@ -104,6 +105,18 @@ SELECT throws_ok($$SELECT migrate.load(NULL)$$,
     '22004', 'argument "script" must not be null', 'load(NULL) is refused');
 SELECT throws_ok($$SELECT migrate.drop_revision(NULL)$$,
     '22004', 'argument "id" must not be null', 'drop_revision(NULL) is refused');
+
+-- sync(): scripts and prune are required; NULL file_names = no names
+SELECT throws_ok($$SELECT * FROM migrate.sync(NULL)$$,
+    '22004', 'argument "scripts" must not be null', 'sync(NULL) is refused');
+SELECT throws_ok($$SELECT * FROM migrate.sync(ARRAY[NULL]::text[])$$,
+    '22004', 'argument "scripts" must not contain nulls', 'sync(): a NULL script is refused');
+SELECT throws_ok($$SELECT * FROM migrate.sync(ARRAY['-- migrate:revision n1'], ARRAY[NULL]::text[])$$,
+    '22004', 'argument "file_names" must not contain nulls', 'sync(): a NULL file name is refused');
+SELECT throws_ok($$SELECT * FROM migrate.sync('{}', NULL, NULL)$$,
+    '22004', 'argument "prune" must not be null', 'sync(): a NULL prune is refused');
+SELECT is((SELECT count(*) FROM migrate.sync('{}', NULL) WHERE file_name IS NULL AND status = 'stale'),
+    (SELECT count(*) FROM migrate.revisions), 'sync() with NULL file_names reports rows without names');
 
 -- upgrade() / downgrade(): target and dry_run are required
 SELECT throws_ok($$SELECT * FROM migrate.upgrade(NULL)$$,

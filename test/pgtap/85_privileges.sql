@@ -562,8 +562,8 @@ SELECT results_eq($$SELECT p.oid::regprocedure::text FROM pg_proc p
           'migrate.downgrade(text,boolean)', 'migrate.downgrade_each(text)', 'migrate.drop_revision(text)',
           'migrate.end_step(text,text,text)', 'migrate.guard_drop()', 'migrate.load(text)', 'migrate.merge(text[],text,text)',
           'migrate.revision(text,text,text,text[],text,text[],text[],text,boolean)', 'migrate.revisions_changed()',
-          'migrate.stamp(text,boolean)', 'migrate.stamp(text[],boolean)', 'migrate.upgrade(text,boolean)',
-          'migrate.upgrade_each(text)'],
+          'migrate.stamp(text,boolean)', 'migrate.stamp(text[],boolean)', 'migrate.sync(text[],text[],boolean)',
+          'migrate.upgrade(text,boolean)', 'migrate.upgrade_each(text)'],
     'every changing function is revoked from PUBLIC');
 SELECT is_empty($$SELECT c.relname FROM pg_class c
                    WHERE c.relnamespace = 'migrate'::regnamespace AND c.relkind IN ('r', 'S')
