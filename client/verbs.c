@@ -254,8 +254,10 @@ take_backup(Job *job)
 	{
 		char		stamp[32];
 		time_t		t = time(NULL);
+		struct tm	tm;
 
-		strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", localtime(&t));
+		/* jobs run in threads: localtime_r */
+		strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", localtime_r(&t, &tm));
 		file = psprintf("%s-%s.dump", PQdb(job->conn), stamp);
 	}
 	argv[argc++] = pg_dump;

@@ -147,15 +147,39 @@ write_rev($dir, 'd4_broken.sql', id => 'd4', revises => 'c3', message => 'fixed'
 	up => 'ALTER TABLE orders ADD COLUMN x int;', down => 'ALTER TABLE orders DROP COLUMN x;');
 command_like([ @pgm, 'upgrade' ], qr/^Running upgrade c3 -> d4, fixed\n\z/, 'run again: it resumes with d4 alone');
 
+# Ctrl-C inside a non-transactional revision: what committed stays, the
+# same command again finishes (the revision is written to be re-runnable)
+$node->safe_psql('app', 'CREATE TABLE gate (closed boolean); INSERT INTO gate VALUES (true)');
+write_rev($dir, 'd5_quick.sql', id => 'd5', revises => 'd4', message => 'quick',
+	up => 'CREATE TABLE d5 (id int);', down => 'DROP TABLE d5;');
+write_rev($dir, 'd6_index.sql', id => 'd6', revises => 'd5', message => 'slow index', nontransactional => 1,
+	up => "DROP INDEX CONCURRENTLY IF EXISTS d5_id;\nCREATE INDEX CONCURRENTLY d5_id ON d5 (id);\nSELECT pg_sleep(120) FROM gate WHERE closed;",
+	down => 'DROP INDEX CONCURRENTLY d5_id;');
+($out, $err) = ('', '');
+$h = IPC::Run::start([ @pgm, 'upgrade' ], '>', \$out, '2>', \$err);
+ok($node->poll_query_until('app', "SELECT count(*) > 0 FROM pg_stat_activity WHERE wait_event = 'PgSleep' AND query LIKE '%FROM gate%'"),
+	'the run is inside the non-transactional d6');
+$h->signal('INT');
+$h->finish;
+is($h->result(0), 130, 'Ctrl-C in a non-transactional revision: exit 130');
+like($err, qr/error: canceling statement due to user request.*1 of 2 steps were applied and committed before this one/s,
+	'... saying what was committed');
+is($node->safe_psql('app', 'SELECT c FROM migrate.current() c'), 'd5', 'd5 is applied, d6 is not recorded');
+$node->safe_psql('app', 'UPDATE gate SET closed = false');
+command_like([ @pgm, 'upgrade' ], qr/^The plan has a non-transactional revision: each revision commits on its own\.\nRunning upgrade d5 -> d6, slow index$/,
+	'the same command again runs d6 from its first statement');
+is($node->safe_psql('app', "SELECT indisvalid FROM pg_index WHERE indexrelid = 'd5_id'::regclass"), 't',
+	'... and its index is valid');
+
 # ---------------------------------------------------------------------------
 # --each, --dry-run
 # ---------------------------------------------------------------------------
-write_rev($dir, 'e5_ok.sql', id => 'e5', revises => 'd4', message => 'fine', up => 'CREATE TABLE e5 (id int);', down => 'DROP TABLE e5;');
+write_rev($dir, 'e5_ok.sql', id => 'e5', revises => 'd6', message => 'fine', up => 'CREATE TABLE e5 (id int);', down => 'DROP TABLE e5;');
 write_rev($dir, 'f6_fails.sql', id => 'f6', revises => 'e5', message => 'fails', up => 'SELECT 1/0;', down => 'SELECT 1;');
 command_like([ @pgm, 'upgrade', 'e5', '--dry-run' ],
 	qr/^upgrade e5, fine\n    locks: .*\nDry run: nothing was applied\.$/m, '--dry-run reports each step with its locks');
 command_fails_like([ @pgm, 'upgrade', '--dry-run' ], qr/division by zero/, '... and the failure it would meet');
-is($node->safe_psql('app', 'SELECT c FROM migrate.current() c'), 'd4', '--dry-run applies nothing');
+is($node->safe_psql('app', 'SELECT c FROM migrate.current() c'), 'd6', '--dry-run applies nothing');
 command_fails_like([ @pgm, 'upgrade', '--each' ], qr/division by zero.*1 of 2 steps were applied and committed/s,
 	'--each: a failure at the second step');
 is($node->safe_psql('app', 'SELECT c FROM migrate.current() c'), 'e5', '... keeps the first');
