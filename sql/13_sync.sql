@@ -41,7 +41,8 @@ SELECT * FROM migrate.sync(ARRAY[E:'a1_msg', E:'a1_msg', E:'b2', E:'c3_new', E:'
 -- revisions that name each other inside the batch
 \set x1 '-- migrate:revision x1\n-- migrate:revises y2\n-- migrate:upgrade\nSELECT 1;\n'
 \set y2 '-- migrate:revision y2\n-- migrate:revises x1\n-- migrate:upgrade\nSELECT 1;\n'
-SELECT revision, status, detail FROM migrate.sync(ARRAY[E:'x1', E:'y2', E:'a1_msg', E:'b2', E:'c3_new', E:'d4', E:'e5', E:'f6'])
+\set z3 '-- migrate:revision z3\n-- migrate:revises x1\n-- migrate:upgrade\nSELECT 1;\n'
+SELECT revision, status, detail FROM migrate.sync(ARRAY[E:'x1', E:'y2', E:'z3', E:'a1_msg', E:'b2', E:'c3_new', E:'d4', E:'e5', E:'f6'])
   WHERE status <> 'unchanged';
 -- files gone: stale; prune drops the unapplied ones children first, keeps
 -- the applied ones and what a kept revision builds on
@@ -53,6 +54,20 @@ SELECT revision, file_name, status, detail FROM migrate.sync(ARRAY[E:'a1_msg', E
 SELECT revision, status, detail FROM migrate.sync(ARRAY[E:'a1_msg', E:'b2'], prune => true) WHERE status <> 'unchanged';
 SELECT id FROM migrate.revisions ORDER BY id;
 SELECT * FROM migrate.current();
+-- a branch label moving from one file to another registers whatever the
+-- order: the file that gives it up goes first
+\set m1 '-- migrate:revision m1\n-- migrate:branch-labels moving\n-- migrate:upgrade\nSELECT 1;\n'
+\set m1_bare '-- migrate:revision m1\n-- migrate:upgrade\nSELECT 1;\n'
+\set m2 '-- migrate:revision m2\n-- migrate:revises m1\n-- migrate:branch-labels moving\n-- migrate:upgrade\nSELECT 2;\n'
+SELECT revision, status FROM migrate.sync(ARRAY[E:'a1_msg', E:'b2', E:'m1']) WHERE status <> 'unchanged';
+SELECT revision, status, detail FROM migrate.sync(ARRAY[E:'m2', E:'a1_msg', E:'b2', E:'m1_bare']) WHERE status <> 'unchanged';
+SELECT id, branch_labels FROM migrate.revisions WHERE id LIKE 'm%' ORDER BY id;
+-- version rows the graph cannot explain do not stop a sync (check and
+-- stamp --purge find and fix them); nothing is pruned meanwhile
+INSERT INTO migrate.version VALUES ('ghost');
+SELECT revision, status, detail FROM migrate.sync(ARRAY[E:'a1_msg', E:'b2'], prune => true) WHERE status <> 'unchanged';
+DELETE FROM migrate.version WHERE revision = 'ghost';
+SELECT revision, status FROM migrate.sync(ARRAY[E:'a1_msg', E:'b2'], prune => true) WHERE status <> 'unchanged';
 -- bad arguments
 SELECT * FROM migrate.sync(NULL);
 SELECT * FROM migrate.sync(ARRAY['x', NULL]);

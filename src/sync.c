@@ -32,6 +32,7 @@ typedef struct SyncFile
 	int			nwait;			/* batch files to register first */
 	List	   *waiters;		/* batch files waiting for this one */
 	const char *blocked_by;		/* a refused parent or dependency */
+	bool		retry;			/* refused by the rules: may pass once others did */
 	const char *status;			/* register_load's */
 	char	   *detail;
 } SyncFile;
@@ -126,14 +127,45 @@ error_line(ErrorData *err)
 	return out.data;
 }
 
+/* Whether f reaches itself through the batch files still waiting. */
+static bool
+in_cycle(SyncFile *f)
+{
+	List	   *stack = list_make1(f);
+	List	   *seen = NIL;
+
+	while (stack != NIL)
+	{
+		SyncFile   *x = llast(stack);
+		ListCell   *lc;
+
+		stack = list_delete_last(stack);
+		foreach(lc, x->waiters)
+		{
+			SyncFile   *w = lfirst(lc);
+
+			if (w == f)
+				return true;
+			if (w->pending && !list_member_ptr(seen, w))
+			{
+				seen = lappend(seen, w);
+				stack = lappend(stack, w);
+			}
+		}
+	}
+	return false;
+}
+
 /*
- * Register the pending files, each after the batch files it names, each
- * in its own subtransaction.  Files left waiting form a cycle.
+ * One pass over the pending files: each after the batch files it names,
+ * each in its own subtransaction.  Files left waiting form a cycle or
+ * build on one.  Returns how many files were registered.
  */
-static void
-register_in_order(SyncFile *files, int n, BatchName *names, int nnames)
+static int
+register_pass(SyncFile *files, int n, BatchName *names, int nnames)
 {
 	List	   *ready = NIL;
+	int			registered = 0;
 	int			i;
 
 	for (i = 0; i < n; i++)
@@ -172,7 +204,10 @@ register_in_order(SyncFile *files, int n, BatchName *names, int nnames)
 		ready = list_delete_first(ready);
 		CHECK_FOR_INTERRUPTS();
 		if (f->blocked_by)
+		{
 			refuse(f, psprintf("\"%s\", which it builds on, was refused", f->blocked_by));
+			f->retry = true;
+		}
 		else
 		{
 			ErrorData  *err = util_subxact(register_body, f, true);
@@ -181,12 +216,14 @@ register_in_order(SyncFile *files, int n, BatchName *names, int nnames)
 			{
 				util_rethrow_interrupt(err);
 				refuse(f, error_line(err));
+				f->retry = true;
 			}
 			else
 			{
 				f->result->status = f->status;
 				f->result->detail = f->detail;
 				f->pending = false;
+				registered++;
 			}
 		}
 		foreach(lc, f->waiters)
@@ -200,8 +237,53 @@ register_in_order(SyncFile *files, int n, BatchName *names, int nnames)
 		}
 	}
 	for (i = 0; i < n; i++)
+		if (files[i].pending && in_cycle(&files[i]))
+			files[i].result->detail = pstrdup("its down revisions and dependencies in the directory form a cycle");
+	for (i = 0; i < n; i++)
 		if (files[i].pending)
-			refuse(&files[i], pstrdup("its down revisions and dependencies in the directory form a cycle"));
+		{
+			if (files[i].result->detail == NULL)
+				files[i].result->detail = pstrdup("it builds on revisions of the directory that form a cycle");
+			refuse(&files[i], files[i].result->detail);
+		}
+	return registered;
+}
+
+/*
+ * Register the pending files.  A file refused by the rules may pass once
+ * another is registered (a branch label that moves from one file to
+ * another: the file that gives it up must be registered first), so the
+ * refused files are tried again while a pass registers anything.
+ */
+static void
+register_in_order(SyncFile *files, int n, BatchName *names, int nnames)
+{
+	for (;;)
+	{
+		int			again = 0;
+		int			i;
+
+		if (register_pass(files, n, names, nnames) == 0)
+			return;
+		for (i = 0; i < n; i++)
+		{
+			SyncFile   *f = &files[i];
+
+			f->waiters = NIL;
+			f->nwait = 0;
+			f->blocked_by = NULL;
+			if (f->retry)
+			{
+				f->retry = false;
+				f->pending = true;
+				f->result->status = NULL;
+				f->result->detail = NULL;
+				again++;
+			}
+		}
+		if (again == 0)
+			return;
+	}
 }
 
 /*
@@ -209,11 +291,29 @@ register_in_order(SyncFile *files, int n, BatchName *names, int nnames)
  * those that are not applied and that nothing left behind builds on are
  * deleted.
  */
+typedef struct VersionRead
+{
+	Graph	   *g;
+	RevSet	   *version;
+	bool	   *applied;
+} VersionRead;
+
+static void
+read_applied(void *arg)
+{
+	VersionRead *v = arg;
+
+	plan_check_version(v->g, store_load_version(), v->version);
+	v->applied = plan_applied(v->g, v->version);
+}
+
 static List *
 stale_revisions(bool *carried, bool prune, bool unreadable)
 {
 	Graph	   *g = cache_graph();
-	RevSet	   *version = revset_create(g);
+	VersionRead v = {g, revset_create(g), NULL};
+	ErrorData  *err;
+	char	   *unknown = NULL;
 	bool	   *applied;
 	int		   *waiting = palloc0(Max(g->n, 1) * sizeof(int));
 	bool	   *kept = palloc0(Max(g->n, 1) * sizeof(bool));
@@ -223,8 +323,20 @@ stale_revisions(bool *carried, bool prune, bool unreadable)
 	List	   *out = NIL;
 	int			r;
 
-	plan_check_version(g, store_load_version(), version);
-	applied = plan_applied(g, version);
+	/*
+	 * Version rows the graph cannot explain must not stop the sync: check
+	 * and stamp --purge are how they are found and fixed.  Then what is
+	 * applied is unknown, and nothing is pruned.
+	 */
+	err = util_subxact(read_applied, &v, false);
+	if (err)
+	{
+		util_rethrow_interrupt(err);
+		unknown = psprintf("not pruned: the version rows cannot be read (%s)", err->message);
+		applied = palloc0(Max(g->n, 1) * sizeof(bool));
+	}
+	else
+		applied = v.applied;
 	/* counted from the same lists the loop below walks */
 	for (r = 0; r < g->n; r++)
 	{
@@ -257,6 +369,8 @@ stale_revisions(bool *carried, bool prune, bool unreadable)
 			res->position = -1;
 			if (applied[r])
 				res->detail = pstrdup("applied; no file carries it");
+			else if (unknown)
+				res->detail = unknown;
 			else if (kept[r])
 				res->detail = pstrdup("a revision that stays builds on it");
 			else if (!prune)
