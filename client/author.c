@@ -83,13 +83,27 @@ new_id(MigDir *dir)
 				 "revision \"%s\" already exists in file \"%s\"", opt.rev_id, dir->files[i].name);
 			return NULL;
 		}
+	if (label_used(dir, opt.rev_id))
+	{
+		fail("Ids and branch labels share one namespace: choose another id.",
+			 "\"%s\" is already a branch label in the files", opt.rev_id);
+		return NULL;
+	}
 	return pg_strdup(opt.rev_id);
 }
 
 static void
-print_written(const char *path)
+print_written(const char *path, const char *id)
 {
-	if (!opt.quiet)
+	if (opt.json)
+	{
+		char	   *f = json_string(path);
+		char	   *r = json_string(id);
+
+		printf("{\"verb\": \"%s\", \"result\": \"ok\", \"exit_code\": 0, \"revision\": %s, \"file\": %s}\n",
+			   opt.verb, r, f);
+	}
+	else if (!opt.quiet)
 		printf("Generating %s ... done\n", path);
 }
 
@@ -175,7 +189,7 @@ verb_revision(void)
 								parent ? 1 : 0, opt.branch_label, deps);
 	if (path == NULL)
 		return EXIT_ERROR;
-	print_written(path);
+	print_written(path, id);
 	return EXIT_OK;
 }
 
@@ -219,9 +233,14 @@ verb_merge(void)
 	if (n < 2)
 		return fail("Merge when the files have several heads, or name two or more revisions.",
 					"a merge needs at least two revisions; found %d", n);
+	for (i = 0; i < n; i++)
+		for (j = 0; j < n; j++)
+			if (i != j && files_is_ancestor(&dir, parents[i], parents[j]))
+				return fail("Merge revisions of different branches: a merge of a revision with its own descendant changes nothing.",
+							"revision \"%s\" is an ancestor of \"%s\"", parents[i], parents[j]);
 	path = files_write_revision(&dir, id, opt.message, parents, n, NULL, NULL);
 	if (path == NULL)
 		return EXIT_ERROR;
-	print_written(path);
+	print_written(path, id);
 	return EXIT_OK;
 }

@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "mb/pg_wchar.h"
 #include "pg_migrate.h"
 #include "target.h"
 
@@ -121,6 +122,9 @@ files_read(const char *path, MigDir *dir)
 		full = psprintf("%s/%s", path, de->d_name);
 		if (stat(full, &st) != 0 || !S_ISREG(st.st_mode))
 		{
+			fprintf(stderr, "%s: warning: skipping \"%s\": %s\n", progname, full,
+					errno == ENOENT || errno == ELOOP ? "a link to nothing" : "not a regular file");
+			errno = 0;
 			pg_free(full);
 			continue;
 		}
@@ -145,6 +149,7 @@ files_read(const char *path, MigDir *dir)
 		MigFile    *f = &dir->files[i];
 		char	   *full = psprintf("%s/%s", path, f->name);
 		size_t		len;
+		int			valid;
 		ScriptError err;
 
 		f->text = read_whole(full, &len);
@@ -157,6 +162,17 @@ files_read(const char *path, MigDir *dir)
 		{
 			report_fail("A revision file is SQL text in UTF-8.",
 						"file \"%s\" contains a zero byte", full);
+			ok = false;
+		}
+		else if ((valid = pg_encoding_verifymbstr(PG_UTF8, f->text, (int) len)) != (int) len)
+		{
+			int			line = 1;
+			int			k;
+
+			for (k = 0; k < valid; k++)
+				line += f->text[k] == '\n';
+			report_fail("Revision files are read as UTF-8: convert the file (iconv -t UTF-8).",
+						"file \"%s\", line %d: invalid UTF-8", full, line);
 			ok = false;
 		}
 		else if (!script_parse(f->text, len, &f->parsed, &err))
@@ -221,6 +237,43 @@ find_id(MigDir *dir, const char *id)
 	return -1;
 }
 
+/* Whether the file declaring anc is a down revision, at any depth, of the one declaring of. */
+bool
+files_is_ancestor(MigDir *dir, const char *anc, const char *of)
+{
+	bool	   *seen = pg_malloc0(dir->n + 1);
+	int		   *stack = pg_malloc((dir->n + 1) * sizeof(int));
+	int			top = 0;
+	int			start = find_id(dir, of);
+	bool		found = false;
+
+	if (start >= 0)
+	{
+		stack[top++] = start;
+		seen[start] = true;
+	}
+	while (top > 0 && !found)
+	{
+		MigFile    *f = &dir->files[stack[--top]];
+		int			i;
+
+		for (i = 0; i < f->nrevises && !found; i++)
+		{
+			int			p = find_id(dir, f->revises[i]);
+
+			found = strcmp(f->revises[i], anc) == 0;
+			if (p >= 0 && !seen[p])
+			{
+				seen[p] = true;
+				stack[top++] = p;
+			}
+		}
+	}
+	pg_free(seen);
+	pg_free(stack);
+	return found;
+}
+
 /* The files no other file revises, in name order. */
 int
 files_heads(MigDir *dir, int **heads)
@@ -248,23 +301,37 @@ files_heads(MigDir *dir, int **heads)
 
 /* Whether file k carries label, itself or through a down revision. */
 static bool
-has_label(MigDir *dir, int k, const char *label, int depth)
+has_label(MigDir *dir, int k, const char *label)
 {
-	int			i;
+	bool	   *seen = pg_malloc0(dir->n + 1);
+	int		   *stack = pg_malloc((dir->n + 1) * sizeof(int));
+	int			top = 0;
+	bool		found = false;
 
-	if (depth > dir->n)
-		return false;			/* a cycle; the server will say so */
-	for (i = 0; i < dir->files[k].nlabels; i++)
-		if (strcmp(dir->files[k].labels[i], label) == 0)
-			return true;
-	for (i = 0; i < dir->files[k].nrevises; i++)
+	/* each file once: a graph of diamonds must not be walked path by path */
+	stack[top++] = k;
+	seen[k] = true;
+	while (top > 0 && !found)
 	{
-		int			p = find_id(dir, dir->files[k].revises[i]);
+		MigFile    *f = &dir->files[stack[--top]];
+		int			i;
 
-		if (p >= 0 && has_label(dir, p, label, depth + 1))
-			return true;
+		for (i = 0; i < f->nlabels && !found; i++)
+			found = strcmp(f->labels[i], label) == 0;
+		for (i = 0; i < f->nrevises; i++)
+		{
+			int			p = find_id(dir, f->revises[i]);
+
+			if (p >= 0 && !seen[p])
+			{
+				seen[p] = true;
+				stack[top++] = p;
+			}
+		}
 	}
-	return false;
+	pg_free(seen);
+	pg_free(stack);
+	return found;
 }
 
 /*
@@ -286,7 +353,7 @@ files_resolve(MigDir *dir, const char *spec, const char *what)
 		int			nheads = files_heads(dir, &heads);
 
 		for (i = 0; i < nheads; i++)
-			if (has_label(dir, heads[i], label, 0))
+			if (has_label(dir, heads[i], label))
 			{
 				found = heads[i];
 				nfound++;

@@ -24,7 +24,8 @@ MigDir		migdir;
 
 /* which options a command accepts */
 #define O_MSG		0x0001		/* -m */
-#define O_REVISION	0x0002		/* --head --branch-label --depends-on --rev-id --splice */
+#define O_REVISION	0x0002		/* --head --branch-label --depends-on --splice */
+#define O_REVID		0x0200		/* --rev-id */
 #define O_APPLY		0x0004		/* --each --dry-run --backup */
 #define O_YES		0x0008
 #define O_PURGE		0x0010
@@ -50,7 +51,7 @@ static const Command commands[] = {
 	{"init", NULL, NULL, verb_init, 0, 0, 0, "init",
 	"Create the migrations directory (--dir) and install the migrate extension\n"
 	"in each database (CREATE EXTENSION IF NOT EXISTS migrate).\n"},
-	{"revision", NULL, NULL, NULL, O_MSG | O_REVISION, 0, 0,
+	{"revision", NULL, NULL, NULL, O_MSG | O_REVISION | O_REVID, 0, 0,
 		"revision -m MESSAGE [--head REV] [--branch-label LABEL] [--depends-on REV]\n"
 		"                    [--rev-id ID] [--splice]",
 		"Write a new revision file <id>_<message>.sql in the migrations directory,\n"
@@ -66,8 +67,8 @@ static const Command commands[] = {
 		"      --rev-id=ID            the revision id (default: 12 random hex digits)\n"
 		"      --splice               allow --head to name a revision that is not a\n"
 		"                             head (starts a branch)\n"},
-	{"create", "revision", NULL, NULL, O_MSG | O_REVISION, 0, 0, "create -m MESSAGE [...]", "An alias of \"revision\".\n"},
-	{"merge", NULL, NULL, NULL, O_MSG | O_REVISION, 0, -1, "merge -m MESSAGE [REV... | heads]",
+	{"create", "revision", NULL, NULL, O_MSG | O_REVISION | O_REVID, 0, 0, "create -m MESSAGE [...]", "An alias of \"revision\".\n"},
+	{"merge", NULL, NULL, NULL, O_MSG | O_REVID, 0, -1, "merge -m MESSAGE [REV... | heads]",
 		"Write a revision that merges the given revisions (default: every head of\n"
 		"the files), with empty upgrade and downgrade sections.\n\n"
 		"Options:\n"
@@ -143,7 +144,8 @@ usage(void)
 		   "  merge -m MESSAGE      write a revision merging the heads\n"
 		   "  upgrade [TARGET]      apply the files up to TARGET, default head (alias:\n"
 		   "                        migrate)\n"
-		   "  downgrade TARGET      revert down to TARGET (alias: rollback, default -1)\n"
+		   "  downgrade TARGET      revert down to TARGET (alias: rollback, whose TARGET\n"
+		   "                        defaults to -1)\n"
 		   "  current               show the applied revisions\n"
 		   "  history [-r RANGE]    list the revisions, newest first\n"
 		   "  heads                 show the heads\n"
@@ -172,7 +174,8 @@ usage(void)
 	printf("Without -d, libpq's PGDATABASE, PGHOST, ... and service files apply;\n"
 		   "passwords come from .pgpass or PGPASSWORD, never from the command line.\n\n");
 	printf("Exit status: 0 success, 1 error, 2 usage error, 3 something pending or\n"
-		   "different (status --exit-code, check), 130 interrupted.\n");
+		   "different (status --exit-code, check), 130 interrupted (Ctrl-C; 143 for\n"
+		   "SIGTERM).\n");
 }
 
 static void
@@ -194,6 +197,30 @@ usage_error(const char *fmt,...)
 	report_vfail("Try \"pg_migrate --help\" for more information.", fmt, ap);
 	va_end(ap);
 	exit(EXIT_USAGE);
+}
+
+/* the options given, and the first given of each kind, for usage errors */
+static int	used_codes[16];
+
+static void
+use_option(int *used, int flag, int code)
+{
+	int			bit;
+
+	for (bit = 0; bit < 16; bit++)
+		if (flag == (1 << bit) && used_codes[bit] == 0)
+			used_codes[bit] = code;
+	*used |= flag;
+}
+
+/* The long name of an option code of long_options. */
+static const char *
+option_name(const struct option *options, int code)
+{
+	for (; options->name; options++)
+		if (options->val == code)
+			return options->name;
+	return "?";
 }
 
 static const Command *
@@ -231,27 +258,40 @@ static void
 read_dbname_file(Fleet *f, const char *path)
 {
 	FILE	   *fp = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
-	char		line[8192];
+	char	   *line = NULL;
+	size_t		size = 0;
+	int			lineno = 0;
 
 	if (fp == NULL)
 	{
 		report_fail(NULL, "could not open file \"%s\": %m", path);
 		exit(EXIT_ERROR);
 	}
-	while (fgets(line, sizeof(line), fp))
+	while (getline(&line, &size, fp) >= 0)
 	{
 		char	   *s = line;
 		size_t		len;
+		char	   *err = NULL;
+		PQconninfoOption *parsed = NULL;
 
-		while (*s == ' ' || *s == '\t')
-			s++;
+		lineno++;
+		s += strspn(s, " \t");
 		len = strlen(s);
-		while (len > 0 && (s[len - 1] == '\n' || s[len - 1] == '\r' || s[len - 1] == ' '))
+		while (len > 0 && strchr("\r\n \t", s[len - 1]))
 			s[--len] = '\0';
 		if (len == 0 || s[0] == '#')
 			continue;
 		add_job(f, pg_strdup(s));
+		/* a line libpq cannot read is named by its place in the file */
+		if ((strchr(s, '=') || strstr(s, "://")) &&
+			(parsed = PQconninfoParse(s, &err)) == NULL)
+			f->jobs[f->n - 1].label = psprintf("%s line %d", path, lineno);
+		else if (parsed)
+			PQconninfoFree(parsed);
+		if (err)
+			PQfreemem(err);
 	}
+	free(line);
 	if (fp != stdin)
 		fclose(fp);
 }
@@ -268,7 +308,7 @@ run_job(Fleet *f, Job *job)
 	{
 		job->result = EXIT_CANCELED;
 		job->error = pg_strdup("canceled by user before it started");
-		job->label = job->label ? job->label : pg_strdup(job->conninfo ? job->conninfo : "");
+		job->label = job->label ? job->label : session_label(job->conninfo ? job->conninfo : "");
 	}
 	else if (session_open(job))
 	{
@@ -277,15 +317,19 @@ run_job(Fleet *f, Job *job)
 	}
 	else
 		job->result = EXIT_ERROR;
+	/* the result line is a report, on standard output whatever it says */
 	if (f->n > 1 && !opt.json)
 	{
+		bool		steps = strcmp(opt.verb, "upgrade") == 0 || strcmp(opt.verb, "downgrade") == 0;
+
 		if (job->result == EXIT_OK || job->result == EXIT_PENDING)
-			report_line(job, false, "%s (%d step%s, %.2f s)",
+			report_line(job, false, "%s (%s%s%.2f s)",
 						job->result == EXIT_OK ? "ok" : "pending",
-						job->nsteps, job->nsteps == 1 ? "" : "s", now_seconds() - job->started);
+						steps ? psprintf("%d step%s", job->nsteps, job->nsteps == 1 ? "" : "s") : "",
+						steps ? ", " : "", now_seconds() - job->started);
 		else
-			report_line(job, true, "%s%s%s%s",
-						job->result == EXIT_CANCELED ? "canceled" : "failed",
+			report_line(job, false, "%s%s%s%s",
+						job->result >= 128 ? "canceled" : "failed",
 						job->sqlstate[0] ? " (SQLSTATE " : "", job->sqlstate,
 						job->sqlstate[0] ? ")" : "");
 	}
@@ -347,7 +391,7 @@ run_fleet(Fleet *f)
 			ok++;
 		else if (r == EXIT_PENDING)
 			pending++;
-		else if (r == EXIT_CANCELED)
+		else if (r >= 128)
 			canceled++;
 		else
 			failed++;
@@ -428,6 +472,9 @@ main(int argc, char **argv)
 
 	while ((c = getopt_long(argc, argv, "d:h:p:U:j:qvm:yr:V?", long_options, NULL)) != -1)
 	{
+		/* "-m -1": an option's value is not a target */
+		if (optarg && optarg[0] == TARGET_MARK)
+			optarg++;
 		switch (c)
 		{
 			case 'd':
@@ -469,64 +516,64 @@ main(int argc, char **argv)
 				break;
 			case 'm':
 				opt.message = optarg;
-				used |= O_MSG;
+				use_option(&used, O_MSG, c);
 				break;
 			case 4:
 				opt.head = optarg;
-				used |= O_REVISION;
+				use_option(&used, O_REVISION, c);
 				break;
 			case 5:
 				opt.branch_label = optarg;
-				used |= O_REVISION;
+				use_option(&used, O_REVISION, c);
 				break;
 			case 6:
 				opt.depends_on = optarg;
-				used |= O_REVISION;
+				use_option(&used, O_REVISION, c);
 				break;
 			case 7:
 				opt.rev_id = optarg;
-				used |= O_REVISION;
+				use_option(&used, O_REVID, c);
 				break;
 			case 8:
 				opt.splice = true;
-				used |= O_REVISION;
+				use_option(&used, O_REVISION, c);
 				break;
 			case 9:
 				opt.each = true;
-				used |= O_APPLY;
+				use_option(&used, O_APPLY, c);
 				break;
 			case 10:
 				opt.dry_run = true;
-				used |= O_APPLY;
+				use_option(&used, O_APPLY, c);
 				break;
 			case 11:
 				opt.backup = true;
 				opt.backup_file = optarg;
-				used |= O_APPLY;
+				use_option(&used, O_APPLY, c);
 				break;
 			case 'y':
 				opt.yes = true;
-				used |= O_YES;
+				use_option(&used, O_YES, c);
 				break;
 			case 12:
 				opt.purge = true;
-				used |= O_PURGE;
+				use_option(&used, O_PURGE, c);
 				break;
 			case 'r':
 				opt.range = optarg;
-				used |= O_RANGE;
+				use_option(&used, O_RANGE, c);
 				break;
 			case 13:
 				opt.exit_code = true;
-				used |= O_EXITCODE;
+				use_option(&used, O_EXITCODE, c);
 				break;
 			case 14:
 				opt.downgrade = true;
-				used |= O_DOWNGRADE;
+				use_option(&used, O_DOWNGRADE, c);
 				break;
 			case 15:
 				opt.prune = true;
-				used |= O_PRUNE;
+				use_option(&used, O_PRUNE, c);
 				break;
 			case 'V':
 				printf("pg_migrate (migrate) " PG_MIGRATE_VERSION "\n");
@@ -594,13 +641,26 @@ main(int argc, char **argv)
 	if (cmd->max_args >= 0 && opt.nargs > cmd->max_args)
 		usage_error("too many arguments for %s: \"%s\"", cmd->name, opt.args[cmd->max_args]);
 	if (used & ~cmd->options)
-		usage_error("an option given does not apply to %s", cmd->name);
+	{
+		int			bit;
+
+		for (bit = 0; bit < 16; bit++)
+			if ((used & ~cmd->options) & (1 << bit))
+				usage_error("option --%s does not apply to %s",
+							option_name(long_options, used_codes[bit]), cmd->name);
+	}
 	if ((cmd->options & O_MSG) && opt.message == NULL)
 		usage_error("%s needs a message: -m MESSAGE", cmd->name);
 	if (opt.message && strpbrk(opt.message, "\r\n"))
 		usage_error("the message must be one line");
+	if (opt.message && opt.message[strspn(opt.message, " \t")] == '\0')
+		usage_error("the message must not be empty");
+	if (opt.range && opt.nargs > 0)
+		usage_error("history takes its range once: -r RANGE or RANGE");
 	if (opt.each && opt.dry_run)
 		usage_error("--each and --dry-run cannot be combined");
+	if (strcmp(cmd->name, "sql") == 0 && opt.downgrade && opt.nargs == 0)
+		usage_error("sql --downgrade needs a target");
 
 	/* the commands that need no database */
 	if (strcmp(opt.verb, "revision") == 0)
@@ -628,8 +688,24 @@ main(int argc, char **argv)
 	else if (!files_read(opt.dir, &migdir))
 		exit(EXIT_ERROR);
 
+	if (opt.prune && migdir.n == 0)
+	{
+		report_fail("Check --dir; pass --prune only with the directory that holds the revisions.",
+					"--prune with an empty migrations directory would drop every unapplied revision");
+		exit(EXIT_ERROR);
+	}
 	if (dbname_file)
+	{
+		int			before = fleet.n;
+
 		read_dbname_file(&fleet, dbname_file);
+		if (fleet.n == before)
+		{
+			report_fail("List one connection string a line; lines starting with # are comments.",
+						"file \"%s\" names no database", dbname_file);
+			exit(EXIT_ERROR);
+		}
+	}
 	if (fleet.n == 0)
 		add_job(&fleet, NULL);	/* libpq's environment */
 	if (opt.backup && opt.backup_file && fleet.n > 1)

@@ -9,6 +9,7 @@
 #ifndef PG_MIGRATE_H
 #define PG_MIGRATE_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 
@@ -22,7 +23,7 @@
 #define EXIT_ERROR		1
 #define EXIT_USAGE		2
 #define EXIT_PENDING	3		/* status --exit-code, check: something to do */
-#define EXIT_CANCELED	130		/* Ctrl-C */
+#define EXIT_CANCELED	(128 + (int) interrupted)	/* 130 for Ctrl-C, 143 for SIGTERM */
 
 /* ---------- the migrations directory (files.c) ---------- */
 
@@ -50,6 +51,7 @@ typedef struct MigDir
 
 extern bool files_read(const char *path, MigDir *dir);
 extern int	files_heads(MigDir *dir, int **heads);
+extern bool files_is_ancestor(MigDir *dir, const char *anc, const char *of);
 extern int	files_resolve(MigDir *dir, const char *spec, const char *what);
 extern char *files_write_revision(MigDir *dir, const char *id,
 								  const char *message, char **parents,
@@ -101,6 +103,7 @@ typedef struct Job
 	const char *conninfo;		/* as given: never printed */
 	char	   *label;			/* printable: no password */
 	PGconn	   *conn;
+	PGconn	   *side;			/* for looking at lock holders; opened on need */
 	PGcancel   *volatile cancel;
 	int			result;			/* an exit code */
 	bool		buffered;		/* several databases: output kept per job */
@@ -111,16 +114,19 @@ typedef struct Job
 	char	   *error;
 	char	   *error_detail;
 	char	   *error_hint;
+	char	   *error_context;	/* the line naming the revision, if any */
 	double		started;
 	int			nsteps_seen;	/* "running ..." notices so far */
 	int			plan_total;		/* steps the plan has, for progress; 0: unknown */
 	double		plan_started;
 	bool		progress_drawn;
 	char	   *json_extra;		/* verb-specific JSON members */
+	bool		quiet_sync;		/* a sync only to look: report nothing of it */
 } Job;
 
-extern volatile bool interrupted;
+extern volatile sig_atomic_t interrupted;	/* the signal that asked to stop, or 0 */
 
+extern char *session_label(const char *conninfo);
 extern bool session_open(Job *job);
 extern void session_close(Job *job);
 extern PGresult *session_query(Job *job, const char *sql, int nparams,
@@ -146,6 +152,10 @@ extern void report_progress(Job *job, int done);
 extern void report_flush(Job *job);
 extern void report_json(Job *job, const char *extra);
 extern char *json_string(const char *s);
+
+/* ---------- downgrades that delete data (dataloss.c) ---------- */
+
+extern int	dataloss_statements(const char *script, PQExpBuffer found, int show);
 
 /* ---------- verbs (verbs.c) ---------- */
 

@@ -27,23 +27,36 @@ clear_progress(Job *job)
 	}
 }
 
+/*
+ * Print text, or keep it in the job's buffer: one marker per line there,
+ * "e" for standard error and "o" for standard output.
+ */
 static void
-emit(Job *job, bool error, const char *line)
+emit(Job *job, bool error, const char *text)
 {
 	if (job->buffered)
 	{
-		appendPQExpBufferChar(&job->out, error ? 'e' : 'o');
-		appendPQExpBufferStr(&job->out, line);
-		appendPQExpBufferChar(&job->out, '\n');
+		const char *p = text;
+
+		do
+		{
+			size_t		len = strcspn(p, "\n");
+
+			appendPQExpBufferChar(&job->out, error ? 'e' : 'o');
+			appendBinaryPQExpBuffer(&job->out, p, len);
+			appendPQExpBufferChar(&job->out, '\n');
+			p += len;
+		} while (*p++ == '\n' && *p != '\0');
 		return;
 	}
 	/* --json keeps standard output for the JSON */
 	if (opt.json && !error)
 		return;
 	clear_progress(job);
-	fprintf(error ? stderr : stdout, "%s\n", line);
-	if (!error)
-		fflush(stdout);
+	/* both streams may be one file (a CI log): keep their order */
+	fflush(error ? stdout : stderr);
+	fprintf(error ? stderr : stdout, "%s\n", text);
+	fflush(error ? stderr : stdout);
 }
 
 /* A formatted string of any length. */
@@ -182,6 +195,12 @@ report_server_error(Job *job, const PGresult *res, const char *what)
 			report_line(job, true, "%s: context: %.*s", progname,
 						(int) strcspn(rev, "\n"), rev);
 	}
+	if (context && job->error_context == NULL)
+	{
+		const char *rev = strstr(context, "while applying revision");
+
+		job->error_context = pnstrdup(rev ? rev : context, strcspn(rev ? rev : context, "\n"));
+	}
 	if (PQstatus(job->conn) == CONNECTION_BAD)
 		report_detail(job, "hint", "The connection was lost: the server rolls back a transaction it did not commit. Run the command again once the server is back.");
 	pg_free(conn_msg);
@@ -286,7 +305,10 @@ report_flush(Job *job)
 		bool		error = p[0] == 'e';
 
 		if (!(opt.json && !error))
+		{
+			fflush(error ? stdout : stderr);
 			fprintf(error ? stderr : stdout, "%s: %.*s\n", job->label, (int) len, p + 1);
+		}
 		p += len + 1;
 		if (*p == '\n')
 			p++;
@@ -304,7 +326,7 @@ report_json(Job *job, const char *extra)
 	char	   *db = json_string(job->label);
 	const char *result = job->result == EXIT_OK ? "ok" :
 		job->result == EXIT_PENDING ? "pending" :
-		job->result == EXIT_CANCELED ? "canceled" : "failed";
+		job->result >= 128 ? "canceled" : "failed";
 	PQExpBufferData buf;
 
 	initPQExpBuffer(&buf);
@@ -316,14 +338,16 @@ report_json(Job *job, const char *extra)
 		char	   *m = json_string(job->error);
 		char	   *d = json_string(job->error_detail);
 		char	   *h = json_string(job->error_hint);
+		char	   *x = json_string(job->error_context);
 
-		appendPQExpBuffer(&buf, ", \"error\": {\"sqlstate\": %s%s%s, \"message\": %s, \"detail\": %s, \"hint\": %s}",
+		appendPQExpBuffer(&buf, ", \"error\": {\"sqlstate\": %s%s%s, \"message\": %s, \"detail\": %s, \"hint\": %s, \"context\": %s}",
 						  job->sqlstate[0] ? "\"" : "null",
 						  job->sqlstate[0] ? job->sqlstate : "",
-						  job->sqlstate[0] ? "\"" : "", m, d, h);
+						  job->sqlstate[0] ? "\"" : "", m, d, h, x);
 		pg_free(m);
 		pg_free(d);
 		pg_free(h);
+		pg_free(x);
 	}
 	else
 		appendPQExpBufferStr(&buf, ", \"error\": null");

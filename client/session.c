@@ -14,7 +14,7 @@
 
 #include "pg_migrate.h"
 
-volatile bool interrupted = false;
+volatile sig_atomic_t interrupted = 0;
 
 /* the connections a signal may cancel; one slot per running job */
 #define MAX_CANCEL_SLOTS 1024
@@ -34,19 +34,21 @@ now_seconds(void)
 }
 
 /*
- * Ctrl-C: ask the server to cancel every running query (PQcancel is safe
- * in a signal handler); each job then rolls back and the run exits 130.
- * A second Ctrl-C ends the program at once.
+ * Ctrl-C (or SIGTERM): ask the server to cancel every running query
+ * (PQcancel is safe in a signal handler); each job then rolls back and the
+ * run exits with 128 + the signal.  A second signal ends the program at
+ * once.  Cancel objects are never freed while jobs run (session_close
+ * leaves them be), so the handler cannot meet a freed one.
  */
 static void
-handle_sigint(int signo)
+handle_signal(int signo)
 {
 	char		errbuf[256];
 	int			i;
 
 	if (interrupted)
-		_exit(EXIT_CANCELED);
-	interrupted = true;
+		_exit(128 + signo);
+	interrupted = signo;
 	for (i = 0; i < MAX_CANCEL_SLOTS; i++)
 		if (cancel_slots[i])
 			(void) PQcancel(cancel_slots[i], errbuf, sizeof(errbuf));
@@ -58,7 +60,7 @@ session_install_signals(void)
 	struct sigaction sa;
 
 	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = handle_sigint;
+	sa.sa_handler = handle_signal;
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
@@ -108,15 +110,49 @@ on_notice(void *arg, const PGresult *res)
 	}
 	if (severity && strcmp(severity, "NOTICE") == 0 && opt.quiet)
 		return;
-	report_line(job, severity && strcmp(severity, "WARNING") == 0,
-				"%s:  %s", severity ? severity : "NOTICE", msg);
+	/* on standard error, as psql prints them */
+	report_line(job, true, "%s:  %s", severity ? severity : "NOTICE", msg);
 	if (detail && opt.verbose)
-		report_line(job, false, "DETAIL:  %s", detail);
+		report_line(job, true, "DETAIL:  %s", detail);
+}
+
+/*
+ * Mask passwords in text that may quote a connection string (libpq
+ * quotes a malformed URI whole): "://user:secret@" and "password=secret".
+ */
+static void
+redact_passwords(char *text)
+{
+	char	   *p;
+
+	for (p = text; (p = strstr(p, "://")) != NULL; p += 3)
+	{
+		char	   *at = p + 3 + strcspn(p + 3, "@/ ?");
+		char	   *colon;
+
+		if (*at != '@')
+			continue;
+		colon = memchr(p + 3, ':', at - (p + 3));
+		if (colon)
+			memset(colon + 1, '*', at - colon - 1);
+	}
+	for (p = text; (p = strstr(p, "password=")) != NULL;)
+	{
+		p += 9;
+		if (*p == '\'')
+		{
+			for (p++; *p && *p != '\''; p++)
+				*p = '*';
+		}
+		else
+			for (; *p && *p != ' ' && *p != '&' && *p != '\n'; p++)
+				*p = '*';
+	}
 }
 
 /* The database as the user may see it: never its password. */
-static char *
-printable_label(const char *conninfo)
+char *
+session_label(const char *conninfo)
 {
 	PQconninfoOption *opts = PQconninfoParse(conninfo, NULL);
 	PQconninfoOption *o;
@@ -184,12 +220,9 @@ connect_as(Job *job, const char *appname)
 	}
 	keys[n] = "fallback_application_name";
 	vals[n++] = appname;
-	if (getenv("PGCLIENTENCODING") == NULL)
-	{
-		/* revision files are UTF-8 */
-		keys[n] = "client_encoding";
-		vals[n++] = "UTF8";
-	}
+	/* revision files are UTF-8, whatever PGCLIENTENCODING says */
+	keys[n] = "client_encoding";
+	vals[n++] = "UTF8";
 	/* last, so that its settings win: expand_dbname reads it whole */
 	keys[n] = "dbname";
 	vals[n++] = job->conninfo ? job->conninfo : "";
@@ -207,7 +240,7 @@ bool
 session_open(Job *job)
 {
 	if (job->label == NULL)
-		job->label = printable_label(job->conninfo ? job->conninfo : "");
+		job->label = session_label(job->conninfo ? job->conninfo : "");
 	job->conn = connect_as(job, "pg_migrate");
 	if (PQstatus(job->conn) != CONNECTION_OK)
 	{
@@ -216,6 +249,7 @@ session_open(Job *job)
 
 		while (len > 0 && msg[len - 1] == '\n')
 			msg[--len] = '\0';
+		redact_passwords(msg);
 		report_error(job, "could not connect to database %s: %s", job->label, msg);
 		job->error = msg;
 		strcpy(job->sqlstate, "08001");
@@ -239,38 +273,40 @@ session_close(Job *job)
 {
 	if (job->cancel)
 	{
+		/* not freed: a signal handler may be using it right now */
 		slot_set(job->cancel, NULL);
-		PQfreeCancel(job->cancel);
 		job->cancel = NULL;
 	}
 	if (job->conn)
 		PQfinish(job->conn);
+	if (job->side)
+		PQfinish(job->side);
 	job->conn = NULL;
+	job->side = NULL;
 }
 
 /*
  * While our query waits on a lock, say who holds it, once per holder:
- * another deploy (migrate's advisory lock) or any session in the way.
+ * another deploy (migrate's advisory lock) or any session in the way.  The
+ * holder's query is shown only with -v: it may carry secrets.  One side
+ * connection per job, opened at the first look.
  */
 static void
 report_lock_holder(Job *job, int *last_holder)
 {
-	PGconn	   *side;
 	PGresult   *res;
 	char		pid[16];
 	const char *params[1] = {pid};
 
 	snprintf(pid, sizeof(pid), "%d", PQbackendPID(job->conn));
-	side = connect_as(job, "pg_migrate lock check");
-	if (PQstatus(side) != CONNECTION_OK)
-	{
-		PQfinish(side);
+	if (job->side == NULL)
+		job->side = connect_as(job, "pg_migrate lock check");
+	if (PQstatus(job->side) != CONNECTION_OK)
 		return;
-	}
-	res = PQexecParams(side,
+	res = PQexecParams(job->side,
 					   "SELECT a.pid, coalesce(a.usename, '?'), coalesce(nullif(a.application_name, ''), '?'),"
 					   " coalesce(host(a.client_addr), 'local'),"
-					   " coalesce(to_char(a.xact_start, 'YYYY-MM-DD HH24:MI:SS'), '?'),"
+					   " coalesce(to_char(a.xact_start, 'YYYY-MM-DD HH24:MI:SS'), '?'), coalesce(a.state, '?'),"
 					   " left(regexp_replace(coalesce(a.query, ''), '\\s+', ' ', 'g'), 80)"
 					   " FROM pg_stat_activity a WHERE a.pid = ANY (pg_blocking_pids($1::int))"
 					   " ORDER BY a.pid LIMIT 1",
@@ -280,13 +316,13 @@ report_lock_holder(Job *job, int *last_holder)
 	{
 		*last_holder = atoi(PQgetvalue(res, 0, 0));
 		report_line(job, true,
-					"%s: waiting for a lock held by process %s (user %s, application %s, from %s, transaction started %s): %s",
+					"%s: waiting for a lock held by process %s (user %s, application %s, from %s, transaction started %s, %s)%s%s",
 					progname, PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 1),
 					PQgetvalue(res, 0, 2), PQgetvalue(res, 0, 3),
-					PQgetvalue(res, 0, 4), PQgetvalue(res, 0, 5));
+					PQgetvalue(res, 0, 4), PQgetvalue(res, 0, 5),
+					opt.verbose ? ": " : "", opt.verbose ? PQgetvalue(res, 0, 6) : "");
 	}
 	PQclear(res);
-	PQfinish(side);
 }
 
 /*
@@ -303,7 +339,9 @@ session_query(Job *job, const char *sql, int nparams, const char *const *params)
 	double		next_check = start + LOCK_REPORT_AFTER;
 	int			last_holder = 0;
 
-	if (!PQsendQueryParams(job->conn, sql, nparams, NULL, params, NULL, NULL, 0))
+	/* without parameters, the simple protocol: a command may be several */
+	if (!(nparams == 0 ? PQsendQuery(job->conn, sql) :
+		  PQsendQueryParams(job->conn, sql, nparams, NULL, params, NULL, NULL, 0)))
 		return PQmakeEmptyPGresult(job->conn, PGRES_FATAL_ERROR);
 	for (;;)
 	{

@@ -12,9 +12,14 @@
 #include "postgres_fe.h"
 
 #include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <spawn.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+
+extern char **environ;
 
 #include "pg_migrate.h"
 
@@ -23,12 +28,15 @@
 
 typedef struct SyncCounts
 {
+	bool		compared;		/* false: the database answers without the files */
 	int			files;
 	int			fresh;			/* new */
 	int			replaced;
 	int			refused;
 	int			stale;
 	int			pruned;
+	char	  **stale_ids;		/* registered revisions no file carries */
+	int			nstale;
 	PQExpBufferData json;		/* files that are not unchanged */
 } SyncCounts;
 
@@ -67,11 +75,13 @@ check_extension(Job *job)
 		;
 	else if (PQntuples(res) == 0)
 	{
+		strcpy(job->sqlstate, "42704");
 		report_error(job, "extension \"migrate\" is not installed in database %s", job->label);
 		report_detail(job, "hint", "Run \"pg_migrate init\" (as a role that may CREATE EXTENSION), or CREATE EXTENSION migrate in psql.");
 	}
 	else if (strcmp(PQgetvalue(res, 0, 1), "t") != 0)
 	{
+		strcpy(job->sqlstate, "0A000");
 		report_error(job, "extension \"migrate\" in database %s is version %s; pg_migrate needs %s",
 					 job->label, PQgetvalue(res, 0, 0), NEEDED_VERSION);
 		report_detail(job, "hint", "Run ALTER EXTENSION migrate UPDATE in that database.");
@@ -84,22 +94,31 @@ check_extension(Job *job)
 
 /*
  * Register the directory with migrate.sync() in the open transaction and
- * report what changed.  False when a file was refused (reported, with the
+ * count what changed.  False when a file was refused (reported, with the
  * server's reason): nothing should run on a directory the server does not
- * hold as written.  For a verb that only reads, a role without EXECUTE on
- * sync() gets a warning and the database's own state.
+ * hold as written.
+ *
+ * A verb that only reads must neither wait behind a deploy (sync takes
+ * migrate's lock) nor fail for a role that may read but not register: it
+ * tries for a second, in a savepoint, and otherwise answers from the
+ * database as it is (c->compared false, with a warning).  Its refusals are
+ * warnings, and the repairs its rolled-back sync would make are not
+ * announced.
  */
 static bool
-sync_files(Job *job, SyncCounts *c, bool verbose_changes, bool prune, bool read_only)
+sync_files(Job *job, SyncCounts *c, bool read_only)
 {
 	char	  **texts = pg_malloc((migdir.n + 1) * sizeof(char *));
 	char	  **names = pg_malloc((migdir.n + 1) * sizeof(char *));
+	bool		verbose_changes = opt.verbose && strcmp(opt.verb, "status") == 0;
 	const char *params[3];
+	const char *state;
 	PGresult   *res;
 	int			i;
 
 	memset(c, 0, sizeof(*c));
 	initPQExpBuffer(&c->json);
+	c->files = migdir.n;
 	for (i = 0; i < migdir.n; i++)
 	{
 		texts[i] = migdir.files[i].text;
@@ -107,8 +126,10 @@ sync_files(Job *job, SyncCounts *c, bool verbose_changes, bool prune, bool read_
 	}
 	params[0] = session_text_array(texts, migdir.n);
 	params[1] = session_text_array(names, migdir.n);
-	params[2] = prune ? "true" : "false";
-	if (read_only && !session_command(job, "SAVEPOINT pg_migrate_sync"))
+	params[2] = opt.prune ? "true" : "false";
+	if (read_only &&
+		!session_command(job, "SAVEPOINT pg_migrate_sync; SET LOCAL lock_timeout = '1s';"
+						 " SET LOCAL client_min_messages = warning"))
 		return false;
 	res = session_query(job, "SELECT revision, file_name, status, detail"
 						" FROM migrate.sync($1::text[], $2::text[], $3::boolean)",
@@ -117,14 +138,15 @@ sync_files(Job *job, SyncCounts *c, bool verbose_changes, bool prune, bool read_
 	pg_free((char *) params[1]);
 	pg_free(texts);
 	pg_free(names);
-	if (read_only && PQresultStatus(res) == PGRES_FATAL_ERROR &&
-		PQresultErrorField(res, PG_DIAG_SQLSTATE) &&
-		strcmp(PQresultErrorField(res, PG_DIAG_SQLSTATE), "42501") == 0)
+	state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+	if (read_only && PQresultStatus(res) == PGRES_FATAL_ERROR && state &&
+		(strcmp(state, "42501") == 0 || strcmp(state, "55P03") == 0))
 	{
-		/* a role that may read but not register: answer from the database */
 		PQclear(res);
-		report_line(job, true, "%s: warning: the files are not compared with database %s: no EXECUTE on migrate.sync()",
-					progname, job->label);
+		report_line(job, true, "%s: warning: the files are not compared with database %s: %s",
+					progname, job->label, strcmp(state, "42501") == 0
+					? "no EXECUTE on migrate.sync()"
+					: "another session holds migrate's lock (a deploy?)");
 		return session_command(job, "ROLLBACK TO SAVEPOINT pg_migrate_sync");
 	}
 	if (!session_ok(job, res, "could not sync the migrations directory"))
@@ -132,13 +154,16 @@ sync_files(Job *job, SyncCounts *c, bool verbose_changes, bool prune, bool read_
 		PQclear(res);
 		return false;
 	}
-	c->files = migdir.n;
+	c->compared = true;
 	for (i = 0; i < PQntuples(res); i++)
 	{
 		const char *rev = PQgetisnull(res, i, 0) ? NULL : PQgetvalue(res, i, 0);
 		const char *file = PQgetisnull(res, i, 1) ? NULL : PQgetvalue(res, i, 1);
 		const char *status = PQgetvalue(res, i, 2);
 		const char *detail = PQgetisnull(res, i, 3) ? NULL : PQgetvalue(res, i, 3);
+		char	   *jr,
+				   *jf,
+				   *jd;
 
 		if (strcmp(status, "unchanged") == 0)
 			continue;
@@ -149,23 +174,28 @@ sync_files(Job *job, SyncCounts *c, bool verbose_changes, bool prune, bool read_
 		else if (strcmp(status, "refused") == 0)
 			c->refused++;
 		else if (strcmp(status, "stale") == 0)
+		{
+			c->stale_ids = pg_realloc(c->stale_ids, (c->nstale + 1) * sizeof(char *));
+			c->stale_ids[c->nstale++] = pg_strdup(rev);
 			c->stale++;
+		}
 		else if (strcmp(status, "pruned") == 0)
 			c->pruned++;
-		{
-			char	   *jr = json_string(rev);
-			char	   *jf = json_string(file);
-			char	   *jd = json_string(detail);
-
-			appendPQExpBuffer(&c->json, "%s{\"revision\": %s, \"file\": %s, \"status\": \"%s\", \"detail\": %s}",
-							  c->json.len ? ", " : "", jr, jf, status, jd);
-			pg_free(jr);
-			pg_free(jf);
-			pg_free(jd);
-		}
+		jr = json_string(rev);
+		jf = json_string(file);
+		jd = json_string(detail);
+		appendPQExpBuffer(&c->json, "%s{\"revision\": %s, \"file\": %s, \"status\": \"%s\", \"detail\": %s}",
+						  c->json.len ? ", " : "", jr, jf, status, jd);
+		pg_free(jr);
+		pg_free(jf);
+		pg_free(jd);
+		if (job->quiet_sync && strcmp(status, "refused") != 0)
+			continue;
 		if (strcmp(status, "refused") == 0)
-			report_line(job, true, "%s: error: file \"%s/%s\" was refused: %s",
-						progname, migdir.path, file, detail);
+			report_line(job, true, "%s: %s: file \"%s/%s\" was refused: %s",
+						progname, read_only ? "warning" : "error", migdir.path, file, detail);
+		else if (strcmp(status, "pruned") == 0 && !opt.quiet)
+			report_line(job, false, "Pruned %s: no file carries it, and it was not applied", rev);
 		else if (verbose_changes && file)
 			report_line(job, false, "%-9s %s (%s)%s%s", status, file, rev,
 						detail ? ": " : "", detail ? detail : "");
@@ -174,6 +204,9 @@ sync_files(Job *job, SyncCounts *c, bool verbose_changes, bool prune, bool read_
 						rev, detail ? detail : "");
 	}
 	PQclear(res);
+	if (read_only)
+		return session_command(job, "RELEASE SAVEPOINT pg_migrate_sync;"
+							   " SET LOCAL client_min_messages = notice") && c->refused == 0;
 	if (c->refused > 0 && job->error == NULL)
 	{
 		job->error = psprintf("%d file%s of the migrations directory %s refused",
@@ -185,7 +218,7 @@ sync_files(Job *job, SyncCounts *c, bool verbose_changes, bool prune, bool read_
 
 /*
  * BEGIN, check the extension, sync.  For a verb that only reads, a file
- * refused is reported but does not stop it.
+ * refused is a warning and does not stop it.
  */
 static bool
 begin_synced(Job *job, SyncCounts *c, bool read_only)
@@ -197,10 +230,11 @@ begin_synced(Job *job, SyncCounts *c, bool read_only)
 		rollback(job);
 		return false;
 	}
-	if (!sync_files(job, c, opt.verbose && strcmp(opt.verb, "status") == 0, opt.prune, read_only) &&
+	if (!sync_files(job, c, read_only) &&
 		(!read_only || PQtransactionStatus(job->conn) != PQTRANS_INTRANS))
 	{
-		report_detail(job, "hint", "Nothing was applied. Correct the file, or put the change in a new revision.");
+		if (c->refused > 0)
+			report_detail(job, "hint", "Nothing was applied. Correct the file, or put the change in a new revision.");
 		rollback(job);
 		return false;
 	}
@@ -236,67 +270,146 @@ find_pg_dump(void)
 	return pg_strdup("pg_dump");
 }
 
-/* pg_dump -Fc of the database before anything changes; false stops the verb. */
+/* The live connection as a conninfo for pg_dump, without its password. */
+static char *
+dump_conninfo(PGconn *conn)
+{
+	static const char *const keep[] = {"host", "hostaddr", "port", "dbname", "user",
+		"passfile", "options", "sslmode", "sslcert", "sslkey", "sslrootcert", "sslcrl",
+	"gssencmode", "krbsrvname", "target_session_attrs", NULL};
+	PQconninfoOption *opts = PQconninfo(conn);
+	PQconninfoOption *o;
+	PQExpBufferData buf;
+
+	initPQExpBuffer(&buf);
+	for (o = opts; o && o->keyword; o++)
+	{
+		const char *v;
+		int			k;
+
+		for (k = 0; keep[k] && strcmp(keep[k], o->keyword) != 0; k++)
+			;
+		if (keep[k] == NULL || o->val == NULL || o->val[0] == '\0')
+			continue;
+		appendPQExpBuffer(&buf, "%s%s='", buf.len ? " " : "", o->keyword);
+		for (v = o->val; *v; v++)
+		{
+			if (*v == '\'' || *v == '\\')
+				appendPQExpBufferChar(&buf, '\\');
+			appendPQExpBufferChar(&buf, *v);
+		}
+		appendPQExpBufferChar(&buf, '\'');
+	}
+	PQconninfoFree(opts);
+	return buf.data;
+}
+
+/*
+ * Create the dump file, never over another: FILE as given, else
+ * <database>-<date>-<time>.dump, with -2, -3, ... when several databases
+ * of one name are dumped in the same second.  Returns its path, or NULL
+ * (reported).
+ */
+static char *
+create_dump_file(Job *job)
+{
+	char		stamp[32];
+	time_t		t = time(NULL);
+	struct tm	tm;
+	char	   *base;
+	char	   *path;
+	char	   *c;
+	int			fd;
+	int			k;
+
+	if (opt.backup_file)
+	{
+		fd = open(opt.backup_file, O_WRONLY | O_CREAT | O_EXCL, 0600);
+		if (fd < 0)
+		{
+			report_error(job, "could not create backup file \"%s\": %m", opt.backup_file);
+			report_detail(job, "hint", errno == EEXIST ? "Choose a new file name: an earlier backup is never overwritten."
+						  : "Choose a file in a directory you may write to.");
+			return NULL;
+		}
+		close(fd);
+		return pg_strdup(opt.backup_file);
+	}
+	/* jobs run in threads: localtime_r */
+	strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", localtime_r(&t, &tm));
+	base = psprintf("%s-%s", job->label, stamp);
+	for (c = base; *c; c++)
+		if (!isalnum((unsigned char) *c) && *c != '-' && *c != '_' && *c != '.')
+			*c = '_';
+	for (k = 1; k < 1000; k++)
+	{
+		path = k == 1 ? psprintf("%s.dump", base) : psprintf("%s-%d.dump", base, k);
+		fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
+		if (fd >= 0)
+		{
+			close(fd);
+			return path;
+		}
+		if (errno != EEXIST)
+			break;
+		pg_free(path);
+	}
+	report_error(job, "could not create backup file \"%s.dump\": %m", base);
+	return NULL;
+}
+
+/*
+ * pg_dump -Fc of the database before anything changes; false stops the
+ * verb.  pg_dump gets the live connection's settings and, through its
+ * environment rather than its command line, the password.
+ */
 static bool
 take_backup(Job *job)
 {
-	char	   *file;
+	char	   *file = create_dump_file(job);
 	char	   *pg_dump = find_pg_dump();
-	const char *argv[16];
-	int			argc = 0;
+	const char *argv[8];
+	char	  **envp;
+	int			nenv,
+				k,
+				e = 0;
 	pid_t		pid;
-	int			status;
+	int			status = 0;
+	int			rc;
 	double		start = now_seconds();
+	const char *password = PQpass(job->conn);
 
-	if (opt.backup_file)
-		file = pg_strdup(opt.backup_file);
-	else
-	{
-		char		stamp[32];
-		time_t		t = time(NULL);
-		struct tm	tm;
+	if (file == NULL)
+		return false;
+	argv[0] = pg_dump;
+	argv[1] = "--format=custom";
+	argv[2] = "--file";
+	argv[3] = file;
+	argv[4] = "--dbname";
+	argv[5] = dump_conninfo(job->conn);
+	argv[6] = NULL;
+	for (nenv = 0; environ[nenv]; nenv++)
+		;
+	envp = pg_malloc((nenv + 2) * sizeof(char *));
+	for (k = 0; k < nenv; k++)
+		if (strncmp(environ[k], "PGPASSWORD=", 11) != 0)
+			envp[e++] = environ[k];
+	if (password && password[0])
+		envp[e++] = psprintf("PGPASSWORD=%s", password);
+	envp[e] = NULL;
 
-		/* jobs run in threads: localtime_r */
-		strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", localtime_r(&t, &tm));
-		file = psprintf("%s-%s.dump", PQdb(job->conn), stamp);
-	}
-	argv[argc++] = pg_dump;
-	argv[argc++] = "--format=custom";
-	argv[argc++] = "--file";
-	argv[argc++] = file;
-	if (opt.host)
-	{
-		argv[argc++] = "--host";
-		argv[argc++] = opt.host;
-	}
-	if (opt.port)
-	{
-		argv[argc++] = "--port";
-		argv[argc++] = opt.port;
-	}
-	if (opt.user)
-	{
-		argv[argc++] = "--username";
-		argv[argc++] = opt.user;
-	}
-	argv[argc++] = "--dbname";
-	argv[argc++] = job->conninfo ? job->conninfo : PQdb(job->conn);
-	argv[argc] = NULL;
-
-	fflush(NULL);
-	pid = fork();
-	if (pid == 0)
-	{
-		execvp(pg_dump, (char *const *) argv);
-		fprintf(stderr, "%s: error: could not run \"%s\": %m\n", progname, pg_dump);
-		_exit(127);
-	}
-	if (pid < 0 || waitpid(pid, &status, 0) < 0 ||
-		!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+	rc = posix_spawnp(&pid, pg_dump, NULL, NULL, (char *const *) argv, envp);
+	if (rc == 0)
+		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+			;
+	if (rc != 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
 	{
 		report_error(job, "backup of database %s failed; nothing was changed", job->label);
-		report_detail(job, "detail", psprintf("%s exited with status %d while writing \"%s\".",
-											  pg_dump, WIFEXITED(status) ? WEXITSTATUS(status) : -1, file));
+		if (rc != 0)
+			report_detail(job, "detail", psprintf("Could not run %s: %s.", pg_dump, strerror(rc)));
+		else
+			report_detail(job, "detail", psprintf("%s exited with status %d while writing \"%s\".",
+												  pg_dump, WIFEXITED(status) ? WEXITSTATUS(status) : -1, file));
 		report_detail(job, "hint", "Check pg_dump's message above, or leave out --backup.");
 		unlink(file);
 		return false;
@@ -319,189 +432,231 @@ statement_revision(const char *stmt)
 	return e ? pnstrdup(q + 1, e - q - 1) : NULL;
 }
 
+static bool
+is_stale(SyncCounts *c, const char *rev)
+{
+	int			i;
+
+	for (i = 0; rev && i < c->nstale; i++)
+		if (strcmp(c->stale_ids[i], rev) == 0)
+			return true;
+	return false;
+}
+
 /*
- * Run the plan as top-level statements, one commit each, as
- * upgrade_statements() lays it out: what psql's \gexec would do.  An
- * interruption leaves the steps before it applied and recorded; the same
- * command again resumes.
+ * An upgrade runs what the files say: a revision registered from a file
+ * that is gone (another git branch, a file deleted) is refused.  Its
+ * downgrade, from the database, stays allowed: that is how one leaves it.
+ */
+static bool
+refuse_stale_step(Job *job, SyncCounts *c, const char *direction, const char *rev)
+{
+	if (strcmp(direction, "upgrade") != 0 || !is_stale(c, rev))
+		return false;
+	report_error(job, "revision \"%s\" would be applied, but no file in %s carries it", rev, migdir.path);
+	report_detail(job, "detail", "It was registered from a file that is gone.");
+	report_detail(job, "hint", "Restore its file, or run \"pg_migrate upgrade --prune\" to drop the revisions no file carries that are not applied.");
+	strcpy(job->sqlstate, "55000");
+	return true;
+}
+
+#define IS_OPENER(s) (strncmp((s), "SELECT migrate.apply_step(", 26) == 0 || \
+					  strncmp((s), "SELECT migrate.begin_step(", 26) == 0)
+#define IS_CLOSER(s) (strncmp((s), "SELECT migrate.apply_step(", 26) == 0 || \
+					  strncmp((s), "SELECT migrate.end_step(", 24) == 0)
+
+/*
+ * Run the plan as top-level statements, one commit per revision, as
+ * upgrade_statements() lays it out: what psql's \gexec would do.  The plan
+ * is made outside migrate's lock, so a deploy that ran meanwhile makes a
+ * step out of date: then the plan is made again from the version rows.
+ * An interruption leaves the steps before it applied and recorded; the
+ * same command again resumes.
  */
 static int
-run_statements(Job *job, const char *direction, const char *target)
+run_statements(Job *job, SyncCounts *c, const char *direction, const char *target)
 {
 	char	   *sql = psprintf("SELECT s FROM migrate.%s_statements($1) AS s", direction);
-	PGresult   *plan = session_query(job, sql, 1, &target);
-	int			i,
-				n;
-	double		step_start = 0;
+	int			replans = 0;
 
-	pg_free(sql);
-	if (!session_ok(job, plan, NULL))
-	{
-		PQclear(plan);
-		return finish(job, EXIT_ERROR);
-	}
-	n = PQntuples(plan);
-	job->plan_total = 0;
-	for (i = 0; i < n; i++)
-		if (strncmp(PQgetvalue(plan, i, 0), "SELECT migrate.apply_step(", 26) == 0 ||
-			strncmp(PQgetvalue(plan, i, 0), "SELECT migrate.begin_step(", 26) == 0)
-			job->plan_total++;
 	job->plan_started = now_seconds();
-	for (i = 0; i < n; i++)
+	for (;;)
 	{
-		const char *stmt = PQgetvalue(plan, i, 0);
-		bool		opens = strncmp(stmt, "SELECT migrate.apply_step(", 26) == 0 ||
-			strncmp(stmt, "SELECT migrate.begin_step(", 26) == 0;
-		bool		closes = strncmp(stmt, "SELECT migrate.apply_step(", 26) == 0 ||
-			strncmp(stmt, "SELECT migrate.end_step(", 24) == 0;
-		PGresult   *res;
+		PGresult   *plan = session_query(job, sql, 1, &target);
+		char	   *rev = NULL;
+		double		step_start = 0;
+		int			statement = 0;
+		int			i,
+					n;
+		bool		replan = false;
 
-		if (opens)
-			step_start = now_seconds();
-		if (interrupted)
-			break;
-		res = session_query(job, stmt, 0, NULL);
-		if (!session_ok(job, res, NULL))
+		if (!session_ok(job, plan, NULL))
 		{
-			PQclear(res);
-			report_detail(job, "detail", psprintf("%d of %d steps were applied and committed before this one.",
-												  job->nsteps, job->plan_total));
-			report_detail(job, "hint", "Correct the cause and run the same command again: it resumes where this one stopped.");
 			PQclear(plan);
 			return finish(job, EXIT_ERROR);
 		}
-		PQclear(res);
-		if (closes)
+		n = PQntuples(plan);
+		job->plan_total = job->nsteps;
+		for (i = 0; i < n; i++)
 		{
-			char	   *rev = statement_revision(stmt);
-			char		ms[32];
+			const char *stmt = PQgetvalue(plan, i, 0);
 
-			snprintf(ms, sizeof(ms), "%.3f", (now_seconds() - step_start) * 1000.0);
-			report_step(job, rev, direction, NULL, ms);
-			pg_free(rev);
+			if (IS_OPENER(stmt))
+			{
+				char	   *r = statement_revision(stmt);
+
+				job->plan_total++;
+				if (refuse_stale_step(job, c, direction, r))
+				{
+					PQclear(plan);
+					return finish(job, EXIT_ERROR);
+				}
+			}
 		}
+		for (i = 0; i < n && !interrupted; i++)
+		{
+			const char *stmt = PQgetvalue(plan, i, 0);
+			PGresult   *res;
+
+			if (IS_OPENER(stmt))
+			{
+				step_start = now_seconds();
+				rev = statement_revision(stmt);
+				statement = 0;
+			}
+			else if (!IS_CLOSER(stmt))
+				statement++;
+			res = session_query(job, stmt, 0, NULL);
+			if (PQresultStatus(res) != PGRES_COMMAND_OK && PQresultStatus(res) != PGRES_TUPLES_OK)
+			{
+				const char *hint = PQresultErrorField(res, PG_DIAG_MESSAGE_HINT);
+
+				if (IS_OPENER(stmt) && hint && strncmp(hint, "The plan is out of date", 23) == 0 &&
+					replans++ < 10)
+				{
+					/* another deploy moved the version rows: plan again */
+					PQclear(res);
+					replan = true;
+					break;
+				}
+				report_server_error(job, res, NULL);
+				PQclear(res);
+				if (statement > 0)
+					report_line(job, true, "%s: context: while applying non-transactional revision \"%s\" (%s), statement %d",
+								progname, rev, direction, statement);
+				report_detail(job, "detail", psprintf("%d step%s applied and committed before this one.",
+													  job->nsteps, job->nsteps == 1 ? " was" : "s were"));
+				report_detail(job, "hint", "Correct the cause and run the same command again: finished revisions are not repeated, and a non-transactional revision that was cut off runs again from its first statement.");
+				PQclear(plan);
+				return finish(job, EXIT_ERROR);
+			}
+			PQclear(res);
+			if (IS_CLOSER(stmt))
+			{
+				char		ms[32];
+
+				snprintf(ms, sizeof(ms), "%.3f", (now_seconds() - step_start) * 1000.0);
+				report_step(job, rev, direction, NULL, ms);
+			}
+		}
+		PQclear(plan);
+		if (!replan)
+			break;
 	}
-	PQclear(plan);
 	if (interrupted)
 	{
-		report_error(job, "canceled by user after %d of %d steps", job->nsteps, job->plan_total);
+		report_error(job, "canceled by user after %d step%s", job->nsteps, job->nsteps == 1 ? "" : "s");
 		report_detail(job, "hint", "The steps before the interruption are committed; run the same command again to resume.");
 		return finish(job, EXIT_CANCELED);
 	}
+	if (job->nsteps == 0 && !opt.quiet)
+		report_line(job, false, "Nothing to %s: database %s is already at %s.", direction, job->label, target);
 	return EXIT_OK;
 }
 
-/* Statements of a downgrade script that delete data, for the warning. */
+/*
+ * The number of steps of the plan, made in a savepoint; -1 when it cannot
+ * be made (the error reported when report_errors), -2 when this role may
+ * not read the scripts it would show.
+ */
 static int
-destructive_statements(const char *script, PQExpBuffer found)
+plan_length(Job *job, const char *direction, const char *target, bool report_errors)
 {
-	const char *p = script;
-	int			count = 0;
+	char	   *sql = psprintf("SELECT count(*) FILTER (WHERE s LIKE 'SELECT migrate.apply_step(%%'"
+							   " OR s LIKE 'SELECT migrate.begin_step(%%') FROM migrate.%s_statements($1) AS s",
+							   direction);
+	PGresult   *res;
+	int			n = -1;
 
-	while (*p)
-	{
-		const char *start;
-		char		head[160];
-		int			n = 0;
-		bool		space = false;
-
-		/* skip blanks and comments between statements */
-		while (*p && (isspace((unsigned char) *p) || *p == ';'))
-			p++;
-		if (p[0] == '-' && p[1] == '-')
-		{
-			p += strcspn(p, "\n");
-			continue;
-		}
-		if (*p == '\0')
-			break;
-		start = p;
-		/* the statement's first words, uppercased, blanks collapsed */
-		while (*p && *p != ';')
-		{
-			if (*p == '\'' || *p == '"')
-			{
-				char		q = *p++;
-
-				while (*p && *p != q)
-					p++;
-				if (*p)
-					p++;
-				continue;
-			}
-			if (*p == '$')
-			{
-				const char *tag_end = strchr(p + 1, '$');
-
-				if (tag_end && strspn(p + 1, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_0123456789") == (size_t) (tag_end - p - 1))
-				{
-					char	   *tag = pnstrdup(p, tag_end - p + 1);
-					const char *close = strstr(tag_end + 1, tag);
-
-					p = close ? close + strlen(tag) : p + strlen(p);
-					pg_free(tag);
-					continue;
-				}
-			}
-			if (n < (int) sizeof(head) - 1)
-			{
-				if (isspace((unsigned char) *p))
-					space = true;
-				else
-				{
-					if (space && n > 0)
-						head[n++] = ' ';
-					space = false;
-					if (n < (int) sizeof(head) - 1)
-						head[n++] = (char) toupper((unsigned char) *p);
-				}
-			}
-			p++;
-		}
-		head[n] = '\0';
-		if (strncmp(head, "DROP TABLE", 10) == 0 ||
-			strncmp(head, "DROP SCHEMA", 11) == 0 ||
-			strncmp(head, "TRUNCATE", 8) == 0 ||
-			(strncmp(head, "DELETE FROM", 11) == 0 && strncmp(head, "DELETE FROM MIGRATE.", 20) != 0) ||
-			(strncmp(head, "ALTER TABLE", 11) == 0 && strstr(head, " DROP ") &&
-			 strstr(head, " DROP CONSTRAINT") == NULL && strstr(head, " DROP DEFAULT") == NULL &&
-			 strstr(head, " DROP NOT NULL") == NULL && strstr(head, " DROP IDENTITY") == NULL &&
-			 strstr(head, " DROP EXPRESSION") == NULL))
-		{
-			count++;
-			if (count <= 5)
-				appendPQExpBuffer(found, "%s%.*s", found->len ? "; " : "",
-								  (int) Min(p - start, 100), start);
-		}
-	}
-	return count;
+	if (!session_command(job, "SAVEPOINT pg_migrate_plan"))
+		return -1;
+	res = session_query(job, sql, 1, &target);
+	pg_free(sql);
+	if (PQresultStatus(res) == PGRES_TUPLES_OK)
+		n = atoi(PQgetvalue(res, 0, 0));
+	else if (PQresultErrorField(res, PG_DIAG_SQLSTATE) &&
+			 strcmp(PQresultErrorField(res, PG_DIAG_SQLSTATE), "42501") == 0)
+		n = -2;
+	else if (report_errors)
+		report_server_error(job, res, NULL);
+	PQclear(res);
+	res = session_query(job, "ROLLBACK TO SAVEPOINT pg_migrate_plan", 0, NULL);
+	PQclear(res);
+	return n;
 }
 
 /*
- * A downgrade that deletes data goes ahead only with a backup, --yes, or
- * a yes typed at a terminal.
+ * The statements of a downgrade that delete data, as a warning; the count,
+ * 0 too when the plan cannot be made (downgrade() will say why).
+ */
+static int
+warn_data_loss(Job *job, const char *target)
+{
+	PGresult   *res;
+	PQExpBufferData found;
+	int			n;
+
+	if (!session_command(job, "SAVEPOINT pg_migrate_dataloss"))
+		return 0;
+	res = session_query(job, "SELECT migrate.downgrade_sql($1)", 1, &target);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQgetisnull(res, 0, 0))
+	{
+		PQclear(res);
+		res = session_query(job, "ROLLBACK TO SAVEPOINT pg_migrate_dataloss", 0, NULL);
+		PQclear(res);
+		return 0;
+	}
+	initPQExpBuffer(&found);
+	n = dataloss_statements(PQgetvalue(res, 0, 0), &found, 5);
+	PQclear(res);
+	if (n > 0)
+		report_line(job, true, "%s: warning: this downgrade deletes data (%d statement%s): %s%s",
+					progname, n, n == 1 ? "" : "s", found.data,
+					n > 5 ? psprintf("; and %d more", n - 5) : "");
+	termPQExpBuffer(&found);
+	return n;
+}
+
+/*
+ * A downgrade that deletes data goes ahead only with --backup, --yes, or
+ * a yes typed at a terminal.  The question is asked between transactions:
+ * nobody waits on migrate's lock while a person reads it.
  */
 static bool
 confirm_data_loss(Job *job, const char *target)
 {
-	PGresult   *res = session_query(job, "SELECT migrate.downgrade_sql($1)", 1, &target);
-	PQExpBufferData found;
-	int			n;
+	SyncCounts c;
 	char		answer[16];
+	int			n;
 
-	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQgetisnull(res, 0, 0))
-	{
-		/* downgrade() itself will report why it cannot plan */
-		PQclear(res);
-		return true;
-	}
-	initPQExpBuffer(&found);
-	n = destructive_statements(PQgetvalue(res, 0, 0), &found);
-	PQclear(res);
+	job->quiet_sync = true;
+	if (!begin_synced(job, &c, false))
+		return false;
+	n = warn_data_loss(job, target);
+	rollback(job);
+	job->quiet_sync = false;
 	if (n == 0)
 		return true;
-	report_line(job, true, "%s: warning: this downgrade deletes data (%d statement%s): %s",
-				progname, n, n == 1 ? "" : "s", found.data);
 	if (!job->buffered && isatty(fileno(stdin)) && isatty(fileno(stderr)))
 	{
 		fprintf(stderr, "Continue without a backup? [y/N] ");
@@ -514,6 +669,48 @@ confirm_data_loss(Job *job, const char *target)
 	return false;
 }
 
+/* --dry-run: each step with its locks and rewrites, then roll back */
+static int
+dry_run(Job *job, const char *direction, const char *target)
+{
+	/* per relation its strongest lock; relations grouped by lock mode */
+	char	   *sql = psprintf("SELECT revision, operation, coalesce(message, ''),"
+							   " coalesce((SELECT string_agg(mode || ' on ' || rels, '; ' ORDER BY rank)"
+							   "  FROM (SELECT mode, rank, string_agg(rel, ', ' ORDER BY rel) AS rels"
+							   "   FROM (SELECT DISTINCT ON (rel) rel, mode, rank FROM"
+							   "    (SELECT split_part(l, ' on ', 2) AS rel, split_part(l, ' on ', 1) AS mode,"
+							   "     array_position(ARRAY['AccessExclusiveLock', 'ExclusiveLock', 'ShareRowExclusiveLock',"
+							   "      'ShareLock', 'ShareUpdateExclusiveLock', 'RowExclusiveLock', 'RowShareLock',"
+							   "      'AccessShareLock'], split_part(l, ' on ', 1)) AS rank"
+							   "     FROM unnest(locks) AS l) AS each_lock ORDER BY rel, rank) AS strongest"
+							   "   GROUP BY mode, rank) AS by_mode), ''),"
+							   " array_to_string(rewritten, ', ') FROM migrate.%s($1, dry_run => true)", direction);
+	PGresult   *res = session_query(job, sql, 1, &target);
+	int			i;
+
+	pg_free(sql);
+	if (!session_ok(job, res, NULL))
+	{
+		PQclear(res);
+		rollback(job);
+		return finish(job, EXIT_ERROR);
+	}
+	for (i = 0; i < PQntuples(res); i++)
+	{
+		report_line(job, false, "%s %s%s%s", PQgetvalue(res, i, 1), PQgetvalue(res, i, 0),
+					PQgetvalue(res, i, 2)[0] ? ", " : "", PQgetvalue(res, i, 2));
+		report_line(job, false, "    locks: %s", PQgetvalue(res, i, 3)[0] ? PQgetvalue(res, i, 3) : "none");
+		if (PQgetvalue(res, i, 4)[0])
+			report_line(job, false, "    rewrites: %s", PQgetvalue(res, i, 4));
+		report_step(job, PQgetvalue(res, i, 0), PQgetvalue(res, i, 1), PQgetvalue(res, i, 2), NULL);
+	}
+	report_line(job, false, PQntuples(res) == 0 ? "Nothing to %s." : "Dry run of the %s: nothing was applied.",
+				direction);
+	PQclear(res);
+	rollback(job);
+	return EXIT_OK;
+}
+
 /* upgrade [TARGET] and downgrade TARGET */
 static int
 apply(Job *job, const char *direction, const char *target)
@@ -521,58 +718,35 @@ apply(Job *job, const char *direction, const char *target)
 	SyncCounts c;
 	PGresult   *res;
 	char	   *sql;
+	int			steps = -3;		/* not counted yet */
 	int			i;
-
-	if (opt.backup && !take_backup(job))
-		return finish(job, EXIT_ERROR);
-	if (!begin_synced(job, &c, false))
-		return finish(job, EXIT_ERROR);
 
 	if (strcmp(direction, "downgrade") == 0 && !opt.backup && !opt.yes && !opt.dry_run &&
 		!confirm_data_loss(job, target))
-	{
-		rollback(job);
 		return finish(job, EXIT_ERROR);
-	}
-
+	if (!begin_synced(job, &c, false))
+		return finish(job, EXIT_ERROR);
 	if (opt.dry_run)
+		return dry_run(job, direction, target);
+
+	/*
+	 * The backup is taken once the plan is known to be possible and not
+	 * empty; pg_dump sees the database as committed, before this run.
+	 */
+	if (opt.backup)
 	{
-		/* per relation its strongest lock; relations grouped by lock mode */
-		sql = psprintf("SELECT revision, operation, coalesce(message, ''),"
-					   " coalesce((SELECT string_agg(mode || ' on ' || rels, '; ' ORDER BY rank)"
-					   "  FROM (SELECT mode, rank, string_agg(rel, ', ' ORDER BY rel) AS rels"
-					   "   FROM (SELECT DISTINCT ON (rel) rel, mode, rank FROM"
-					   "    (SELECT split_part(l, ' on ', 2) AS rel, split_part(l, ' on ', 1) AS mode,"
-					   "     array_position(ARRAY['AccessExclusiveLock', 'ExclusiveLock', 'ShareRowExclusiveLock',"
-					   "      'ShareLock', 'ShareUpdateExclusiveLock', 'RowExclusiveLock', 'RowShareLock',"
-					   "      'AccessShareLock'], split_part(l, ' on ', 1)) AS rank"
-					   "     FROM unnest(locks) AS l) AS each_lock ORDER BY rel, rank) AS strongest"
-					   "   GROUP BY mode, rank) AS by_mode), ''),"
-					   " array_to_string(rewritten, ', ') FROM migrate.%s($1, dry_run => true)", direction);
-		res = session_query(job, sql, 1, &target);
-		pg_free(sql);
-		if (!session_ok(job, res, NULL))
+		steps = plan_length(job, direction, target, true);
+		if (steps == -1)
 		{
-			PQclear(res);
+			rollback(job);
+			report_detail(job, "hint", "Nothing was changed, and no backup was taken.");
+			return finish(job, EXIT_ERROR);
+		}
+		if (steps != 0 && !take_backup(job))
+		{
 			rollback(job);
 			return finish(job, EXIT_ERROR);
 		}
-		for (i = 0; i < PQntuples(res); i++)
-		{
-			report_line(job, false, "%s %s%s%s", PQgetvalue(res, i, 1), PQgetvalue(res, i, 0),
-						PQgetvalue(res, i, 2)[0] ? ", " : "", PQgetvalue(res, i, 2));
-			report_line(job, false, "    locks: %s", PQgetvalue(res, i, 3)[0] ? PQgetvalue(res, i, 3) : "none");
-			if (PQgetvalue(res, i, 4)[0])
-				report_line(job, false, "    rewrites: %s", PQgetvalue(res, i, 4));
-			report_step(job, PQgetvalue(res, i, 0), PQgetvalue(res, i, 1), PQgetvalue(res, i, 2), NULL);
-		}
-		if (PQntuples(res) == 0)
-			report_line(job, false, "Nothing to %s.", direction);
-		else
-			report_line(job, false, "Dry run: nothing was applied.");
-		PQclear(res);
-		rollback(job);
-		return EXIT_OK;
 	}
 
 	if (opt.each)
@@ -580,25 +754,15 @@ apply(Job *job, const char *direction, const char *target)
 		/* the sync commits on its own; each revision then commits */
 		if (!session_command(job, "COMMIT"))
 			return finish(job, EXIT_ERROR);
-		return run_statements(job, direction, target);
+		return run_statements(job, &c, direction, target);
 	}
 
 	/* the progress bar needs the plan's length; only worth it on a terminal */
 	if (!job->buffered && !opt.json && !opt.quiet && isatty(fileno(stderr)))
 	{
-		sql = psprintf("SELECT count(*) FILTER (WHERE s LIKE 'SELECT migrate.apply_step(%%' OR s LIKE 'SELECT migrate.begin_step(%%')"
-					   " FROM migrate.%s_statements($1) AS s", direction);
-		if (session_command(job, "SAVEPOINT pg_migrate_plan"))
-		{
-			res = session_query(job, sql, 1, &target);
-			if (PQresultStatus(res) == PGRES_TUPLES_OK)
-				job->plan_total = atoi(PQgetvalue(res, 0, 0)) >= 5 ? atoi(PQgetvalue(res, 0, 0)) : 0;
-			PQclear(res);
-			/* an error here is downgrade()'s to report */
-			res = session_query(job, "ROLLBACK TO SAVEPOINT pg_migrate_plan", 0, NULL);
-			PQclear(res);
-		}
-		pg_free(sql);
+		if (steps == -3)
+			steps = plan_length(job, direction, target, false);
+		job->plan_total = steps >= 5 ? steps : 0;
 		job->plan_started = now_seconds();
 	}
 
@@ -625,7 +789,7 @@ apply(Job *job, const char *direction, const char *target)
 				return finish(job, EXIT_ERROR);
 			if (!opt.quiet)
 				report_line(job, false, "The plan has a non-transactional revision: each revision commits on its own.");
-			return run_statements(job, direction, target);
+			return run_statements(job, &c, direction, target);
 		}
 		report_server_error(job, res, NULL);
 		PQclear(res);
@@ -636,6 +800,14 @@ apply(Job *job, const char *direction, const char *target)
 			report_detail(job, "hint", "Nothing was applied: the whole run was rolled back.");
 		return finish(job, EXIT_ERROR);
 	}
+	for (i = 0; i < PQntuples(res); i++)
+		if (refuse_stale_step(job, &c, direction, PQgetvalue(res, i, 0)))
+		{
+			PQclear(res);
+			rollback(job);
+			report_detail(job, "hint", "Nothing was applied: the whole run was rolled back.");
+			return finish(job, EXIT_ERROR);
+		}
 	for (i = 0; i < PQntuples(res); i++)
 		report_step(job, PQgetvalue(res, i, 0), PQgetvalue(res, i, 1),
 					PQgetisnull(res, i, 2) ? NULL : PQgetvalue(res, i, 2), PQgetvalue(res, i, 3));
@@ -675,11 +847,13 @@ verb_init(Job *job)
 {
 	PGresult   *res;
 
-	if (!session_command(job, "CREATE EXTENSION IF NOT EXISTS migrate"))
+	if (!session_command(job, "SET client_min_messages = warning; CREATE EXTENSION IF NOT EXISTS migrate; RESET client_min_messages"))
 	{
 		report_detail(job, "hint", "CREATE EXTENSION migrate needs a superuser, and migrate installed on the server (make install).");
 		return finish(job, EXIT_ERROR);
 	}
+	if (!check_extension(job))
+		return finish(job, EXIT_ERROR);
 	res = session_query(job, "SELECT extversion FROM pg_extension WHERE extname = 'migrate'", 0, NULL);
 	if (session_ok(job, res, NULL) && !opt.quiet)
 		report_line(job, false, "Extension migrate %s is installed in database %s.",
@@ -706,6 +880,13 @@ verb_stamp(Job *job)
 		PQclear(res);
 		rollback(job);
 		return finish(job, EXIT_ERROR);
+	}
+	if (interrupted)
+	{
+		PQclear(res);
+		rollback(job);
+		report_error(job, "canceled by user; nothing was stamped");
+		return finish(job, EXIT_CANCELED);
 	}
 	if (!session_command(job, "COMMIT"))
 	{
@@ -751,55 +932,73 @@ read_query(Job *job, const char *sql, int nparams, const char *const *params)
 	return res;
 }
 
+/* "{a,b}" as "a, b" (ids need no quoting); freed with the process */
 static const char *
 ids_of(const char *array_text)
 {
-	/* "{a,b}" -> "a, b" */
-	static __thread char buf[4096];
-	const char *p = array_text;
-	int			n = 0;
+	PQExpBufferData buf;
+	const char *p;
 
-	for (; *p && n < (int) sizeof(buf) - 3; p++)
+	initPQExpBuffer(&buf);
+	for (p = array_text; *p; p++)
 	{
 		if (*p == '{' || *p == '}' || *p == '"')
 			continue;
 		if (*p == ',')
-		{
-			buf[n++] = ',';
-			buf[n++] = ' ';
-		}
+			appendPQExpBufferStr(&buf, ", ");
 		else
-			buf[n++] = *p;
+			appendPQExpBufferChar(&buf, *p);
 	}
-	buf[n] = '\0';
-	return buf;
+	return buf.data;
 }
 
 int
 verb_current(Job *job)
 {
-	PGresult   *res = read_query(job,
-								 "SELECT c, c IN (SELECT revision FROM migrate.heads()),"
-								 " coalesce((SELECT message FROM migrate.history() h WHERE h.revision = c), '')"
-								 " FROM migrate.current() AS c",
-								 0, NULL);
-	int			i;
+	SyncCounts c;
+	PGresult   *res;
+	PGresult   *messages = NULL;
+	int			i,
+				k;
 
-	if (res == NULL)
+	if (!begin_synced(job, &c, true))
 		return finish(job, EXIT_ERROR);
+	/* current() and heads() answer even beside an unknown version row */
+	res = session_query(job, "SELECT c, c IN (SELECT revision FROM migrate.heads()) FROM migrate.current() AS c", 0, NULL);
+	if (!session_ok(job, res, NULL))
+	{
+		PQclear(res);
+		rollback(job);
+		return finish(job, EXIT_ERROR);
+	}
+	if (opt.verbose && session_command(job, "SAVEPOINT pg_migrate_messages"))
+	{
+		/* messages come from history(), which such a row stops: then none */
+		messages = session_query(job, "SELECT revision, coalesce(message, '') FROM migrate.history()", 0, NULL);
+		if (PQresultStatus(messages) != PGRES_TUPLES_OK)
+		{
+			PQclear(messages);
+			messages = NULL;
+		}
+	}
+	rollback(job);
 	for (i = 0; i < PQntuples(res); i++)
 	{
-		if (opt.verbose)
-			report_line(job, false, "%s%s, %s", PQgetvalue(res, i, 0),
-						strcmp(PQgetvalue(res, i, 1), "t") == 0 ? " (head)" : "", PQgetvalue(res, i, 2));
-		else
-			report_line(job, false, "%s%s", PQgetvalue(res, i, 0),
-						strcmp(PQgetvalue(res, i, 1), "t") == 0 ? " (head)" : "");
-		report_step(job, PQgetvalue(res, i, 0), "current", PQgetvalue(res, i, 2), NULL);
+		const char *id = PQgetvalue(res, i, 0);
+		const char *message = "";
+
+		for (k = 0; messages && k < PQntuples(messages); k++)
+			if (strcmp(PQgetvalue(messages, k, 0), id) == 0)
+				message = PQgetvalue(messages, k, 1);
+		report_line(job, false, "%s%s%s%s", id, strcmp(PQgetvalue(res, i, 1), "t") == 0 ? " (head)" : "",
+					opt.verbose && message[0] ? ", " : "", opt.verbose ? message : "");
+		report_step(job, id, "current", message, NULL);
 	}
 	if (PQntuples(res) == 0 && opt.verbose)
 		report_line(job, false, "(nothing applied)");
 	PQclear(res);
+	if (messages)
+		PQclear(messages);
 	return EXIT_OK;
 }
 
@@ -960,8 +1159,11 @@ verb_status(Job *job)
 		return finish(job, EXIT_ERROR);
 	}
 	rollback(job);
-	report_line(job, false, "Directory %s: %d files, %d new, %d changed, %d refused; %d registered revisions have no file",
-				migdir.path, c.files, c.fresh, c.replaced, c.refused, c.stale);
+	if (c.compared)
+		report_line(job, false, "Directory %s: %d files, %d new, %d changed, %d refused; %d registered revisions have no file",
+					migdir.path, c.files, c.fresh, c.replaced, c.refused, c.stale);
+	else
+		report_line(job, false, "Directory %s: %d files, not compared with the database", migdir.path, c.files);
 	report_line(job, false, "Applied: %s", PQgetvalue(res, 0, 0)[2] ? ids_of(PQgetvalue(res, 0, 0)) : "nothing");
 	report_line(job, false, "Heads: %s", ids_of(PQgetvalue(res, 0, 1)));
 	if (!PQgetisnull(res, 0, 4))
@@ -971,15 +1173,14 @@ verb_status(Job *job)
 					strcmp(PQgetvalue(res, 0, 3), "1") == 0 ? "" : "s",
 					atoi(PQgetvalue(res, 0, 3)) > 0 ? ": " : "",
 					atoi(PQgetvalue(res, 0, 3)) > 0 ? ids_of(PQgetvalue(res, 0, 2)) : "");
-	pending = atoi(PQgetvalue(res, 0, 3)) > 0 || c.fresh > 0 || c.replaced > 0;
+	/* a refused file is something to act on too: the next upgrade stops at it */
+	pending = atoi(PQgetvalue(res, 0, 3)) > 0 || c.fresh > 0 || c.replaced > 0 || c.refused > 0;
 	extra = psprintf("\"files\": {\"count\": %d, \"new\": %d, \"changed\": %d, \"refused\": %d, \"missing\": %d, \"changes\": [%s]},"
 					 " \"pending\": %s",
 					 c.files, c.fresh, c.replaced, c.refused, c.stale, c.json.data,
 					 PQgetvalue(res, 0, 3));
 	job->json_extra = extra;
 	PQclear(res);
-	if (c.refused > 0)
-		return finish(job, EXIT_ERROR);
 	return opt.exit_code && pending ? EXIT_PENDING : EXIT_OK;
 }
 
@@ -998,6 +1199,12 @@ verb_check(Job *job)
 
 	if (!begin_synced(job, &c, true))
 		return finish(job, EXIT_ERROR);
+	if (!c.compared)
+	{
+		rollback(job);
+		report_error(job, "the files could not be compared with database %s", job->label);
+		return finish(job, EXIT_ERROR);
+	}
 	res = session_query(job, "SELECT coalesce(revision, ''), problem, coalesce(detail, '') FROM migrate.verify()", 0, NULL);
 	if (!session_ok(job, res, NULL))
 	{

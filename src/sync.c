@@ -109,9 +109,9 @@ register_body(void *arg)
 }
 
 /*
- * The error of a refused file as one line: message, detail, and the first
- * line of its context, which names the line of the file where the server
- * parser stopped.
+ * The error of a refused file as one line: message, detail, the first
+ * line of its context (which names the line of the file where the server
+ * parser stopped), and the hint.
  */
 static char *
 error_line(ErrorData *err)
@@ -124,6 +124,8 @@ error_line(ErrorData *err)
 		appendStringInfo(&out, ". %s", err->detail);
 	if (err->context)
 		appendStringInfo(&out, " (%.*s)", (int) strcspn(err->context, "\n"), err->context);
+	if (err->hint)
+		appendStringInfo(&out, " Hint: %s", err->hint);
 	return out.data;
 }
 

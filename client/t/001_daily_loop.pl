@@ -35,6 +35,19 @@ command_exit_is([ 'pg_migrate', 'revision' ], 2, 'revision without -m is a usage
 command_fails_like([ 'pg_migrate', 'current', '-m', 'x' ], qr/does not apply to current/,
 	'an option of another command is refused');
 command_fails_like([ 'pg_migrate', 'revision', '-m', "two\nlines" ], qr/one line/, 'a message is one line');
+command_fails_like([ 'pg_migrate', 'revision', '-m', ' ' ], qr/the message must not be empty/, 'a message is not empty');
+command_fails_like([ 'pg_migrate', 'upgrade', '--yes' ], qr/option --yes does not apply to upgrade/,
+	'the option that does not apply is named');
+command_fails_like([ 'pg_migrate', 'merge', '-m', 'x', '--head', 'a1' ], qr/option --head does not apply to merge/,
+	'merge takes no --head');
+command_exit_is([ 'pg_migrate', 'sql', '--downgrade' ], 2, 'sql --downgrade without a target is a usage error');
+command_fails_like([ 'pg_migrate', 'history', '-r', 'a:', 'b:' ], qr/history takes its range once/, 'one range');
+my $empty_list = PostgreSQL::Test::Utils::tempdir() . '/tenants.txt';
+open my $el, '>', $empty_list or die;
+print $el "# nobody yet\n\n";
+close $el;
+command_fails_like([ 'pg_migrate', '--dbname-file', $empty_list, '--dir', PostgreSQL::Test::Utils::tempdir(), 'upgrade' ],
+	qr/error: file ".*tenants\.txt" names no database/, 'a --dbname-file that names no database is an error, not the default database');
 
 # ---------------------------------------------------------------------------
 # init, create, edit, upgrade
@@ -108,6 +121,13 @@ command_like([ 'pg_migrate', '--dir', $dir, 'merge', '-m', 'merge everything', '
 like(slurp_file("$dir/m1_merge_everything.sql"), qr/^-- migrate:revises b2, r2, s1$/m, '... revises the three heads');
 command_fails_like([ 'pg_migrate', '--dir', $dir, 'merge', '-m', 'again', 'm1' ],
 	qr/a merge needs at least two revisions/, 'merge of one revision is refused');
+command_fails_like([ 'pg_migrate', '--dir', $dir, 'merge', '-m', 'again', 'a1', 'm1' ],
+	qr/revision "a1" is an ancestor of "m1"/, 'merge of a revision with its descendant is refused');
+command_fails_like([ 'pg_migrate', '--dir', $dir, 'revision', '-m', 'x', '--rev-id', 'reporting', '--head', 'm1' ],
+	qr/"reporting" is already a branch label in the files/, '--rev-id may not be a label');
+my ($jout) = run_command([ 'pg_migrate', '--dir', $dir, '--json', 'revision', '-m', 'json please', '--rev-id', 'j1', '--head', 'm1' ]);
+is(decode_json($jout)->{revision}, 'j1', 'revision --json names the revision');
+unlink glob("$dir/j1_*.sql");
 
 command_like([ @pgm, 'heads' ], qr/^m1 \(head\)\n\z/, 'heads: one, the merge');
 command_like([ @pgm, 'branches' ], qr/^a1 \(branchpoint\)\n    -> b2, add e-mail!\n    -> s1, hotfix\n\z/,
@@ -182,7 +202,10 @@ command_ok([ @r, 'upgrade', 'z3' ], 'upgrade to z3 registers w4 without applying
 unlink "$rdir/0_extra.sql";
 command_like([ @r, 'status', '-v' ], qr/^missing   w4: not applied; prune removes it$/m, 'status -v lists a revision no file carries');
 command_exit_is([ @r, 'check' ], 3, 'check exits 3 on a revision without a file');
-command_ok([ @r, 'upgrade', '--prune' ], 'upgrade --prune');
+command_fails_like([ 'pg_migrate', '-d', $node->connstr('rev_order'), '--dir', PostgreSQL::Test::Utils::tempdir(), 'upgrade', '--prune' ],
+	qr/--prune with an empty migrations directory would drop every unapplied revision/,
+	'--prune refuses an empty directory');
+command_like([ @r, 'upgrade', '--prune' ], qr/^Pruned w4: no file carries it, and it was not applied$/m, 'upgrade --prune says what it drops');
 is($node->safe_psql('rev_order', "SELECT count(*) FROM migrate.revisions WHERE id = 'w4'"), '0', 'w4 is pruned');
 
 $node->stop;

@@ -40,7 +40,7 @@ like($stdout, qr/^tenant_1: Running upgrade a1 -> b2, orders$/m, 'tenant_1 ran b
 like($stdout, qr/^tenant_3: ok \(2 steps, [0-9.]+ s\)$/m, 'tenant_3: ok with its step count');
 like($stderr, qr/^tenant_2: pg_migrate: error: relation "orders" already exists$/m, 'tenant_2: the error as the server said it');
 like($stderr, qr/^tenant_2: pg_migrate: context: while applying revision "b2"/m, '... naming the revision');
-like($stderr, qr/^tenant_2: failed \(SQLSTATE 42P07\)$/m, 'tenant_2: failed, with the SQLSTATE');
+like($stdout, qr/^tenant_2: failed \(SQLSTATE 42P07\)$/m, 'tenant_2: failed, with the SQLSTATE, on standard output with the other results');
 like($stdout, qr/^3 databases: 2 ok, 1 failed$/m, 'a summary line');
 is($node->safe_psql($_, 'SELECT string_agg(c, \',\') FROM migrate.current() c'), 'b2', "$_ is at b2")
   for qw(tenant_1 tenant_3);

@@ -42,9 +42,20 @@ command_like([ 'pg_migrate', '-d', $node->connstr('restored'), '--dir', $dir, 's
 
 # a dump that cannot be written stops everything
 command_fails_like([ @pgm, 'downgrade', 'base', "--backup=$tmp/no/such/dir/x.dump" ],
-	qr/error: backup of database app failed; nothing was changed/,
-	'a failed backup stops the downgrade');
+	qr/error: could not create backup file ".*no\/such\/dir\/x\.dump": No such file or directory/,
+	'a backup file that cannot be created stops the downgrade');
 is($node->safe_psql('app', 'SELECT c FROM migrate.current() c'), 'b2', '... nothing was changed');
+command_fails_like([ @pgm, 'downgrade', 'base', "--backup=$tmp/before_b2.dump" ],
+	qr/could not create backup file ".*before_b2\.dump": File exists\n.*hint: Choose a new file name: an earlier backup is never overwritten\./s,
+	'an existing backup file is never overwritten');
+command_fails_like([ @pgm, 'upgrade', 'nosuch', "--backup=$tmp/never.dump" ],
+	qr/error: revision "nosuch" does not exist.*hint: Nothing was changed, and no backup was taken\./s,
+	'a target that cannot be planned stops before the backup');
+ok(!-e "$tmp/never.dump", '... and no file is left');
+command_like([ @pgm, 'upgrade', "--backup=$tmp/empty.dump" ], qr/^Nothing to upgrade/,
+	'nothing to do: no backup either');
+ok(!-s "$tmp/empty.dump", '... the file stays empty');
+unlink "$tmp/empty.dump";
 
 # the default name, in the working directory; --backup stands for --yes
 my @before = glob('app-*.dump');
@@ -54,6 +65,21 @@ command_like([ @pgm, 'downgrade', '-1', '--backup' ],
 my @after = glob('app-*.dump');
 is(scalar @after, scalar @before + 1, 'the dump is in the working directory');
 unlink @after;
+
+# two databases named alike (two servers, one database name): two files
+$node->safe_psql('postgres', 'CREATE DATABASE twin');
+my $other = new_node('backup_twin');
+$other->safe_psql('postgres', 'CREATE DATABASE twin');
+my $twin_dir = new_dir();
+write_rev($twin_dir, 'a1_t.sql', id => 'a1', up => 'CREATE TABLE t (id int);', down => 'DROP TABLE t;');
+my @twins = ('pg_migrate', '-d', $node->connstr('twin'), '-d', $other->connstr('twin'), '--dir', $twin_dir);
+command_ok([ @twins, 'init' ], 'init two databases of one name');
+my @before_twins = glob('twin-*.dump');
+command_like([ @twins, '--jobs', '2', 'upgrade', '--backup' ], qr/^2 databases: 2 ok$/m, 'both upgraded with backups');
+my @after_twins = glob('twin-*.dump');
+is(scalar @after_twins, scalar @before_twins + 2, 'two dumps, neither overwriting the other');
+unlink @after_twins;
+$other->stop;
 
 # a downgrade that drops the table: with --backup no question is asked
 command_like([ @pgm, 'downgrade', 'base', "--backup=$tmp/before_base.dump" ],

@@ -138,7 +138,7 @@ write_rev($dir, 'd4_broken.sql', id => 'd4', revises => 'c3', message => 'broken
 ($out, $err) = run_command([ @pgm, 'upgrade' ]);
 like($out, qr/The plan has a non-transactional revision: each revision commits on its own\.\nRunning upgrade a1 -> b2, orders\nRunning upgrade b2 -> c3, index concurrently\nRunning upgrade c3 -> d4, broken$/,
 	'a plan with CREATE INDEX CONCURRENTLY runs revision by revision');
-like($err, qr/error: relation "no_such_table" does not exist\n.*detail: 2 of 3 steps were applied and committed before this one\.\n.*hint: Correct the cause and run the same command again: it resumes where this one stopped\./s,
+like($err, qr/error: relation "no_such_table" does not exist\n.*detail: 2 steps were applied and committed before this one\.\n.*hint: Correct the cause and run the same command again: finished revisions are not repeated/s,
 	'a failure says what is committed and how to resume');
 is($node->safe_psql('app', "SELECT indisvalid FROM pg_index WHERE indexrelid = 'orders_id'::regclass"), 't',
 	'the concurrent index was built and is valid');
@@ -162,8 +162,8 @@ ok($node->poll_query_until('app', "SELECT count(*) > 0 FROM pg_stat_activity WHE
 $h->signal('INT');
 $h->finish;
 is($h->result(0), 130, 'Ctrl-C in a non-transactional revision: exit 130');
-like($err, qr/error: canceling statement due to user request.*1 of 2 steps were applied and committed before this one/s,
-	'... saying what was committed');
+like($err, qr/error: canceling statement due to user request\n.*context: while applying non-transactional revision "d6" \(upgrade\), statement 3\n.*detail: 1 step was applied and committed before this one/s,
+	'... saying where it stopped and what was committed');
 is($node->safe_psql('app', 'SELECT c FROM migrate.current() c'), 'd5', 'd5 is applied, d6 is not recorded');
 $node->safe_psql('app', 'UPDATE gate SET closed = false');
 command_like([ @pgm, 'upgrade' ], qr/^The plan has a non-transactional revision: each revision commits on its own\.\nRunning upgrade d5 -> d6, slow index$/,
@@ -177,10 +177,10 @@ is($node->safe_psql('app', "SELECT indisvalid FROM pg_index WHERE indexrelid = '
 write_rev($dir, 'e5_ok.sql', id => 'e5', revises => 'd6', message => 'fine', up => 'CREATE TABLE e5 (id int);', down => 'DROP TABLE e5;');
 write_rev($dir, 'f6_fails.sql', id => 'f6', revises => 'e5', message => 'fails', up => 'SELECT 1/0;', down => 'SELECT 1;');
 command_like([ @pgm, 'upgrade', 'e5', '--dry-run' ],
-	qr/^upgrade e5, fine\n    locks: .*\nDry run: nothing was applied\.$/m, '--dry-run reports each step with its locks');
+	qr/^upgrade e5, fine\n    locks: .*\nDry run of the upgrade: nothing was applied\.$/m, '--dry-run reports each step with its locks');
 command_fails_like([ @pgm, 'upgrade', '--dry-run' ], qr/division by zero/, '... and the failure it would meet');
 is($node->safe_psql('app', 'SELECT c FROM migrate.current() c'), 'd6', '--dry-run applies nothing');
-command_fails_like([ @pgm, 'upgrade', '--each' ], qr/division by zero.*1 of 2 steps were applied and committed/s,
+command_fails_like([ @pgm, 'upgrade', '--each' ], qr/division by zero.*1 step was applied and committed/s,
 	'--each: a failure at the second step');
 is($node->safe_psql('app', 'SELECT c FROM migrate.current() c'), 'e5', '... keeps the first');
 command_fails_like([ @pgm, 'upgrade' ], qr/division by zero.*hint: Nothing was applied: the whole run was rolled back\./s,
@@ -198,17 +198,102 @@ my $holder_pid = $holder->query_safe('SELECT pg_backend_pid()');
 $holder->query_safe('BEGIN');
 $holder->query_safe('LOCK TABLE migrate.version IN ACCESS EXCLUSIVE MODE');
 ($out, $err) = ('', '');
-$h = IPC::Run::start([ @pgm, 'upgrade' ], '>', \$out, '2>', \$err);
+$h = IPC::Run::start([ @pgm, '-v', 'upgrade' ], '>', \$out, '2>', \$err);
 my $timer = IPC::Run::timer($PostgreSQL::Test::Utils::timeout_default);
 $timer->start;
 $h->pump until $err =~ /waiting for a lock/ || $timer->is_expired;
-like($err, qr/pg_migrate: waiting for a lock held by process $holder_pid \(user \w+, application another_deploy, from local, transaction started [0-9: -]+\): LOCK TABLE migrate\.version/,
-	'a wait on a lock names the holder');
+like($err, qr/pg_migrate: waiting for a lock held by process $holder_pid \(user \w+, application another_deploy, from local, transaction started [0-9: -]+, idle in transaction\): LOCK TABLE migrate\.version/,
+	'a wait on a lock names the holder (and with -v its last statement)');
 $holder->query_safe('COMMIT');
 $holder->quit;
 $h->finish;
 is($h->result(0), 0, 'once the lock is released the upgrade completes');
 like($out, qr/Running upgrade e5 -> g7, more/, '... with g7');
+
+# ---------------------------------------------------------------------------
+# errors reach the user as the server gives them, whatever the options
+# ---------------------------------------------------------------------------
+command_fails_like([ @pgm, 'downgrade', 'nosuch' ], qr/error: revision "nosuch" does not exist/,
+	'downgrade to an unknown target without --yes: the real error');
+write_rev($dir, 'h8_irreversible.sql', id => 'h8', revises => 'g7', message => 'no way back', up => 'SELECT 8;');
+command_ok([ @pgm, 'upgrade' ], 'an irreversible revision applied');
+command_fails_like([ @pgm, 'downgrade', '-1' ], qr/error: revision "h8" is irreversible/,
+	'downgrade through it without --yes: the real error');
+
+# a version row the graph cannot explain: the reading commands still answer,
+# check finds it, stamp --purge repairs it
+$node->safe_psql('app', "INSERT INTO migrate.version VALUES ('ghost')");
+command_like([ @pgm, 'current' ], qr/^ghost$/m, 'current lists an unknown version row');
+command_like([ @pgm, 'status' ], qr/^Problem: version table names unknown revision "ghost"/m, 'status names the problem');
+command_exit_is([ @pgm, 'check' ], 3, 'check exits 3 on it');
+command_fails_like([ @pgm, 'upgrade' ], qr/error: version table names unknown revision "ghost"/, 'upgrade refuses with the cause');
+command_like([ @pgm, 'stamp', '--purge', 'h8' ], qr/Stamped database app: version rows h8\./, 'stamp --purge repairs it');
+
+# a reading command does not wait behind a deploy
+my $deploy = $node->background_psql('app');
+$deploy->query_safe('BEGIN');
+$deploy->query_safe('SELECT pg_advisory_xact_lock(1835624306, 1)');
+my $t0 = time;
+($out, $err) = run_command([ @pgm, 'current' ]);
+like($out, qr/^h8 \(head\)$/m, 'current answers while another session holds migrate\'s lock');
+like($err, qr/warning: the files are not compared with database app: another session holds migrate's lock/,
+	'... and says it did not compare the files');
+ok(time - $t0 < 10, '... without waiting for the deploy');
+$deploy->query_safe('COMMIT');
+$deploy->quit;
+
+# two --each runs at once: the second finds the work done and succeeds
+$node->safe_psql('app', 'UPDATE gate SET closed = true');
+write_rev($dir, 'i9_slow.sql', id => 'i9', revises => 'h8', message => 'slow',
+	up => 'CREATE TABLE i9 (id int); SELECT pg_sleep(120) FROM gate WHERE closed;', down => 'DROP TABLE i9;');
+my ($out1, $err1, $out2, $err2) = ('', '', '', '');
+my $first = IPC::Run::start([ @pgm, 'upgrade', '--each' ], '>', \$out1, '2>', \$err1);
+ok($node->poll_query_until('app', "SELECT count(*) > 0 FROM pg_stat_activity WHERE wait_event = 'PgSleep' AND query LIKE 'migrate: running upgrade h8 -> i9%'"),
+	'a first --each run is inside i9');
+my $second = IPC::Run::start([ @pgm, 'upgrade', '--each' ], '>', \$out2, '2>', \$err2);
+ok($node->poll_query_until('app', "SELECT count(*) > 0 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = 'app'"),
+	'a second waits for it');
+$node->safe_psql('app', 'UPDATE gate SET closed = false');
+$first->finish;
+$second->finish;
+is($first->result(0), 0, 'the first --each run applies i9');
+is($second->result(0), 0, 'the second finishes without error');
+like($out2, qr/Nothing to upgrade/, '... having nothing left to do');
+is($node->safe_psql('app', "SELECT count(*) FROM migrate.log WHERE revision = 'i9' AND operation = 'upgrade'"), '1',
+	'i9 ran once');
+
+# a revision whose file is gone is not applied by upgrade
+command_ok([ @pgm, 'upgrade', 'i9' ], 'nothing to do');
+write_rev($dir, 'j10_gone.sql', id => 'j10', revises => 'i9', message => 'gone soon', up => 'CREATE TABLE j10 (id int);', down => 'DROP TABLE j10;');
+command_ok([ @pgm, 'status' ], 'status');
+command_ok([ @pgm, 'upgrade', 'i9' ], 'upgrade to i9 registers j10');
+unlink "$dir/j10_gone.sql";
+command_fails_like([ @pgm, 'upgrade' ],
+	qr/error: revision "j10" would be applied, but no file in .* carries it\n.*hint: Restore its file, or run "pg_migrate upgrade --prune"/s,
+	'upgrade refuses a revision registered from a file that is gone');
+is($node->safe_psql('app', "SELECT count(*) FROM pg_tables WHERE tablename = 'j10'"), '0', '... and applies nothing');
+command_ok([ @pgm, 'upgrade', '--prune' ], 'upgrade --prune drops it');
+
+# a file that is not UTF-8
+open my $latin, '>', "$dir/k11_latin1.sql" or die;
+print $latin "-- migrate:revision k11\n-- migrate:revises i9\n-- migrate:upgrade\nSELECT 'caf\xe9';\n";
+close $latin;
+command_fails_like([ @pgm, 'status' ], qr/error: file ".*k11_latin1\.sql", line 4: invalid UTF-8/,
+	'a file that is not UTF-8 is named, with its line');
+unlink "$dir/k11_latin1.sql";
+
+# the downgrade check reads statements as the server would
+$node->safe_psql('postgres', 'CREATE DATABASE dataloss');
+my $ddir = new_dir();
+write_rev($ddir, 'dl_all.sql', id => 'dl', message => 'many kinds of drop',
+	up => "CREATE TABLE dl1 (id int); CREATE TABLE dl2 (a int NOT NULL, x int, y int, CONSTRAINT dl2_c CHECK (a > 0)); CREATE TABLE dl3 (id int); CREATE TYPE mood AS ENUM ('ok');",
+	down => "/* revert */ DROP TABLE dl1;\nSELECT 1 -- don't\n;\nSELECT E'it\\'s';\nALTER TABLE dl2 DROP CONSTRAINT dl2_c, DROP COLUMN x;\nALTER TABLE dl2 ADD COLUMN n numeric(10,2), DROP COLUMN y;\nALTER TABLE dl2 ALTER COLUMN a DROP NOT NULL;\nWITH d AS (DELETE FROM dl3 RETURNING *) SELECT 1;\nDO \$\$BEGIN PERFORM 1; END\$\$;\nSELECT 'DROP TABLE x';\nDROP TYPE mood CASCADE;");
+my @dl = ('pg_migrate', '-d', $node->connstr('dataloss'), '--dir', $ddir);
+command_ok([ @dl, 'init' ], 'init');
+command_ok([ @dl, 'upgrade' ], 'upgrade');
+command_fails_like([ @dl, 'downgrade', 'base' ],
+	qr/warning: this downgrade deletes data \(5 statements\): DROP TABLE dl1; ALTER TABLE dl2 DROP CONSTRAINT dl2_c, DROP COLUMN x; ALTER TABLE dl2 ADD COLUMN n numeric\(10,2\), DROP COLUMN y; WITH d AS \(DELETE FROM dl3 RETURNING \*\) SELECT 1; DROP TYPE mood CASCADE\n/,
+	'comments, quotes, E strings, subcommands and CTEs are read as the server reads them');
 
 $node->stop;
 done_testing();
