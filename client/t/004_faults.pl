@@ -282,6 +282,36 @@ command_fails_like([ @pgm, 'status' ], qr/error: file ".*k11_latin1\.sql", line 
 	'a file that is not UTF-8 is named, with its line');
 unlink "$dir/k11_latin1.sql";
 
+# a deployer granted what README.md's "Privileges" grants
+$node->safe_psql('app', q{
+CREATE ROLE deployer LOGIN;
+GRANT EXECUTE ON FUNCTION migrate.upgrade(text, boolean), migrate.downgrade(text, boolean),
+                          migrate.load(text), migrate.sync(text[], text[], boolean),
+                          migrate.stamp(text, boolean), migrate.stamp(text[], boolean)
+   TO deployer;
+GRANT EXECUTE ON PROCEDURE migrate.upgrade_each(text), migrate.downgrade_each(text)
+   TO deployer;
+GRANT EXECUTE ON FUNCTION migrate.apply_step(text, text, text),
+                          migrate.begin_step(text, text, text),
+                          migrate.end_step(text, text, text) TO deployer;
+GRANT SELECT ON migrate.revisions TO deployer;
+GRANT SELECT ON migrate.log TO deployer;
+GRANT CREATE ON SCHEMA public TO deployer;
+CREATE ROLE watcher LOGIN;
+});
+write_rev($dir, 'k11_by_deployer.sql', id => 'k11', revises => 'i9', message => 'by the deployer',
+	up => 'CREATE TABLE k11 (id int);', down => 'DROP TABLE k11;');
+command_like([ @pgm, '-U', 'deployer', 'upgrade' ], qr/^Running upgrade i9 -> k11, by the deployer$/m,
+	'the deployer of README.md upgrades with pg_migrate');
+command_like([ @pgm, '-U', 'deployer', 'downgrade', '-1', '--yes' ], qr/^Running downgrade k11 -> i9/m, '... and downgrades');
+command_like([ @pgm, '-U', 'deployer', 'upgrade', '--each' ], qr/^Running upgrade i9 -> k11/m, '... also one commit per revision');
+($out, $err) = run_command([ @pgm, '-U', 'watcher', 'status' ]);
+like($err, qr/warning: the files are not compared with database app: no EXECUTE on migrate\.sync\(\)/,
+	'a role that may only read is told the files were not compared');
+like($out, qr/^Directory .*: \d+ files, not compared with the database$/m, '... and status says so');
+command_fails_like([ @pgm, '-U', 'watcher', 'check' ], qr/error: the files could not be compared with database app/,
+	'check fails when it cannot compare');
+
 # the downgrade check reads statements as the server would
 $node->safe_psql('postgres', 'CREATE DATABASE dataloss');
 my $ddir = new_dir();
