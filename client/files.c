@@ -237,43 +237,6 @@ find_id(MigDir *dir, const char *id)
 	return -1;
 }
 
-/* Whether the file declaring anc is a down revision, at any depth, of the one declaring of. */
-bool
-files_is_ancestor(MigDir *dir, const char *anc, const char *of)
-{
-	bool	   *seen = pg_malloc0(dir->n + 1);
-	int		   *stack = pg_malloc((dir->n + 1) * sizeof(int));
-	int			top = 0;
-	int			start = find_id(dir, of);
-	bool		found = false;
-
-	if (start >= 0)
-	{
-		stack[top++] = start;
-		seen[start] = true;
-	}
-	while (top > 0 && !found)
-	{
-		MigFile    *f = &dir->files[stack[--top]];
-		int			i;
-
-		for (i = 0; i < f->nrevises && !found; i++)
-		{
-			int			p = find_id(dir, f->revises[i]);
-
-			found = strcmp(f->revises[i], anc) == 0;
-			if (p >= 0 && !seen[p])
-			{
-				seen[p] = true;
-				stack[top++] = p;
-			}
-		}
-	}
-	pg_free(seen);
-	pg_free(stack);
-	return found;
-}
-
 /* The files no other file revises, in name order. */
 int
 files_heads(MigDir *dir, int **heads)
@@ -299,25 +262,31 @@ files_heads(MigDir *dir, int **heads)
 	return n;
 }
 
-/* Whether file k carries label, itself or through a down revision. */
+typedef bool (*FileVisit) (MigFile *f, const char *arg);
+
+/*
+ * Visit file start and its down revisions at any depth, each once (a graph
+ * of diamonds must not be walked path by path), until visit says found.
+ */
 static bool
-has_label(MigDir *dir, int k, const char *label)
+walk_down(MigDir *dir, int start, FileVisit visit, const char *arg)
 {
 	bool	   *seen = pg_malloc0(dir->n + 1);
 	int		   *stack = pg_malloc((dir->n + 1) * sizeof(int));
 	int			top = 0;
 	bool		found = false;
 
-	/* each file once: a graph of diamonds must not be walked path by path */
-	stack[top++] = k;
-	seen[k] = true;
+	if (start >= 0)
+	{
+		stack[top++] = start;
+		seen[start] = true;
+	}
 	while (top > 0 && !found)
 	{
 		MigFile    *f = &dir->files[stack[--top]];
 		int			i;
 
-		for (i = 0; i < f->nlabels && !found; i++)
-			found = strcmp(f->labels[i], label) == 0;
+		found = visit(f, arg);
 		for (i = 0; i < f->nrevises; i++)
 		{
 			int			p = find_id(dir, f->revises[i]);
@@ -332,6 +301,42 @@ has_label(MigDir *dir, int k, const char *label)
 	pg_free(seen);
 	pg_free(stack);
 	return found;
+}
+
+static bool
+carries_label(MigFile *f, const char *label)
+{
+	int			i;
+
+	for (i = 0; i < f->nlabels; i++)
+		if (strcmp(f->labels[i], label) == 0)
+			return true;
+	return false;
+}
+
+static bool
+revises_id(MigFile *f, const char *id)
+{
+	int			i;
+
+	for (i = 0; i < f->nrevises; i++)
+		if (strcmp(f->revises[i], id) == 0)
+			return true;
+	return false;
+}
+
+/* Whether file k carries label, itself or through a down revision. */
+static bool
+has_label(MigDir *dir, int k, const char *label)
+{
+	return walk_down(dir, k, carries_label, label);
+}
+
+/* Whether revision anc is a down revision, at any depth, of revision of. */
+bool
+files_is_ancestor(MigDir *dir, const char *anc, const char *of)
+{
+	return walk_down(dir, find_id(dir, of), revises_id, anc);
 }
 
 /*
