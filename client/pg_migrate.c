@@ -171,8 +171,9 @@ usage(void)
 		   "      --json               one JSON object per database on standard output\n"
 		   "  -V, --version            output version information, then exit\n"
 		   "  -?, --help               show this help, then exit\n\n");
-	printf("Without -d, libpq's PGDATABASE, PGHOST, ... and service files apply;\n"
-		   "passwords come from .pgpass or PGPASSWORD, never from the command line.\n\n");
+	printf("Without -d, libpq's PGDATABASE, PGHOST, ... and service files apply.\n"
+		   "Passwords (from .pgpass, PGPASSWORD or a connection string) are never\n"
+		   "printed.\n\n");
 	printf("Exit status: 0 success, 1 error, 2 usage error, 3 something pending or\n"
 		   "different (status --exit-code, check), 130 interrupted (Ctrl-C; 143 for\n"
 		   "SIGTERM).\n");

@@ -20,7 +20,9 @@
 #   3 fleet    D databases (default 20) x R revisions (default 100, ddl):
 #              pg_migrate --jobs 4 against --jobs 1, fresh databases each
 #              round (ratio < 1: the jobs overlap).
-# Medians of BENCH_REPEAT rounds (default 3), the two sides taking turns.
+# Medians of BENCH_REPEAT rounds (default 3; the deploy BENCH_REPEAT_DEPLOY,
+# default 7, the fleet BENCH_REPEAT_FLEET, default 5), the two sides taking
+# turns.
 # Every round is checked (current() at the last revision, the tables there)
 # and the script exits non-zero only when a step or check fails, never
 # because a target is missed.  Re-runs itself under pg_virtualenv with
@@ -41,6 +43,9 @@ DBS=${BENCH_DBS:-20}
 REVS=${BENCH_REVS:-100}
 PARTS=${BENCH_PARTS:-1 2 3}
 REPEAT=${BENCH_REPEAT:-3}
+# the deploy is a few seconds on a noisy 2-core VM: more rounds for its median
+REPEAT_DEPLOY=${BENCH_REPEAT_DEPLOY:-7}
+REPEAT_FLEET=${BENCH_REPEAT_FLEET:-5}
 BENCH_TIMEOUT=${BENCH_TIMEOUT:-600}
 
 in_virtualenv "client.sh: PGHOST/PGPORT are not set; re-executing inside a throwaway cluster:" \
@@ -97,7 +102,7 @@ if [[ " $PARTS " == *" 1 "* ]]; then
 	say "== 1 deploy: pg_migrate upgrade of $N files vs psql -1 -f of the same SQL"
 	ddl_dir "$WORK/deploy" "$N"
 	mig=() base=()
-	for ((r = 1; r <= REPEAT; r++)); do
+	for ((r = 1; r <= REPEAT_DEPLOY; r++)); do
 		fresh_db bench_pgm
 		sql bench_pgm "CREATE EXTENSION migrate" >/dev/null
 		timed t "$WORK/pgm.log" "$PGM" -q -d bench_pgm --dir "$WORK/deploy" upgrade
@@ -173,7 +178,7 @@ if [[ " $PARTS " == *" 3 "* ]]; then
 		done
 	}
 	j4=() j1=()
-	for ((r = 1; r <= REPEAT; r++)); do
+	for ((r = 1; r <= REPEAT_FLEET; r++)); do
 		fleet_dbs
 		timed t "$WORK/j4.log" "$PGM" -q --dbname-file "$WORK/fleet.txt" --dir "$WORK/fleet" --jobs 4 upgrade
 		for ((d = 1; d <= DBS; d++)); do check_deployed "bench_fleet_$d" "$REVS" "--jobs 4"; done
@@ -191,7 +196,7 @@ if [[ " $PARTS " == *" 3 "* ]]; then
 fi
 
 say ""
-say "== summary ($(nproc) cores; medians of $REPEAT rounds; wall clock of one command, connection included)"
+say "== summary ($(nproc) cores; medians of $REPEAT_DEPLOY rounds (deploy), $REPEAT (no-op), $REPEAT_FLEET (fleet); wall clock of one command, connection included)"
 printf '%-34s %10s %10s %6s %10s\n' "benchmark" "pg_migrate" "baseline" "ratio" "target"
 for k in "${ORDER[@]}"; do say "${SUMMARY[$k]}"; done
 say "baselines: deploy = psql -X -q -1 -f of the same upgrade SQL; no-op = psql -c 'SELECT 1' (a connection); fleet = --jobs 1"
