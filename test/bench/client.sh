@@ -196,7 +196,7 @@ if [[ " $PARTS " == *" 3 "* ]]; then
 fi
 
 say ""
-say "== summary ($(nproc) cores; medians of $REPEAT_DEPLOY rounds (deploy), $REPEAT (no-op), $REPEAT_FLEET (fleet); wall clock of one command, connection included)"
+say "== summary ($(nproc) cores; medians of $REPEAT_DEPLOY rounds (deploy), $((REPEAT + 2)) (no-op), $REPEAT_FLEET (fleet); wall clock of one command, connection included)"
 printf '%-34s %10s %10s %6s %10s\n' "benchmark" "pg_migrate" "baseline" "ratio" "target"
 for k in "${ORDER[@]}"; do say "${SUMMARY[$k]}"; done
 say "baselines: deploy = psql -X -q -1 -f of the same upgrade SQL; no-op = psql -c 'SELECT 1' (a connection); fleet = --jobs 1"
