@@ -75,7 +75,8 @@ skip_dollar(const char *p)
 
 	while (p[taglen] && p[taglen] != '$')
 	{
-		if (!(isalnum((unsigned char) p[taglen]) || p[taglen] == '_') ||
+		if (!(isalnum((unsigned char) p[taglen]) || p[taglen] == '_' ||
+			  (unsigned char) p[taglen] >= 0x80) ||
 			(taglen == 1 && isdigit((unsigned char) p[taglen])))
 			return NULL;
 		taglen++;
@@ -100,19 +101,46 @@ word_is(const char *at, const char *word)
 	return strncmp(at, word, n) == 0 && (at[n] == ' ' || at[n] == '\0');
 }
 
-/* Whether one ALTER TABLE subcommand drops a column. */
+/* Where the word "DROP" first stands in text, or NULL. */
+static const char *
+find_word(const char *text, const char *word)
+{
+	size_t		n = strlen(word);
+	const char *p;
+
+	for (p = text; (p = strstr(p, word)) != NULL; p += n)
+		if ((p == text || p[-1] == ' ') && (p[n] == ' ' || p[n] == '\0'))
+			return p;
+	return NULL;
+}
+
+/*
+ * Whether one ALTER TABLE subcommand drops a column: it is DROP [COLUMN]
+ * x, not DROP CONSTRAINT, and not ALTER [COLUMN] x DROP DEFAULT (or NOT
+ * NULL, IDENTITY, EXPRESSION), whatever the column is called.
+ */
 static bool
 drops_column(const char *sub)
 {
-	const char *drop = strstr(sub, "DROP ");
+	const char *drop = find_word(sub, "DROP");
+	const char *alter = find_word(sub, "ALTER");
 
-	/* the first subcommand follows "ALTER TABLE [ONLY] name" */
-	if (drop == NULL || (drop != sub && drop[-1] != ' '))
+	if (drop == NULL || (alter != NULL && alter < drop))
 		return false;
-	drop += 5;
-	return !(word_is(drop, "CONSTRAINT") || word_is(drop, "DEFAULT") ||
-			 word_is(drop, "NOT") || word_is(drop, "IDENTITY") ||
-			 word_is(drop, "EXPRESSION"));
+	return !word_is(drop + 4, "CONSTRAINT");
+}
+
+/* Whether a DELETE in the statement deletes from a table that is not migrate's. */
+static bool
+deletes_rows(const char *n)
+{
+	const char *p;
+
+	for (p = n; (p = strstr(p, "DELETE FROM ")) != NULL; p += 12)
+		if ((p == n || p[-1] == ' ' || p[-1] == '(') &&
+			strncmp(p + 12, "MIGRATE.", 8) != 0 && strncmp(p + 12, "ONLY MIGRATE.", 13) != 0)
+			return true;
+	return false;
 }
 
 /*
@@ -129,8 +157,7 @@ deletes_data(const char *n)
 	if ((strncmp(n, "DROP TYPE ", 10) == 0 || strncmp(n, "DROP DOMAIN ", 12) == 0 ||
 		 strncmp(n, "DROP EXTENSION ", 15) == 0) && strstr(n, " CASCADE"))
 		return true;
-	if ((strncmp(n, "DELETE FROM ", 12) == 0 || (strncmp(n, "WITH ", 5) == 0 && strstr(n, "DELETE FROM "))) &&
-		strstr(n, "DELETE FROM MIGRATE.") == NULL)
+	if ((strncmp(n, "DELETE FROM ", 12) == 0 || strncmp(n, "WITH ", 5) == 0) && deletes_rows(n))
 		return true;
 	if (strncmp(n, "ALTER TABLE ", 12) == 0)
 	{
@@ -196,26 +223,35 @@ dataloss_statements(const char *script, PQExpBuffer found, int show)
 			}
 			if (start == NULL)
 				start = p;
-			if (space && norm.len > 0)
+			/* quoted text is a token of its own, spaced or not in the script */
+			if (norm.len > 0 && norm.data[norm.len - 1] != ' ' &&
+				(space || *p == '\'' || *p == '"' || *p == '$' ||
+				 ((*p == 'E' || *p == 'e') && p[1] == '\'')))
 				appendPQExpBufferChar(&norm, ' ');
 			space = false;
 			if ((*p == 'E' || *p == 'e') && p[1] == '\'' && (p == script || !ident_char(p[-1])))
 			{
 				next = skip_quoted(p + 1, true);
 				appendPQExpBufferStr(&norm, "'S'");
+				space = true;
 			}
 			else if (*p == '\'')
 			{
 				next = skip_quoted(p, false);
 				appendPQExpBufferStr(&norm, "'S'");
+				space = true;
 			}
 			else if (*p == '"')
 			{
 				next = skip_quoted(p, false);
 				appendBinaryPQExpBuffer(&norm, p, next - p);
+				space = true;
 			}
 			else if (*p == '$' && (p == script || !ident_char(p[-1])) && (next = skip_dollar(p)) != NULL)
+			{
 				appendPQExpBufferStr(&norm, "$S$");
+				space = true;
+			}
 			else
 			{
 				if (*p == '(')

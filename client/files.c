@@ -120,11 +120,18 @@ files_read(const char *path, MigDir *dir)
 		if (de->d_name[0] == '.' || nl < 5 || strcmp(de->d_name + nl - 4, ".sql") != 0)
 			continue;
 		full = psprintf("%s/%s", path, de->d_name);
+		/*
+		 * A *.sql entry that cannot be read as a file is an error, not
+		 * something to skip: its revision would look deleted, and --prune
+		 * would drop it.
+		 */
 		if (stat(full, &st) != 0 || !S_ISREG(st.st_mode))
 		{
-			fprintf(stderr, "%s: warning: skipping \"%s\": %s\n", progname, full,
-					errno == ENOENT || errno == ELOOP ? "a link to nothing" : "not a regular file");
+			report_fail("Remove it, or make it the revision file it should be.",
+						"\"%s\" is not a readable revision file: %s", full,
+						errno == ENOENT || errno == ELOOP ? "a link to nothing" : "not a regular file");
 			errno = 0;
+			ok = false;
 			pg_free(full);
 			continue;
 		}
@@ -235,6 +242,13 @@ find_id(MigDir *dir, const char *id)
 			hi = mid - 1;
 	}
 	return -1;
+}
+
+/* Whether a file of the directory declares revision id. */
+bool
+files_carry(MigDir *dir, const char *id)
+{
+	return find_id(dir, id) >= 0;
 }
 
 /* The files no other file revises, in name order. */

@@ -52,6 +52,7 @@ typedef struct MigDir
 extern bool files_read(const char *path, MigDir *dir);
 extern int	files_heads(MigDir *dir, int **heads);
 extern bool files_is_ancestor(MigDir *dir, const char *anc, const char *of);
+extern bool files_carry(MigDir *dir, const char *id);
 extern int	files_resolve(MigDir *dir, const char *spec, const char *what);
 extern char *files_write_revision(MigDir *dir, const char *id,
 								  const char *message, char **parents,

@@ -150,6 +150,22 @@ redact_passwords(char *text)
 	}
 }
 
+/*
+ * Keep what comes before the first quote: libpq's complaint about a
+ * string it could not read quotes the string, or a part of it.
+ */
+static void
+cut_at_quote(char *text)
+{
+	char	   *q = strchr(text, '"');
+
+	if (q == NULL)
+		return;
+	while (q > text && (q[-1] == ' ' || q[-1] == ':'))
+		q--;
+	*q = '\0';
+}
+
 /* The database as the user may see it: never its password. */
 char *
 session_label(const char *conninfo)
@@ -250,6 +266,19 @@ session_open(Job *job)
 		while (len > 0 && msg[len - 1] == '\n')
 			msg[--len] = '\0';
 		redact_passwords(msg);
+		if (job->conninfo && (strchr(job->conninfo, '=') || strstr(job->conninfo, "://")))
+		{
+			char	   *err = NULL;
+			PQconninfoOption *parsed = PQconninfoParse(job->conninfo, &err);
+
+			/* libpq quotes the string it could not read, or a part of it */
+			if (parsed == NULL)
+				cut_at_quote(msg);
+			else
+				PQconninfoFree(parsed);
+			if (err)
+				PQfreemem(err);
+		}
 		report_error(job, "could not connect to database %s: %s", job->label, msg);
 		job->error = msg;
 		strcpy(job->sqlstate, "08001");

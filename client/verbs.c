@@ -22,6 +22,7 @@
 extern char **environ;
 
 #include "pg_migrate.h"
+#include "target.h"
 
 /* the lowest extension version with everything pg_migrate calls */
 #define NEEDED_VERSION "0.4"
@@ -35,8 +36,6 @@ typedef struct SyncCounts
 	int			refused;
 	int			stale;
 	int			pruned;
-	char	  **stale_ids;		/* registered revisions no file carries */
-	int			nstale;
 	PQExpBufferData json;		/* files that are not unchanged */
 } SyncCounts;
 
@@ -128,8 +127,10 @@ sync_files(Job *job, SyncCounts *c, bool read_only)
 	params[1] = session_text_array(names, migdir.n);
 	params[2] = opt.prune ? "true" : "false";
 	if (read_only &&
-		!session_command(job, "SAVEPOINT pg_migrate_sync; SET LOCAL lock_timeout = '1s';"
-						 " SET LOCAL client_min_messages = warning"))
+		!session_command(job, "SAVEPOINT pg_migrate_sync;"
+						 " SELECT set_config('pg_migrate.lock_timeout', current_setting('lock_timeout'), true),"
+						 " set_config('pg_migrate.client_min_messages', current_setting('client_min_messages'), true);"
+						 " SET LOCAL lock_timeout = '1s'; SET LOCAL client_min_messages = warning"))
 		return false;
 	res = session_query(job, "SELECT revision, file_name, status, detail"
 						" FROM migrate.sync($1::text[], $2::text[], $3::boolean)",
@@ -174,11 +175,7 @@ sync_files(Job *job, SyncCounts *c, bool read_only)
 		else if (strcmp(status, "refused") == 0)
 			c->refused++;
 		else if (strcmp(status, "stale") == 0)
-		{
-			c->stale_ids = pg_realloc(c->stale_ids, (c->nstale + 1) * sizeof(char *));
-			c->stale_ids[c->nstale++] = pg_strdup(rev);
 			c->stale++;
-		}
 		else if (strcmp(status, "pruned") == 0)
 			c->pruned++;
 		jr = json_string(rev);
@@ -204,9 +201,12 @@ sync_files(Job *job, SyncCounts *c, bool read_only)
 						rev, detail ? detail : "");
 	}
 	PQclear(res);
+	/* the settings of the user's session again (SET LOCAL outlives RELEASE) */
 	if (read_only)
 		return session_command(job, "RELEASE SAVEPOINT pg_migrate_sync;"
-							   " SET LOCAL client_min_messages = notice") && c->refused == 0;
+							   " SELECT set_config('lock_timeout', current_setting('pg_migrate.lock_timeout'), true),"
+							   " set_config('client_min_messages', current_setting('pg_migrate.client_min_messages'), true)") &&
+			c->refused == 0;
 	if (c->refused > 0 && job->error == NULL)
 	{
 		job->error = psprintf("%d file%s of the migrations directory %s refused",
@@ -270,13 +270,14 @@ find_pg_dump(void)
 	return pg_strdup("pg_dump");
 }
 
-/* The live connection as a conninfo for pg_dump, without its password. */
+/*
+ * The live connection as a conninfo for pg_dump: every setting it was
+ * made with (channel_binding, requirepeer, sslmode, ... keep protecting the
+ * password), but not the password itself nor what pg_dump sets itself.
+ */
 static char *
 dump_conninfo(PGconn *conn)
 {
-	static const char *const keep[] = {"host", "hostaddr", "port", "dbname", "user",
-		"passfile", "options", "sslmode", "sslcert", "sslkey", "sslrootcert", "sslcrl",
-	"gssencmode", "krbsrvname", "target_session_attrs", NULL};
 	PQconninfoOption *opts = PQconninfo(conn);
 	PQconninfoOption *o;
 	PQExpBufferData buf;
@@ -285,11 +286,12 @@ dump_conninfo(PGconn *conn)
 	for (o = opts; o && o->keyword; o++)
 	{
 		const char *v;
-		int			k;
 
-		for (k = 0; keep[k] && strcmp(keep[k], o->keyword) != 0; k++)
-			;
-		if (keep[k] == NULL || o->val == NULL || o->val[0] == '\0')
+		if (o->val == NULL || o->val[0] == '\0' ||
+			strcmp(o->keyword, "password") == 0 ||
+			strcmp(o->keyword, "fallback_application_name") == 0 ||
+			strcmp(o->keyword, "application_name") == 0 ||
+			strcmp(o->keyword, "client_encoding") == 0)
 			continue;
 		appendPQExpBuffer(&buf, "%s%s='", buf.len ? " " : "", o->keyword);
 		for (v = o->val; *v; v++)
@@ -432,16 +434,6 @@ statement_revision(const char *stmt)
 	return e ? pnstrdup(q + 1, e - q - 1) : NULL;
 }
 
-static bool
-is_stale(SyncCounts *c, const char *rev)
-{
-	int			i;
-
-	for (i = 0; rev && i < c->nstale; i++)
-		if (strcmp(c->stale_ids[i], rev) == 0)
-			return true;
-	return false;
-}
 
 /*
  * An upgrade runs what the files say: a revision registered from a file
@@ -449,15 +441,30 @@ is_stale(SyncCounts *c, const char *rev)
  * downgrade, from the database, stays allowed: that is how one leaves it.
  */
 static bool
-refuse_stale_step(Job *job, SyncCounts *c, const char *direction, const char *rev)
+refuse_stale_step(Job *job, const char *direction, const char *rev)
 {
-	if (strcmp(direction, "upgrade") != 0 || !is_stale(c, rev))
+	if (strcmp(direction, "upgrade") != 0 || rev == NULL || files_carry(&migdir, rev))
 		return false;
 	report_error(job, "revision \"%s\" would be applied, but no file in %s carries it", rev, migdir.path);
 	report_detail(job, "detail", "It was registered from a file that is gone.");
 	report_detail(job, "hint", "Restore its file, or run \"pg_migrate upgrade --prune\" to drop the revisions no file carries that are not applied.");
 	strcpy(job->sqlstate, "55000");
 	return true;
+}
+
+/*
+ * Whether a target counts from the version rows ("+2", "-1", "a1+1",
+ * "label@-1"): such a plan is not made again after another deploy moved
+ * them, or it would go further than asked.
+ */
+static bool
+relative_target(const char *target)
+{
+	TargetSpec	spec;
+	const char *error;
+
+	return !target_parse(target, strlen(target), &spec, &error) ||
+		spec.kind == TARGET_RELATIVE || spec.has_delta;
 }
 
 #define IS_OPENER(s) (strncmp((s), "SELECT migrate.apply_step(", 26) == 0 || \
@@ -506,7 +513,7 @@ run_statements(Job *job, SyncCounts *c, const char *direction, const char *targe
 				char	   *r = statement_revision(stmt);
 
 				job->plan_total++;
-				if (refuse_stale_step(job, c, direction, r))
+				if (refuse_stale_step(job, direction, r))
 				{
 					PQclear(plan);
 					return finish(job, EXIT_ERROR);
@@ -532,7 +539,7 @@ run_statements(Job *job, SyncCounts *c, const char *direction, const char *targe
 				const char *hint = PQresultErrorField(res, PG_DIAG_MESSAGE_HINT);
 
 				if (IS_OPENER(stmt) && hint && strncmp(hint, "The plan is out of date", 23) == 0 &&
-					replans++ < 10)
+					!relative_target(target) && replans++ < 10)
 				{
 					/* another deploy moved the version rows: plan again */
 					PQclear(res);
@@ -606,8 +613,34 @@ plan_length(Job *job, const char *direction, const char *target, bool report_err
 }
 
 /*
+ * Whether every step of an upgrade plan is carried by a file (reported
+ * when not).  A role that may not read the plan's scripts is checked
+ * after the run instead, before its commit.
+ */
+static bool
+plan_carried_by_files(Job *job, const char *target)
+{
+	PGresult   *res;
+	bool		ok = true;
+	int			i;
+
+	if (!session_command(job, "SAVEPOINT pg_migrate_carried"))
+		return false;
+	res = session_query(job, "SELECT s FROM migrate.upgrade_statements($1) AS s", 1, &target);
+	for (i = 0; PQresultStatus(res) == PGRES_TUPLES_OK && i < PQntuples(res) && ok; i++)
+		if (IS_OPENER(PQgetvalue(res, i, 0)) &&
+			refuse_stale_step(job, "upgrade", statement_revision(PQgetvalue(res, i, 0))))
+			ok = false;
+	PQclear(res);
+	res = session_query(job, "ROLLBACK TO SAVEPOINT pg_migrate_carried", 0, NULL);
+	PQclear(res);
+	return ok;
+}
+
+/*
  * The statements of a downgrade that delete data, as a warning; the count,
- * 0 too when the plan cannot be made (downgrade() will say why).
+ * 0 too when the plan cannot be made (downgrade() will say why), -1 when
+ * the role may not read the scripts (unknown: treated as deleting data).
  */
 static int
 warn_data_loss(Job *job, const char *target)
@@ -621,10 +654,18 @@ warn_data_loss(Job *job, const char *target)
 	res = session_query(job, "SELECT migrate.downgrade_sql($1)", 1, &target);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQgetisnull(res, 0, 0))
 	{
+		const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+		bool		denied = state && strcmp(state, "42501") == 0;
+
 		PQclear(res);
 		res = session_query(job, "ROLLBACK TO SAVEPOINT pg_migrate_dataloss", 0, NULL);
 		PQclear(res);
-		return 0;
+		if (!denied)
+			return 0;
+		/* a role that may not read the scripts cannot have them checked */
+		report_line(job, true, "%s: warning: the downgrade's scripts cannot be checked for statements that delete data: no SELECT on migrate.revisions",
+					progname);
+		return -1;
 	}
 	initPQExpBuffer(&found);
 	n = dataloss_statements(PQgetvalue(res, 0, 0), &found, 5);
@@ -664,8 +705,12 @@ confirm_data_loss(Job *job, const char *target)
 		if (fgets(answer, sizeof(answer), stdin) && (answer[0] == 'y' || answer[0] == 'Y'))
 			return true;
 	}
-	report_error(job, "downgrade of database %s not run: it deletes data", job->label);
-	report_detail(job, "hint", "Pass --backup to take a pg_dump first, or --yes to go ahead without one.");
+	strcpy(job->sqlstate, "55000");
+	report_error(job, "downgrade of database %s not run: it %s", job->label,
+				 n < 0 ? "may delete data" : "deletes data");
+	report_detail(job, "hint", n < 0
+				  ? "Pass --backup to take a pg_dump first, or --yes to go ahead without one; GRANT SELECT ON migrate.revisions lets the check read the scripts."
+				  : "Pass --backup to take a pg_dump first, or --yes to go ahead without one.");
 	return false;
 }
 
@@ -757,6 +802,18 @@ apply(Job *job, const char *direction, const char *target)
 		return run_statements(job, &c, direction, target);
 	}
 
+	/*
+	 * A revision no file carries must not even start: when the sync found
+	 * any, look at the plan first.  (This transaction holds migrate's lock
+	 * from its sync on, so nobody registers one meanwhile.)
+	 */
+	if (c.stale > 0 && strcmp(direction, "upgrade") == 0 &&
+		!plan_carried_by_files(job, target))
+	{
+		rollback(job);
+		return finish(job, EXIT_ERROR);
+	}
+
 	/* the progress bar needs the plan's length; only worth it on a terminal */
 	if (!job->buffered && !opt.json && !opt.quiet && isatty(fileno(stderr)))
 	{
@@ -801,7 +858,7 @@ apply(Job *job, const char *direction, const char *target)
 		return finish(job, EXIT_ERROR);
 	}
 	for (i = 0; i < PQntuples(res); i++)
-		if (refuse_stale_step(job, &c, direction, PQgetvalue(res, i, 0)))
+		if (refuse_stale_step(job, direction, PQgetvalue(res, i, 0)))
 		{
 			PQclear(res);
 			rollback(job);

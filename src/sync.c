@@ -129,33 +129,84 @@ error_line(ErrorData *err)
 	return out.data;
 }
 
-/* Whether f reaches itself through the batch files still waiting. */
-static bool
-in_cycle(SyncFile *f)
+/*
+ * Mark the files still waiting that lie on a cycle: the strongly connected
+ * components of more than one file (a file naming itself is refused by
+ * the rules), found by Tarjan's algorithm without recursion, so that any
+ * number of files costs linear time.
+ */
+static void
+mark_cycles(SyncFile *files, int n)
 {
-	List	   *stack = list_make1(f);
-	List	   *seen = NIL;
+	int		   *index = palloc(Max(n, 1) * sizeof(int));
+	int		   *low = palloc(Max(n, 1) * sizeof(int));
+	bool	   *on_stack = palloc0(Max(n, 1) * sizeof(bool));
+	int		   *stack = palloc(Max(n, 1) * sizeof(int));
+	int		   *call = palloc(Max(n, 1) * sizeof(int));	/* DFS: file */
+	ListCell  **next = palloc(Max(n, 1) * sizeof(ListCell *));	/* and its edge */
+	int			top = 0,
+				depth,
+				counter = 0,
+				i;
 
-	while (stack != NIL)
+	for (i = 0; i < n; i++)
+		index[i] = -1;
+	for (i = 0; i < n; i++)
 	{
-		SyncFile   *x = llast(stack);
-		ListCell   *lc;
-
-		stack = list_delete_last(stack);
-		foreach(lc, x->waiters)
+		if (!files[i].pending || index[i] >= 0)
+			continue;
+		depth = 0;
+		call[depth] = i;
+		next[depth] = list_head(files[i].waiters);
+		index[i] = low[i] = counter++;
+		stack[top++] = i;
+		on_stack[i] = true;
+		while (depth >= 0)
 		{
-			SyncFile   *w = lfirst(lc);
+			int			v = call[depth];
+			ListCell   *lc = next[depth];
 
-			if (w == f)
-				return true;
-			if (w->pending && !list_member_ptr(seen, w))
+			CHECK_FOR_INTERRUPTS();
+			if (lc != NULL)
 			{
-				seen = lappend(seen, w);
-				stack = lappend(stack, w);
+				int			w = (SyncFile *) lfirst(lc) - files;
+
+				next[depth] = lnext(files[v].waiters, lc);
+				if (!files[w].pending)
+					continue;
+				if (index[w] < 0)
+				{
+					index[w] = low[w] = counter++;
+					stack[top++] = w;
+					on_stack[w] = true;
+					call[++depth] = w;
+					next[depth] = list_head(files[w].waiters);
+				}
+				else if (on_stack[w])
+					low[v] = Min(low[v], index[w]);
+				continue;
 			}
+			if (low[v] == index[v])
+			{
+				int			size = 0;
+				int			k = top;
+
+				do
+					size++;
+				while (stack[--k] != v);
+				while (top > k)
+				{
+					int			w = stack[--top];
+
+					on_stack[w] = false;
+					if (size > 1)
+						files[w].result->detail = pstrdup("its down revisions and dependencies in the directory form a cycle");
+				}
+			}
+			if (--depth >= 0)
+				low[call[depth]] = Min(low[call[depth]], low[v]);
 		}
 	}
-	return false;
 }
 
 /*
@@ -238,9 +289,7 @@ register_pass(SyncFile *files, int n, BatchName *names, int nnames)
 				ready = lappend(ready, w);
 		}
 	}
-	for (i = 0; i < n; i++)
-		if (files[i].pending && in_cycle(&files[i]))
-			files[i].result->detail = pstrdup("its down revisions and dependencies in the directory form a cycle");
+	mark_cycles(files, n);
 	for (i = 0; i < n; i++)
 		if (files[i].pending)
 		{

@@ -98,6 +98,11 @@ my ($out, $err) = run_command([ 'pg_migrate', '-d', 'postgresql://someone:s3cret
 	'-d', 'host=127.0.0.1 port=1 password=s3cretpw dbname=db2', '--dir', $dir, '--json', 'current' ]);
 unlike($out . $err, qr/s3cretpw/, 'a password in a URI or a conninfo is never printed');
 like($err, qr/^127\.0\.0\.1:1\/db1: pg_migrate: error: could not connect/m, 'the database is named by host, port and name');
+($out, $err) = run_command([ 'pg_migrate', '-d', 'postgresql://someone:s3c?ret pw@[::1/db1',
+	'-d', 'postgresql://someone:s3c%ZZretpw@localhost:1/db2', '--dir', $dir, '--json', 'current' ]);
+unlike($out . $err, qr/s3c/, '... nor in the errors about a URI libpq cannot read');
+like($err, qr/could not connect to database \(invalid connection string\): end of string reached when looking for matching$/m,
+	'... which are still reported');
 
 $node->stop;
 done_testing();

@@ -274,6 +274,12 @@ command_fails_like([ @pgm, 'upgrade' ],
 is($node->safe_psql('app', "SELECT count(*) FROM pg_tables WHERE tablename = 'j10'"), '0', '... and applies nothing');
 command_ok([ @pgm, 'upgrade', '--prune' ], 'upgrade --prune drops it');
 
+# a *.sql entry that is not a file is an error, not a revision gone
+symlink "$dir/nowhere.sql", "$dir/l12_link.sql";
+command_fails_like([ @pgm, 'status' ], qr/error: ".*l12_link\.sql" is not a readable revision file: a link to nothing/,
+	'a dangling link named *.sql stops the command');
+unlink "$dir/l12_link.sql";
+
 # a file that is not UTF-8
 open my $latin, '>', "$dir/k11_latin1.sql" or die;
 print $latin "-- migrate:revision k11\n-- migrate:revises i9\n-- migrate:upgrade\nSELECT 'caf\xe9';\n";
@@ -305,6 +311,18 @@ command_like([ @pgm, '-U', 'deployer', 'upgrade' ], qr/^Running upgrade i9 -> k1
 	'the deployer of README.md upgrades with pg_migrate');
 command_like([ @pgm, '-U', 'deployer', 'downgrade', '-1', '--yes' ], qr/^Running downgrade k11 -> i9/m, '... and downgrades');
 command_like([ @pgm, '-U', 'deployer', 'upgrade', '--each' ], qr/^Running upgrade i9 -> k11/m, '... also one commit per revision');
+# a role that may downgrade but not read the scripts: the check cannot
+# read them, so it asks for --backup or --yes
+$node->safe_psql('app', q{
+CREATE ROLE blind LOGIN;
+GRANT EXECUTE ON FUNCTION migrate.upgrade(text, boolean), migrate.downgrade(text, boolean),
+                          migrate.sync(text[], text[], boolean) TO blind;
+GRANT ALL ON TABLE k11 TO blind;
+});
+command_fails_like([ @pgm, '-U', 'blind', 'downgrade', '-1' ],
+	qr/warning: the downgrade's scripts cannot be checked .*\n.*error: downgrade of database app not run: it may delete data\n.*GRANT SELECT ON migrate\.revisions/s,
+	'a downgrade whose scripts cannot be checked is not run without --backup or --yes');
+is($node->safe_psql('app', 'SELECT c FROM migrate.current() c'), 'k11', '... nothing ran');
 ($out, $err) = run_command([ @pgm, '-U', 'watcher', 'status' ]);
 like($err, qr/warning: the files are not compared with database app: no EXECUTE on migrate\.sync\(\)/,
 	'a role that may only read is told the files were not compared');
@@ -317,12 +335,12 @@ $node->safe_psql('postgres', 'CREATE DATABASE dataloss');
 my $ddir = new_dir();
 write_rev($ddir, 'dl_all.sql', id => 'dl', message => 'many kinds of drop',
 	up => "CREATE TABLE dl1 (id int); CREATE TABLE dl2 (a int NOT NULL, x int, y int, CONSTRAINT dl2_c CHECK (a > 0)); CREATE TABLE dl3 (id int); CREATE TYPE mood AS ENUM ('ok');",
-	down => "/* revert */ DROP TABLE dl1;\nSELECT 1 -- don't\n;\nSELECT E'it\\'s';\nALTER TABLE dl2 DROP CONSTRAINT dl2_c, DROP COLUMN x;\nALTER TABLE dl2 ADD COLUMN n numeric(10,2), DROP COLUMN y;\nALTER TABLE dl2 ALTER COLUMN a DROP NOT NULL;\nWITH d AS (DELETE FROM dl3 RETURNING *) SELECT 1;\nDO \$\$BEGIN PERFORM 1; END\$\$;\nSELECT 'DROP TABLE x';\nDROP TYPE mood CASCADE;");
+	down => "/* revert */ DROP TABLE\"dl1\";\nSELECT 1 -- don't\n;\nSELECT E'it\\'s';\nALTER TABLE dl2 DROP CONSTRAINT dl2_c, DROP COLUMN x;\nALTER TABLE dl2 ADD COLUMN n numeric(10,2), DROP COLUMN y;\nALTER TABLE dl2 ALTER COLUMN a DROP NOT NULL;\nWITH d AS (DELETE FROM dl3 RETURNING *) SELECT 1;\nDO \$\$BEGIN PERFORM 1; END\$\$;\nSELECT 'DROP TABLE x';\nDROP TYPE mood CASCADE;");
 my @dl = ('pg_migrate', '-d', $node->connstr('dataloss'), '--dir', $ddir);
 command_ok([ @dl, 'init' ], 'init');
 command_ok([ @dl, 'upgrade' ], 'upgrade');
 command_fails_like([ @dl, 'downgrade', 'base' ],
-	qr/warning: this downgrade deletes data \(5 statements\): DROP TABLE dl1; ALTER TABLE dl2 DROP CONSTRAINT dl2_c, DROP COLUMN x; ALTER TABLE dl2 ADD COLUMN n numeric\(10,2\), DROP COLUMN y; WITH d AS \(DELETE FROM dl3 RETURNING \*\) SELECT 1; DROP TYPE mood CASCADE\n/,
+	qr/warning: this downgrade deletes data \(5 statements\): DROP TABLE"dl1"; ALTER TABLE dl2 DROP CONSTRAINT dl2_c, DROP COLUMN x; ALTER TABLE dl2 ADD COLUMN n numeric\(10,2\), DROP COLUMN y; WITH d AS \(DELETE FROM dl3 RETURNING \*\) SELECT 1; DROP TYPE mood CASCADE\n/,
 	'comments, quotes, E strings, subcommands and CTEs are read as the server reads them');
 
 $node->stop;
