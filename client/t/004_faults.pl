@@ -262,6 +262,33 @@ like($out2, qr/Nothing to upgrade/, '... having nothing left to do');
 is($node->safe_psql('app', "SELECT count(*) FROM migrate.log WHERE revision = 'i9' AND operation = 'upgrade'"), '1',
 	'i9 ran once');
 
+# a relative target is not planned again when another deploy moved the
+# version rows: "+2" from where this run started, not from where it ended
+$node->safe_psql('postgres', 'CREATE DATABASE relative');
+$node->safe_psql('relative', 'CREATE TABLE gate (closed boolean); INSERT INTO gate VALUES (true)');
+my $rdir = new_dir();
+write_rev($rdir, 'r1.sql', id => 'r1', up => 'SELECT pg_sleep(120) FROM gate WHERE closed;', down => 'SELECT 1;');
+write_rev($rdir, 'r2.sql', id => 'r2', revises => 'r1', up => 'SELECT 2;', down => 'SELECT 2;');
+write_rev($rdir, 'r3.sql', id => 'r3', revises => 'r2', up => 'SELECT 3;', down => 'SELECT 3;');
+write_rev($rdir, 'r4.sql', id => 'r4', revises => 'r3', up => 'SELECT 4;', down => 'SELECT 4;');
+my @rel = ('pg_migrate', '-d', $node->connstr('relative'), '--dir', $rdir);
+command_ok([ @rel, 'init' ], 'init');
+command_ok([ @rel, 'status' ], 'status');
+($out1, $err1) = ('', '');
+$first = IPC::Run::start([ @rel, 'upgrade', '--each', '+2' ], '>', \$out1, '2>', \$err1);
+ok($node->poll_query_until('relative', "SELECT count(*) > 0 FROM pg_stat_activity WHERE wait_event = 'PgSleep'"),
+	'upgrade --each +2 is inside r1');
+my $other_deploy = IPC::Run::start([ @rel, 'upgrade', 'r2' ]);
+ok($node->poll_query_until('relative', "SELECT count(*) > 0 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = 'relative'"),
+	'another deploy to r2 waits for it');
+$node->safe_psql('relative', 'UPDATE gate SET closed = false');
+$first->finish;
+$other_deploy->finish;
+is($first->result(0), 1, 'the relative run stops when its plan is out of date');
+like($err1, qr/error: revision "r2" is already applied/, '... saying why');
+is($node->safe_psql('relative', 'SELECT c FROM migrate.current() c'), 'r2',
+	'and it did not go on past r2 (+2 from r1 would have been r3 or r4)');
+
 # a revision whose file is gone is not applied by upgrade
 command_ok([ @pgm, 'upgrade', 'i9' ], 'nothing to do');
 write_rev($dir, 'j10_gone.sql', id => 'j10', revises => 'i9', message => 'gone soon', up => 'CREATE TABLE j10 (id int);', down => 'DROP TABLE j10;');
