@@ -134,6 +134,8 @@ extern PGresult *session_query(Job *job, const char *sql, int nparams,
 							   const char *const *params);
 extern bool session_ok(Job *job, PGresult *res, const char *what);
 extern bool session_command(Job *job, const char *sql);
+extern PGresult *session_look(Job *job, const char *sql, int nparams,
+							  const char *const *params);
 extern char *session_text_array(char **items, int n);
 extern void session_install_signals(void);
 

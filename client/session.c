@@ -412,6 +412,25 @@ session_query(Job *job, const char *sql, int nparams, const char *const *params)
 	return last ? last : PQmakeEmptyPGresult(job->conn, PGRES_FATAL_ERROR);
 }
 
+/*
+ * Run a query that only looks, in a savepoint rolled back after it, so
+ * that its error leaves the caller's transaction usable.  NULL when the
+ * savepoint could not be made (reported).
+ */
+PGresult *
+session_look(Job *job, const char *sql, int nparams, const char *const *params)
+{
+	PGresult   *res;
+	PGresult   *back;
+
+	if (!session_command(job, "SAVEPOINT pg_migrate_look"))
+		return NULL;
+	res = session_query(job, sql, nparams, params);
+	back = session_query(job, "ROLLBACK TO SAVEPOINT pg_migrate_look", 0, NULL);
+	PQclear(back);
+	return res;
+}
+
 /* Whether res succeeded; if not, the error is reported (and res kept). */
 bool
 session_ok(Job *job, PGresult *res, const char *what)

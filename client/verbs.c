@@ -35,7 +35,6 @@ typedef struct SyncCounts
 	int			replaced;
 	int			refused;
 	int			stale;
-	int			pruned;
 	PQExpBufferData json;		/* files that are not unchanged */
 } SyncCounts;
 
@@ -176,8 +175,6 @@ sync_files(Job *job, SyncCounts *c, bool read_only)
 			c->refused++;
 		else if (strcmp(status, "stale") == 0)
 			c->stale++;
-		else if (strcmp(status, "pruned") == 0)
-			c->pruned++;
 		jr = json_string(rev);
 		jf = json_string(file);
 		jd = json_string(detail);
@@ -595,10 +592,10 @@ plan_length(Job *job, const char *direction, const char *target, bool report_err
 	PGresult   *res;
 	int			n = -1;
 
-	if (!session_command(job, "SAVEPOINT pg_migrate_plan"))
-		return -1;
-	res = session_query(job, sql, 1, &target);
+	res = session_look(job, sql, 1, &target);
 	pg_free(sql);
+	if (res == NULL)
+		return -1;
 	if (PQresultStatus(res) == PGRES_TUPLES_OK)
 		n = atoi(PQgetvalue(res, 0, 0));
 	else if (PQresultErrorField(res, PG_DIAG_SQLSTATE) &&
@@ -606,8 +603,6 @@ plan_length(Job *job, const char *direction, const char *target, bool report_err
 		n = -2;
 	else if (report_errors)
 		report_server_error(job, res, NULL);
-	PQclear(res);
-	res = session_query(job, "ROLLBACK TO SAVEPOINT pg_migrate_plan", 0, NULL);
 	PQclear(res);
 	return n;
 }
@@ -624,15 +619,13 @@ plan_carried_by_files(Job *job, const char *target)
 	bool		ok = true;
 	int			i;
 
-	if (!session_command(job, "SAVEPOINT pg_migrate_carried"))
+	res = session_look(job, "SELECT s FROM migrate.upgrade_statements($1) AS s", 1, &target);
+	if (res == NULL)
 		return false;
-	res = session_query(job, "SELECT s FROM migrate.upgrade_statements($1) AS s", 1, &target);
 	for (i = 0; PQresultStatus(res) == PGRES_TUPLES_OK && i < PQntuples(res) && ok; i++)
 		if (IS_OPENER(PQgetvalue(res, i, 0)) &&
 			refuse_stale_step(job, "upgrade", statement_revision(PQgetvalue(res, i, 0))))
 			ok = false;
-	PQclear(res);
-	res = session_query(job, "ROLLBACK TO SAVEPOINT pg_migrate_carried", 0, NULL);
 	PQclear(res);
 	return ok;
 }
@@ -649,16 +642,13 @@ warn_data_loss(Job *job, const char *target)
 	PQExpBufferData found;
 	int			n;
 
-	if (!session_command(job, "SAVEPOINT pg_migrate_dataloss"))
-		return 0;
+	/* the caller rolls this transaction back: an error here costs nothing */
 	res = session_query(job, "SELECT migrate.downgrade_sql($1)", 1, &target);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQgetisnull(res, 0, 0))
 	{
 		const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
 		bool		denied = state && strcmp(state, "42501") == 0;
 
-		PQclear(res);
-		res = session_query(job, "ROLLBACK TO SAVEPOINT pg_migrate_dataloss", 0, NULL);
 		PQclear(res);
 		if (!denied)
 			return 0;
@@ -1028,9 +1018,12 @@ verb_current(Job *job)
 		rollback(job);
 		return finish(job, EXIT_ERROR);
 	}
-	if (opt.verbose && session_command(job, "SAVEPOINT pg_migrate_messages"))
+	if (opt.verbose)
 	{
-		/* messages come from history(), which such a row stops: then none */
+		/*
+		 * Messages come from history(), which such a row stops: then none.
+		 * The transaction is rolled back next either way.
+		 */
 		messages = session_query(job, "SELECT revision, coalesce(message, '') FROM migrate.history()", 0, NULL);
 		if (PQresultStatus(messages) != PGRES_TUPLES_OK)
 		{

@@ -357,6 +357,16 @@ like($out, qr/^Directory .*: \d+ files, not compared with the database$/m, '... 
 command_fails_like([ @pgm, '-U', 'watcher', 'check' ], qr/error: the files could not be compared with database app/,
 	'check fails when it cannot compare');
 
+# files are sent as UTF-8 whatever PGCLIENTENCODING says
+write_rev($dir, 'k12_cafe.sql', id => 'k12', revises => 'k11', message => "caf\xc3\xa9",
+	up => 'SELECT 12;', down => 'SELECT 12;');
+{
+	local $ENV{PGCLIENTENCODING} = 'LATIN1';
+	command_ok([ @pgm, 'upgrade' ], 'an upgrade with PGCLIENTENCODING=LATIN1');
+}
+is($node->safe_psql('app', "SELECT encode(convert_to(message, 'UTF8'), 'hex') FROM migrate.revisions WHERE id = 'k12'"),
+	'636166c3a9', '... stores the UTF-8 message unchanged');
+
 # the downgrade check reads statements as the server would
 $node->safe_psql('postgres', 'CREATE DATABASE dataloss');
 my $ddir = new_dir();
