@@ -3,11 +3,18 @@ MODULE_big = migrate
 OBJS = src/migrate.o src/api.o src/sync.o src/register.o src/check.o src/offline.o \
        src/runner.o src/statements.o src/catalog.o src/lock.o \
        src/cache.o src/store.o src/plan.o src/graph.o \
-       src/guard.o src/script.o src/target.o src/util.o
+       src/guard.o src/script.o src/target.o src/util.o \
+       src/schema/snapshot.o src/schema/diffrun.o src/schema/diff.o \
+       src/schema/order.o src/schema/json.o src/schema/namespace.o \
+       src/schema/extension.o src/schema/collation.o src/schema/type.o \
+       src/schema/sequence.o src/schema/table.o src/schema/column.o \
+       src/schema/constraint.o src/schema/index.o src/schema/function.o \
+       src/schema/view.o src/schema/trigger.o src/schema/policy.o \
+       src/schema/other.o
 
 EXTENSION = migrate
 DATA = migrate--0.1.sql migrate--0.1--0.2.sql migrate--0.2--0.3.sql \
-       migrate--0.3--0.4.sql migrate--0.4.sql
+       migrate--0.3--0.4.sql migrate--0.4--0.5.sql migrate--0.5.sql
 PGFILEDESC = "migrate - Alembic-style schema migrations inside PostgreSQL"
 
 REGRESS = $(patsubst sql/%.sql,%,$(sort $(wildcard sql/*.sql)))

@@ -37,6 +37,7 @@
 #include "sync.h"
 #include "target.h"
 #include "util.h"
+#include "schema/snapshot.h"
 
 PG_FUNCTION_INFO_V1(migrate_revision);
 PG_FUNCTION_INFO_V1(migrate_merge);
@@ -67,6 +68,8 @@ PG_FUNCTION_INFO_V1(migrate_verify);
 PG_FUNCTION_INFO_V1(migrate_check_roundtrip);
 PG_FUNCTION_INFO_V1(migrate_revisions_changed);
 PG_FUNCTION_INFO_V1(migrate_guard_drop);
+PG_FUNCTION_INFO_V1(migrate_snapshot);
+PG_FUNCTION_INFO_V1(migrate_diff);
 
 /* ---------- argument helpers ---------- */
 
@@ -1086,4 +1089,61 @@ migrate_revisions_changed(PG_FUNCTION_ARGS)
 				 errmsg("migrate.revisions_changed() must be called as a trigger")));
 	cache_revisions_changed();
 	return PointerGetDatum(NULL);
+}
+
+/* ---------- the schema as data ---------- */
+
+Datum
+migrate_snapshot(PG_FUNCTION_ARGS)
+{
+	Jsonb	   *snap;
+
+	if (!PG_ARGISNULL(0) && ARR_NDIM(PG_GETARG_ARRAYTYPE_P(0)) > 1)
+		ereport(ERROR,
+				(errcode(MIGRATE_ERR_BAD_ARGUMENT),
+				 errmsg("argument \"schemas\" must be a one-dimensional array"),
+				 errhint("Pass a text array such as ARRAY['public', 'app'], or NULL for every user schema.")));
+	connect_spi();
+	snap = snapshot_take(PG_ARGISNULL(0) ? (Datum) 0 : PG_GETARG_DATUM(0),
+						 PG_ARGISNULL(0));
+	SPI_finish();
+	PG_RETURN_JSONB_P(snap);
+}
+
+static Jsonb *
+required_jsonb(FunctionCallInfo fcinfo, int n, const char *name)
+{
+	if (PG_ARGISNULL(n))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("argument \"%s\" must not be null", name),
+				 errhint("Pass a value returned by migrate.snapshot().")));
+	return PG_GETARG_JSONB_P(n);
+}
+
+Datum
+migrate_diff(PG_FUNCTION_ARGS)
+{
+	Jsonb	   *from = required_jsonb(fcinfo, 0, "from_snapshot");
+	Jsonb	   *to = required_jsonb(fcinfo, 1, "to_snapshot");
+	Jsonb	   *renames = PG_ARGISNULL(2) ? NULL : PG_GETARG_JSONB_P(2);
+	bool		concurrently = bool_arg(fcinfo, 3, "concurrently", false);
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	DiffResult *r;
+	int			i;
+
+	InitMaterializedSRF(fcinfo, 0);
+	r = diffrun(from, to, renames, concurrently);
+	for (i = 0; i < r->n; i++)
+	{
+		Datum		values[4];
+		bool		nulls[4] = {false, false, false, false};
+
+		values[0] = Int32GetDatum(i + 1);
+		values[1] = CStringGetTextDatum(r->statements[i]);
+		values[2] = diffrun_hazard_array(r->hazards[i]);
+		values[3] = BoolGetDatum(r->transactional[i]);
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+	return (Datum) 0;
 }

@@ -1,0 +1,116 @@
+/*
+ * diffrun.c
+ *		migrate.diff() on the server: hand the text of two snapshots to the
+ *		pure diff, with an arena in a memory context of its own, and turn
+ *		its failure message into an error.
+ */
+#include "postgres.h"
+
+#include "catalog/pg_type.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/memutils.h"
+
+#include "migrate.h"
+#include "snapshot.h"
+
+static void *
+block_alloc(size_t size, void *arg)
+{
+	return MemoryContextAllocHuge((MemoryContext) arg, size);
+}
+
+static void
+block_free(void *block, void *arg)
+{
+	pfree(block);
+}
+
+/* a jsonb value as text the pure parser reads */
+static char *
+jsonb_text(Jsonb *j, int *len)
+{
+	char	   *s = JsonbToCString(NULL, &j->root, VARSIZE(j));
+
+	*len = (int) strlen(s);
+	return s;
+}
+
+/*
+ * The statements from one snapshot's schema to the other's, copied into
+ * the current memory context; the arena goes with its context at the end
+ * or on error.
+ */
+DiffResult *
+diffrun(Jsonb *from, Jsonb *to, Jsonb *renames, bool concurrently)
+{
+	MemoryContext cxt = AllocSetContextCreate(CurrentMemoryContext, "migrate diff",
+											  ALLOCSET_DEFAULT_SIZES);
+	MemoryContext caller = CurrentMemoryContext;
+	DiffResult *r = palloc0(sizeof(DiffResult));
+	char		errbuf[512];
+	jmp_buf		fail;
+	Arena	   *arena;
+	DiffOptions opt;
+	DiffRow    *rows;
+	char	   *from_text,
+			   *to_text;
+	int			from_len,
+				to_len,
+				i;
+
+	memset(&opt, 0, sizeof(opt));
+	opt.concurrently = concurrently;
+	MemoryContextSwitchTo(cxt);
+	from_text = jsonb_text(from, &from_len);
+	to_text = jsonb_text(to, &to_len);
+	arena = arena_create(block_alloc, block_free, cxt, &fail, errbuf,
+						 sizeof(errbuf));
+	if (setjmp(fail) != 0)
+	{
+		MemoryContextSwitchTo(caller);
+		MemoryContextDelete(cxt);
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("cannot diff these snapshots: %s", errbuf),
+				 errhint("Pass two values returned by migrate.snapshot().")));
+	}
+	if (renames != NULL)
+	{
+		int			len;
+		char	   *text = jsonb_text(renames, &len);
+
+		opt.renames = json_parse(arena, text, len);
+		if (opt.renames->type != J_OBJECT)
+			arena_fail(arena, "renames is not an object");
+	}
+	rows = diff_run(arena, from_text, from_len, to_text, to_len, &opt, &r->n);
+
+	MemoryContextSwitchTo(caller);
+	r->statements = palloc(sizeof(char *) * Max(r->n, 1));
+	r->hazards = palloc(sizeof(unsigned) * Max(r->n, 1));
+	r->transactional = palloc(sizeof(bool) * Max(r->n, 1));
+	for (i = 0; i < r->n; i++)
+	{
+		r->statements[i] = pstrdup(rows[i].statement);
+		r->hazards[i] = rows[i].hazards;
+		r->transactional[i] = rows[i].transactional;
+	}
+	MemoryContextDelete(cxt);
+	return r;
+}
+
+/* the hazard bits as text[], in the order of diff_hazard_names */
+Datum
+diffrun_hazard_array(unsigned hazards)
+{
+	Datum		items[HZ_COUNT];
+	int			n = 0,
+				i;
+
+	for (i = 0; i < HZ_COUNT; i++)
+		if (hazards & (1u << i))
+			items[n++] = CStringGetTextDatum(diff_hazard_names[i]);
+	return PointerGetDatum(construct_array(items, n, TEXTOID, -1, false,
+										   TYPALIGN_INT));
+}

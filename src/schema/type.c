@@ -1,0 +1,388 @@
+/*
+ * type.c
+ *		User-defined types: enums, domains and composite types.  They share
+ *		one namespace with each other (and with tables' row types), so
+ *		their keys are all "type schema.name"; the kind says which.
+ *
+ * An enum only grows in place (ADD VALUE BEFORE/AFTER); losing or
+ * reordering labels needs a new type: the old one is renamed aside, the
+ * new one created, every column using it converted through text, the old
+ * one dropped.  Rows holding a removed label make that conversion fail,
+ * which is why it is marked data_dependent and irreversible.
+ */
+#include "schema.h"
+
+#include <string.h>
+
+const char *const type_reader =
+"SELECT 'pg_type'::regclass::oid, t.oid, 0,"
+" 'type ' || ns.q || '.' || quote_ident(t.typname),"
+" jsonb_build_object('kind', CASE t.typtype WHEN 'e' THEN 'enum'"
+"   WHEN 'd' THEN 'domain' ELSE 'composite' END,"
+"  'name', ns.q || '.' || quote_ident(t.typname),"
+"  'owner', quote_ident(pg_get_userbyid(t.typowner)),"
+"  'labels', CASE WHEN t.typtype = 'e' THEN"
+"   (SELECT jsonb_agg(e.enumlabel ORDER BY e.enumsortorder)"
+"    FROM pg_enum e WHERE e.enumtypid = t.oid) END,"
+"  'base', CASE WHEN t.typtype = 'd' THEN format_type(t.typbasetype, t.typtypmod) END,"
+"  'not_null', CASE WHEN t.typtype = 'd' THEN t.typnotnull END,"
+"  'default', t.typdefault,"
+"  'collation', CASE WHEN t.typtype = 'd' AND t.typcollation <>"
+"   (SELECT b.typcollation FROM pg_type b WHERE b.oid = t.typbasetype) THEN"
+"   (SELECT quote_ident(cn.nspname) || '.' || quote_ident(co.collname)"
+"    FROM pg_collation co JOIN pg_namespace cn ON cn.oid = co.collnamespace"
+"    WHERE co.oid = t.typcollation) END,"
+"  'checks', CASE WHEN t.typtype = 'd' THEN"
+"   (SELECT jsonb_object_agg(quote_ident(k.conname), pg_get_constraintdef(k.oid))"
+"    FROM pg_constraint k WHERE k.contypid = t.oid) END,"
+"  'attributes', CASE WHEN t.typtype = 'c' THEN"
+"   (SELECT jsonb_object_agg(quote_ident(a.attname),"
+"     format_type(a.atttypid, a.atttypmod))"
+"    FROM pg_attribute a WHERE a.attrelid = t.typrelid AND a.attnum > 0"
+"    AND NOT a.attisdropped) END,"
+"  'comment', " SNAP_COMMENT("pg_type", "t.oid", "0") ","
+"  'acl', " SNAP_ACL("t.typacl", "T", "t.typowner") ")"
+" FROM pg_type t JOIN ns ON ns.oid = t.typnamespace"
+" WHERE (t.typtype IN ('e', 'd') OR (t.typtype = 'c' AND"
+"  (SELECT relkind FROM pg_class WHERE oid = t.typrelid) = 'c'))"
+" AND NOT " SNAP_MEMBER("pg_type", "t.oid")
+" UNION ALL"
+/* its array type, its relation (composites) and its checks stand for it */
+" SELECT x.classid, x.objid, 0, 'type ' || ns.q || '.' || quote_ident(t.typname), NULL"
+" FROM pg_type t JOIN ns ON ns.oid = t.typnamespace"
+" CROSS JOIN LATERAL (VALUES ('pg_type'::regclass::oid, t.typarray),"
+"  ('pg_class'::regclass::oid, t.typrelid)) x(classid, objid)"
+" WHERE (t.typtype IN ('e', 'd') OR (t.typtype = 'c' AND"
+"  (SELECT relkind FROM pg_class WHERE oid = t.typrelid) = 'c'))"
+" AND x.objid <> 0 AND NOT " SNAP_MEMBER("pg_type", "t.oid")
+" UNION ALL"
+" SELECT 'pg_constraint'::regclass::oid, k.oid, 0,"
+" 'type ' || ns.q || '.' || quote_ident(t.typname), NULL"
+" FROM pg_type t JOIN ns ON ns.oid = t.typnamespace"
+" JOIN pg_constraint k ON k.contypid = t.oid";
+
+static const char *
+type_name(Diff *d, const SObj *o)
+{
+	return diff_str(d, o, "name");
+}
+
+static void
+type_drop(Diff *d, Pair *p, Step *n)
+{
+	diff_emit(d, n, 0, "DROP %s %s",
+			  strcmp(diff_str(d, p->from, "kind"), "domain") == 0 ? "DOMAIN" : "TYPE",
+			  type_name(d, p->from));
+}
+
+static const char *
+type_ref(Diff *d, const SObj *o)
+{
+	return arena_printf(d->arena, "%s %s",
+						strcmp(diff_str(d, o, "kind"), "domain") == 0 ? "DOMAIN" : "TYPE",
+						type_name(d, o));
+}
+
+static void
+type_grants(Diff *d, Step *n, const SObj *o, const JNode *from_acl,
+			const JNode *to_acl)
+{
+	diff_grants(d, n, from_acl, to_acl, type_ref(d, o), NULL);
+}
+
+/* ---------- enums ---------- */
+
+static const char *
+labels_list(Diff *d, const JNode *labels)
+{
+	Buf			b;
+	int			i;
+
+	buf_init(&b, d->arena);
+	for (i = 0; labels && labels->type == J_ARRAY && i < labels->n; i++)
+		if (labels->items[i]->type == J_STRING)
+			buf_addf(&b, "%s%s", b.len ? ", " : "",
+					 diff_literal(d, labels->items[i]->str));
+	return b.data;
+}
+
+static void
+enum_create(Diff *d, Pair *p, Step *n)
+{
+	diff_emit(d, n, 0, "CREATE TYPE %s AS ENUM (%s)", type_name(d, p->to),
+			  labels_list(d, json_get(p->to->def, "labels")));
+}
+
+/* the labels of from, all in to and in the same order? */
+static bool
+only_added(const JNode *from, const JNode *to)
+{
+	int			i,
+				j = 0;
+
+	if (from == NULL || to == NULL || from->type != J_ARRAY || to->type != J_ARRAY)
+		return false;
+	for (i = 0; i < from->n; i++)
+	{
+		while (j < to->n && !json_equal(to->items[j], from->items[i]))
+			j++;
+		if (j == to->n)
+			return false;
+		j++;
+	}
+	return true;
+}
+
+/* the unqualified part of "schema.name" for RENAME TO */
+static const char *
+last_part(const char *qualified)
+{
+	const char *p = qualified;
+	const char *last = qualified;
+	bool		quoted = false;
+
+	for (; *p; p++)
+	{
+		if (*p == '"')
+			quoted = !quoted;
+		else if (*p == '.' && !quoted)
+			last = p + 1;
+	}
+	return last;
+}
+
+/*
+ * A new enum in place of the old: the old is renamed aside first, each
+ * column using it is converted in its own alteration (so that views over
+ * the column are rebuilt around it), and the old type goes last.
+ */
+static void
+enum_replace(Diff *d, Pair *p, Step *n)
+{
+	const char *name = type_name(d, p->to);
+	const char *last = last_part(name);
+	const char *aside = last[0] == '"' ?
+		arena_printf(d->arena, "\"migrate_old_%s", last + 1) :
+		arena_printf(d->arena, "migrate_old_%s", last);
+	const char *array = arena_printf(d->arena, "%s[]", name);
+	int			i;
+
+	diff_emit(d, n, 0, "ALTER TYPE %s RENAME TO %s", name, aside);
+	diff_emit(d, n, 0, "CREATE TYPE %s AS ENUM (%s)", name,
+			  labels_list(d, json_get(p->to->def, "labels")));
+	for (i = 0; i < p->nusers_from; i++)
+	{
+		Pair	   *u = p->users_from[i];
+		const char *type,
+				   *table,
+				   *col,
+				   *dflt;
+		Step	   *un;
+
+		if (u->kind != &column_kind || u->from == NULL || u->to == NULL ||
+			u->recreate)
+			continue;
+		type = diff_str(d, u->to, "type");
+		if (strcmp(type, name) != 0 && strcmp(type, array) != 0)
+			continue;
+		un = diff_node(d, u, PH_ALTER);
+		table = diff_str(d, u->to, "table");
+		col = diff_str(d, u->to, "name");
+		dflt = json_str(u->from->def, "default");
+		if (dflt)
+			diff_emit(d, un, HZ_ACCESS_EXCLUSIVE,
+					  "ALTER TABLE %s ALTER COLUMN %s DROP DEFAULT", table, col);
+		diff_emit(d, un, HZ_ACCESS_EXCLUSIVE | HZ_REWRITES_TABLE | HZ_DATA_DEPENDENT,
+				  "ALTER TABLE %s ALTER COLUMN %s TYPE %s USING %s::text%s::%s",
+				  table, col, type, col, strcmp(type, array) == 0 ? "[]" : "", type);
+		dflt = json_str(u->to->def, "default");
+		if (dflt)
+			diff_emit(d, un, HZ_ACCESS_EXCLUSIVE,
+					  "ALTER TABLE %s ALTER COLUMN %s SET DEFAULT %s", table, col, dflt);
+		u->breaks_dependents = true;
+	}
+	diff_emit(d, diff_node(d, p, PH_POST), HZ_IRREVERSIBLE, "DROP TYPE %.*s%s",
+			  (int) (last - name), name, aside);
+}
+
+static void
+enum_alter(Diff *d, Pair *p, Step *unused)
+{
+	const JNode *was = json_get(p->from->def, "labels");
+	const JNode *now = json_get(p->to->def, "labels");
+	Step	   *n;
+	int			i;
+
+	if (json_equal(was, now))
+		return;
+	n = diff_node(d, p, PH_ALTER);
+	if (!only_added(was, now))
+	{
+		enum_replace(d, p, n);
+		return;
+	}
+	for (i = 0; i < now->n; i++)
+	{
+		if (json_has_string(was, now->items[i]->str) || now->items[i]->type != J_STRING)
+			continue;
+		if (i + 1 < now->n && json_has_string(was, now->items[i + 1]->str))
+			diff_emit(d, n, 0, "ALTER TYPE %s ADD VALUE %s BEFORE %s",
+					  type_name(d, p->to), diff_literal(d, now->items[i]->str),
+					  diff_literal(d, now->items[i + 1]->str));
+		else if (i > 0)
+			diff_emit(d, n, 0, "ALTER TYPE %s ADD VALUE %s AFTER %s",
+					  type_name(d, p->to), diff_literal(d, now->items[i]->str),
+					  diff_literal(d, now->items[i - 1]->str));
+		else
+			diff_emit(d, n, 0, "ALTER TYPE %s ADD VALUE %s",
+					  type_name(d, p->to), diff_literal(d, now->items[i]->str));
+	}
+}
+
+const Kind	enum_kind = {
+	.name = "enum",
+	.rank = 3,
+	.create = enum_create,
+	.drop = type_drop,
+	.alter = enum_alter,
+	.ref = type_ref,
+	.grants = type_grants,
+	.public_default = "USAGE PUBLIC",
+};
+
+/* ---------- domains ---------- */
+
+static void
+domain_create(Diff *d, Pair *p, Step *n)
+{
+	const SObj *o = p->to;
+	const JNode *checks = json_get(o->def, "checks");
+	Buf			b;
+	int			i;
+
+	buf_init(&b, d->arena);
+	buf_addf(&b, "CREATE DOMAIN %s AS %s", type_name(d, o), diff_str(d, o, "base"));
+	if (json_str(o->def, "collation"))
+		buf_addf(&b, " COLLATE %s", json_str(o->def, "collation"));
+	if (json_str(o->def, "default"))
+		buf_addf(&b, " DEFAULT %s", json_str(o->def, "default"));
+	if (json_bool(o->def, "not_null"))
+		buf_add(&b, " NOT NULL");
+	for (i = 0; checks && checks->type == J_OBJECT && i < checks->n; i++)
+		if (checks->items[i]->type == J_STRING)
+			buf_addf(&b, " CONSTRAINT %s %s", checks->keys[i], checks->items[i]->str);
+	diff_emit(d, n, 0, "%s", b.data);
+}
+
+static void
+domain_alter(Diff *d, Pair *p, Step *unused)
+{
+	const SObj *from = p->from;
+	const SObj *to = p->to;
+	const char *name = type_name(d, to);
+	const JNode *was = json_get(from->def, "checks");
+	const JNode *now = json_get(to->def, "checks");
+	Step	   *n;
+	int			i;
+
+	if (!json_equal(json_get(from->def, "base"), json_get(to->def, "base")) ||
+		!json_equal(json_get(from->def, "collation"), json_get(to->def, "collation")))
+	{
+		diff_recreate(d, p);
+		return;
+	}
+	n = diff_node(d, p, PH_ALTER);
+	if (!json_equal(json_get(from->def, "default"), json_get(to->def, "default")))
+	{
+		if (json_str(to->def, "default"))
+			diff_emit(d, n, 0, "ALTER DOMAIN %s SET DEFAULT %s", name,
+					  json_str(to->def, "default"));
+		else
+			diff_emit(d, n, 0, "ALTER DOMAIN %s DROP DEFAULT", name);
+	}
+	if (json_bool(from->def, "not_null") != json_bool(to->def, "not_null"))
+		diff_emit(d, n, json_bool(to->def, "not_null") ? HZ_DATA_DEPENDENT : 0,
+				  "ALTER DOMAIN %s %s NOT NULL", name,
+				  json_bool(to->def, "not_null") ? "SET" : "DROP");
+	for (i = 0; was && was->type == J_OBJECT && i < was->n; i++)
+		if (!json_equal(was->items[i], json_get(now, was->keys[i])))
+			diff_emit(d, n, 0, "ALTER DOMAIN %s DROP CONSTRAINT %s", name,
+					  was->keys[i]);
+	for (i = 0; now && now->type == J_OBJECT && i < now->n; i++)
+		if (now->items[i]->type == J_STRING &&
+			!json_equal(now->items[i], json_get(was, now->keys[i])))
+		{
+			diff_emit(d, n, 0, "ALTER DOMAIN %s ADD CONSTRAINT %s %s NOT VALID",
+					  name, now->keys[i], now->items[i]->str);
+			diff_emit(d, n, HZ_DATA_DEPENDENT,
+					  "ALTER DOMAIN %s VALIDATE CONSTRAINT %s", name, now->keys[i]);
+		}
+}
+
+const Kind	domain_kind = {
+	.name = "domain",
+	.rank = 3,
+	.create = domain_create,
+	.drop = type_drop,
+	.alter = domain_alter,
+	.ref = type_ref,
+	.grants = type_grants,
+	.public_default = "USAGE PUBLIC",
+};
+
+/* ---------- composite types ---------- */
+
+static void
+composite_create(Diff *d, Pair *p, Step *n)
+{
+	const JNode *attrs = json_get(p->to->def, "attributes");
+	Buf			b;
+	int			i;
+
+	buf_init(&b, d->arena);
+	for (i = 0; attrs && attrs->type == J_OBJECT && i < attrs->n; i++)
+		if (attrs->items[i]->type == J_STRING)
+			buf_addf(&b, "%s%s %s", b.len ? ", " : "", attrs->keys[i],
+					 attrs->items[i]->str);
+	diff_emit(d, n, 0, "CREATE TYPE %s AS (%s)", type_name(d, p->to), b.data);
+}
+
+static void
+composite_alter(Diff *d, Pair *p, Step *unused)
+{
+	const JNode *was = json_get(p->from->def, "attributes");
+	const JNode *now = json_get(p->to->def, "attributes");
+	const char *name = type_name(d, p->to);
+	Step	   *n = diff_node(d, p, PH_ALTER);
+	int			i;
+
+	for (i = 0; was && was->type == J_OBJECT && i < was->n; i++)
+		if (json_get(now, was->keys[i]) == NULL)
+			diff_emit(d, n, HZ_DELETES_DATA | HZ_IRREVERSIBLE,
+					  "ALTER TYPE %s DROP ATTRIBUTE %s", name, was->keys[i]);
+	for (i = 0; now && now->type == J_OBJECT && i < now->n; i++)
+	{
+		const JNode *before = json_get(was, now->keys[i]);
+
+		if (now->items[i]->type != J_STRING)
+			continue;
+		if (before == NULL)
+			diff_emit(d, n, 0, "ALTER TYPE %s ADD ATTRIBUTE %s %s", name,
+					  now->keys[i], now->items[i]->str);
+		else if (!json_equal(before, now->items[i]))
+			diff_emit(d, n, HZ_DATA_DEPENDENT,
+					  "ALTER TYPE %s ALTER ATTRIBUTE %s TYPE %s", name,
+					  now->keys[i], now->items[i]->str);
+	}
+}
+
+const Kind	composite_kind = {
+	.name = "composite",
+	.rank = 3,
+	.create = composite_create,
+	.drop = type_drop,
+	.alter = composite_alter,
+	.ref = type_ref,
+	.grants = type_grants,
+	.public_default = "USAGE PUBLIC",
+};

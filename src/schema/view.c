@@ -1,0 +1,138 @@
+/*
+ * view.c
+ *		Views and materialized views, as pg_get_viewdef() prints them.  A
+ *		changed view is dropped and created again, and so is everything
+ *		built on it; so is a view over a column whose type changes, which
+ *		PostgreSQL would otherwise refuse to alter.
+ */
+#include "schema.h"
+
+#include <string.h>
+
+const char *const view_reader =
+"SELECT 'pg_class'::regclass::oid, c.oid, 0,"
+" CASE c.relkind WHEN 'v' THEN 'view ' ELSE 'matview ' END || c.qn,"
+" jsonb_build_object('kind', CASE c.relkind WHEN 'v' THEN 'view' ELSE 'matview' END,"
+"  'name', c.qn, 'owner', quote_ident(pg_get_userbyid(c.relowner)),"
+"  'definition', pg_get_viewdef(c.oid),"
+"  'options', (SELECT jsonb_agg(o ORDER BY o) FROM unnest(c.reloptions) o),"
+"  'comment', " SNAP_COMMENT("pg_class", "c.oid", "0") ","
+"  'acl', " SNAP_ACL("c.relacl", "r", "c.relowner") ")"
+" FROM rel c WHERE c.relkind IN ('v', 'm')"
+" UNION ALL"
+/* dependencies are recorded for the view's rule */
+" SELECT 'pg_rewrite'::regclass::oid, r.oid, 0,"
+" CASE c.relkind WHEN 'v' THEN 'view ' ELSE 'matview ' END || c.qn, NULL"
+" FROM rel c JOIN pg_rewrite r ON r.ev_class = c.oid AND r.rulename = '_RETURN'"
+" WHERE c.relkind IN ('v', 'm')"
+" UNION ALL"
+" SELECT 'pg_type'::regclass::oid, t.oid, 0,"
+" CASE c.relkind WHEN 'v' THEN 'view ' ELSE 'matview ' END || c.qn, NULL"
+" FROM rel c JOIN pg_type t ON t.oid = c.reltype OR t.typelem = c.reltype"
+" WHERE c.relkind IN ('v', 'm') AND c.reltype <> 0";
+
+static bool
+is_matview(Diff *d, const SObj *o)
+{
+	return strcmp(diff_str(d, o, "kind"), "matview") == 0;
+}
+
+/* the query without the semicolon pg_get_viewdef() ends with */
+static const char *
+query_of(Diff *d, const SObj *o)
+{
+	const char *def = diff_str(d, o, "definition");
+	size_t		len = strlen(def);
+
+	while (len > 0 && (def[len - 1] == ';' || def[len - 1] == ' ' ||
+					   def[len - 1] == '\n'))
+		len--;
+	while (len > 0 && (*def == ' ' || *def == '\n'))
+	{
+		def++;
+		len--;
+	}
+	return arena_printf(d->arena, "%.*s", (int) len, def);
+}
+
+static const char *
+options_of(Diff *d, const SObj *o)
+{
+	const JNode *opts = json_get(o->def, "options");
+	Buf			b;
+	int			i;
+
+	buf_init(&b, d->arena);
+	for (i = 0; opts && opts->type == J_ARRAY && i < opts->n; i++)
+		if (opts->items[i]->type == J_STRING)
+			buf_addf(&b, "%s%s", b.len ? ", " : " WITH (", opts->items[i]->str);
+	if (b.len > 0)
+		buf_add(&b, ")");
+	return b.data;
+}
+
+static void
+view_create(Diff *d, Pair *p, Step *n)
+{
+	if (is_matview(d, p->to))
+		diff_emit(d, n, 0, "CREATE MATERIALIZED VIEW %s%s AS\n%s\nWITH DATA",
+				  diff_str(d, p->to, "name"), options_of(d, p->to),
+				  query_of(d, p->to));
+	else
+		diff_emit(d, n, 0, "CREATE VIEW %s%s AS\n%s", diff_str(d, p->to, "name"),
+				  options_of(d, p->to), query_of(d, p->to));
+}
+
+static void
+view_drop(Diff *d, Pair *p, Step *n)
+{
+	diff_emit(d, n, HZ_ACCESS_EXCLUSIVE, "DROP %sVIEW %s",
+			  is_matview(d, p->from) ? "MATERIALIZED " : "",
+			  diff_str(d, p->from, "name"));
+}
+
+static void
+view_alter(Diff *d, Pair *p, Step *unused)
+{
+	diff_recreate(d, p);
+}
+
+static const char *
+view_ref(Diff *d, const SObj *o)
+{
+	return arena_printf(d->arena, "%sVIEW %s",
+						is_matview(d, o) ? "MATERIALIZED " : "",
+						diff_str(d, o, "name"));
+}
+
+static void
+view_grants(Diff *d, Step *n, const SObj *o, const JNode *from_acl,
+			const JNode *to_acl)
+{
+	diff_grants(d, n, from_acl, to_acl,
+				arena_printf(d->arena, "TABLE %s", diff_str(d, o, "name")), NULL);
+}
+
+const Kind	view_kind = {
+	.name = "view",
+	.rank = 10,
+	.create = view_create,
+	.drop = view_drop,
+	.alter = view_alter,
+	.ref = view_ref,
+	.grants = view_grants,
+	.rebuilt_with_dependency = true,
+	.blocks_type_change = true,
+};
+
+const Kind	matview_kind = {
+	.name = "matview",
+	.rank = 10,
+	.create = view_create,
+	.drop = view_drop,
+	.alter = view_alter,
+	.ref = view_ref,
+	.grants = view_grants,
+	.rebuilt_with_dependency = true,
+	.blocks_type_change = true,
+};
