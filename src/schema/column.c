@@ -4,9 +4,11 @@
  *		out, so two tables that differ only in column order are equal), and
  *		add, drop and alter them.
  *
- * Inherited columns belong to the parent and partitions take all theirs
- * from the parent, so neither is read.  The option pg_attver, which some
- * builds stamp on every column, is not schema and is left out.
+ * A column a table inherits (every column of a partition) comes and goes
+ * with the parent's column and follows its type; only what may differ
+ * per table, such as a default, is altered on the child.  The option
+ * pg_attver, which some builds stamp on every column, is not schema and
+ * is left out.
  */
 #include "schema.h"
 
@@ -29,6 +31,12 @@ const char *const column_reader =
 "    WHERE co.oid = a.attcollation) END,"
 "  'options', (SELECT jsonb_agg(o ORDER BY o) FROM unnest(a.attoptions) o"
 "   WHERE o NOT LIKE 'pg\\_attver=%'),"
+"  'inherited_from', CASE WHEN a.attinhcount > 0 THEN"
+"   (SELECT quote_ident(pn.nspname) || '.' || quote_ident(pc.relname)"
+"    FROM pg_inherits i JOIN pg_class pc ON pc.oid = i.inhparent"
+"    JOIN pg_namespace pn ON pn.oid = pc.relnamespace"
+"    JOIN pg_attribute pa ON pa.attrelid = i.inhparent AND pa.attname = a.attname"
+"    WHERE i.inhrelid = c.oid ORDER BY i.inhseqno LIMIT 1) END,"
 "  'comment', d.description,"
 "  'acl', CASE WHEN a.attacl IS NOT NULL THEN"
 "   (SELECT coalesce(jsonb_agg(g ORDER BY g), '[]') FROM"
@@ -42,7 +50,7 @@ const char *const column_reader =
 " LEFT JOIN pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum"
 " LEFT JOIN pg_description d ON d.classoid = 'pg_class'::regclass"
 "  AND d.objoid = c.oid AND d.objsubid = a.attnum"
-" WHERE c.relkind IN ('r', 'p') AND a.attislocal AND NOT c.relispartition"
+" WHERE c.relkind IN ('r', 'p')"
 " UNION ALL"
 /* a default's dependencies are its column's */
 " SELECT 'pg_attrdef'::regclass::oid, ad.oid, 0,"
@@ -61,6 +69,18 @@ static const char *
 column_container(Diff *d, const SObj *o)
 {
 	return arena_printf(d->arena, "table %s", column_table(d, o));
+}
+
+/* an inherited column goes with the parent's column, others with the table */
+static const char *
+column_dropped_with(Diff *d, const SObj *o)
+{
+	const char *parent = json_str(o->def, "inherited_from");
+
+	if (parent)
+		return arena_printf(d->arena, "column %s.%s", parent,
+							diff_str(d, o, "name"));
+	return column_container(d, o);
 }
 
 /* "name type [COLLATE c] [DEFAULT e | GENERATED ...] [NOT NULL]" */
@@ -196,6 +216,22 @@ column_alter(Diff *d, Pair *p, Step *unused)
 		(retype && json_str(from->def, "default"));
 	Step	   *n;
 
+	/* an inherited column takes its type and more from the parent */
+	if (json_str(to->def, "inherited_from"))
+	{
+		if (!same(from, to, "default"))
+		{
+			n = diff_node(d, p, PH_ALTER);
+			if (now_default)
+				diff_emit(d, n, HZ_ACCESS_EXCLUSIVE,
+						  "ALTER TABLE %s ALTER COLUMN %s SET DEFAULT %s",
+						  table, name, now_default);
+			else
+				diff_emit(d, n, HZ_ACCESS_EXCLUSIVE,
+						  "ALTER TABLE %s ALTER COLUMN %s DROP DEFAULT", table, name);
+		}
+		return;
+	}
 	/* a generation expression cannot be changed in place */
 	if (now_gen && !same(from, to, "generated"))
 	{
@@ -286,5 +322,6 @@ const Kind	column_kind = {
 	.alter = column_alter,
 	.ref = column_ref,
 	.container = column_container,
+	.dropped_with = column_dropped_with,
 	.grants = column_grants,
 };

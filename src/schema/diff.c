@@ -422,6 +422,9 @@ diff_grants(Diff *d, Step *n, const JNode *from_acl, const JNode *to_acl,
 			json_has_string(to_acl, from_acl->items[i]->str))
 			continue;
 		grant_parts(d, from_acl->items[i]->str, &priv, &grantee, &grantable);
+		/* only the grant option goes when the privilege itself stays */
+		grantable = grantable &&
+			json_has_string(to_acl, arena_printf(d->arena, "%s %s", priv, grantee));
 		diff_emit(d, n, 0, "REVOKE %s%s%s ON %s FROM %s",
 				  grantable ? "GRANT OPTION FOR " : "", priv, cols, on, grantee);
 	}
@@ -449,10 +452,11 @@ diff_recreate(Diff *d, Pair *p)
 }
 
 /*
- * A rebuilt object takes along what depends on it and can be rebuilt
- * from its definition (a view over a view, a trigger on a rebuilt
- * function), and what lives in it; a column whose type changes needs the
- * same for the views and policies that read it.
+ * A rebuilt or dropped object takes along what depends on it and can be
+ * rebuilt from its definition (a view over a view, a trigger on a rebuilt
+ * function, a foreign key on a unique key that goes), and what lives in
+ * it; a column whose type changes needs the same for the views and
+ * policies that read it.
  */
 static void
 spread_recreate(Diff *d)
@@ -463,11 +467,13 @@ spread_recreate(Diff *d)
 				j;
 
 	for (i = 0; i < d->npairs; i++)
-		if (d->pairs[i].recreate || d->pairs[i].breaks_dependents)
+		if (d->pairs[i].recreate || d->pairs[i].breaks_dependents ||
+			d->pairs[i].to == NULL)
 			stack[top++] = &d->pairs[i];
 	while (top > 0)
 	{
 		Pair	   *p = stack[--top];
+		bool		gone = p->recreate || p->to == NULL;
 
 		for (j = 0; j < p->nusers_from; j++)
 		{
@@ -475,8 +481,8 @@ spread_recreate(Diff *d)
 
 			if (u->recreate || u->from == NULL || u->to == NULL)
 				continue;
-			if (p->recreate ? (u->kind->rebuilt_with_dependency ||
-							   u->container == p) :
+			if (gone ? (u->kind->rebuilt_with_dependency ||
+						u->container == p) :
 				u->kind->blocks_type_change)
 			{
 				u->recreate = true;
@@ -628,10 +634,20 @@ absorb(Diff *d)
 			k == NULL ? NULL : k->dropped_with ? k->dropped_with : k->container;
 		Pair	   *owner = with ? diff_find(d, with(d, p->from)) : NULL;
 
-		if (p->drop && owner && owner != p && owner->drop)
+		if (p->drop && c && c->drop)
+			p->drop->merged_into = c->drop;
+		else if (p->drop && owner && owner != p && owner->drop)
 			p->drop->merged_into = owner->drop;
-		if (p->create && c && c->create && p->kind == &column_kind)
-			p->create->merged_into = c->create;
+		/* a new column is in its CREATE TABLE or its parent's ADD COLUMN */
+		if (p->create && p->kind == &column_kind)
+		{
+			Pair	   *with = diff_find(d, p->kind->dropped_with(d, p->to));
+
+			if (with && with->create)
+				p->create->merged_into = with->create;
+			else if (c && c->create)
+				p->create->merged_into = c->create;
+		}
 	}
 }
 

@@ -102,8 +102,10 @@ table_create(Diff *d, Pair *p, Step *n)
 		cols = diff_children(d, arena_printf(d->arena, "column %s.", name), &ncols);
 		for (i = 0; i < ncols; i++)
 		{
+			/* inherited columns come from the parents named below */
 			if (cols[i]->to == NULL || cols[i]->kind != &column_kind ||
-				cols[i]->container != p)
+				cols[i]->container != p ||
+				json_str(cols[i]->to->def, "inherited_from"))
 				continue;
 			buf_addf(&b, "%s\n    %s", listed++ ? "," : "",
 					 column_definition(d, cols[i]->to));

@@ -8,6 +8,16 @@
 \pset tuples_only on
 \pset format unaligned
 SET search_path = pg_catalog;
+-- privileges as granted, without the owner's own: a NULL acl and an
+-- explicit one holding the defaults are the same
+CREATE FUNCTION pg_temp.privs(acl aclitem[], kind "char", owner oid) RETURNS text
+LANGUAGE sql AS $$
+  SELECT CASE WHEN cardinality(acl) = 0 OR (acl IS NULL AND kind IS NULL) THEN NULL
+  ELSE (SELECT string_agg(format('%s:%s:%s', grantee::regrole, privilege_type,
+                                 is_grantable), ',' ORDER BY 1)
+        FROM aclexplode(coalesce(acl, acldefault(kind, owner)))
+        WHERE grantee <> owner) END
+$$;
 WITH ns AS (
   SELECT oid, nspname FROM pg_namespace
   WHERE nspname NOT IN ('pg_catalog', 'information_schema', 'migrate')
@@ -18,7 +28,7 @@ WITH ns AS (
 )
 SELECT line FROM (
   SELECT format('schema %I acl=%s comment=%s', nspname,
-    (SELECT nspacl FROM pg_namespace WHERE oid = ns.oid),
+    (SELECT pg_temp.privs(nspacl, 'n', nspowner) FROM pg_namespace WHERE oid = ns.oid),
     obj_description(oid, 'pg_namespace')) AS line FROM ns
   UNION ALL
   SELECT format('extension %I schema=%s version=%s', extname,
@@ -27,17 +37,17 @@ SELECT line FROM (
   UNION ALL
   SELECT format('relation %s kind=%s persistence=%s options=%s rls=%s/%s acl=%s comment=%s bound=%s parent=%s partkey=%s',
     qn, relkind, relpersistence, reloptions, relrowsecurity, relforcerowsecurity,
-    relacl, obj_description(oid, 'pg_class'), pg_get_expr(relpartbound, oid),
+    pg_temp.privs(relacl, (CASE relkind WHEN 'S' THEN 's' ELSE 'r' END)::"char", relowner), obj_description(oid, 'pg_class'), pg_get_expr(relpartbound, oid),
     (SELECT string_agg(inhparent::regclass::text, ',' ORDER BY inhseqno)
      FROM pg_inherits WHERE inhrelid = rels.oid),
     CASE WHEN relkind = 'p' THEN pg_get_partkeydef(oid) END)
   FROM rels WHERE relkind IN ('r', 'p', 'v', 'm', 'f', 'c')
   UNION ALL
-  SELECT format('column %s.%I type=%s notnull=%s default=%s identity=%s generated=%s collation=%s acl=%s comment=%s local=%s options=%s',
+  SELECT format('column %s.%I type=%s notnull=%s default=%s identity=%s generated=%s collation=%s acl=%s comment=%s options=%s',
     r.qn, a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull,
     pg_get_expr(d.adbin, d.adrelid), a.attidentity, a.attgenerated,
     CASE WHEN a.attcollation <> t.typcollation THEN a.attcollation::regcollation::text END,
-    a.attacl, col_description(r.oid, a.attnum), a.attislocal,
+    pg_temp.privs(a.attacl, NULL, 0), col_description(r.oid, a.attnum),
     (SELECT array_agg(o ORDER BY o) FROM unnest(a.attoptions) o WHERE o NOT LIKE 'pg\_attver=%'))
   FROM rels r JOIN pg_attribute a ON a.attrelid = r.oid AND a.attnum > 0 AND NOT a.attisdropped
   JOIN pg_type t ON t.oid = a.atttypid
@@ -57,7 +67,7 @@ SELECT line FROM (
     s.seqcache, s.seqcycle,
     (SELECT refobjid::regclass || '.' || refobjsubid FROM pg_depend
      WHERE classid = 'pg_class'::regclass AND objid = r.oid AND deptype IN ('a', 'i')
-       AND refobjsubid > 0), r.relacl)
+       AND refobjsubid > 0), pg_temp.privs(r.relacl, 's', r.relowner))
   FROM rels r JOIN pg_sequence s ON s.seqrelid = r.oid
   UNION ALL
   SELECT format('view %s %s', r.qn, pg_get_viewdef(r.oid)) FROM rels r WHERE relkind IN ('v', 'm')
@@ -71,7 +81,7 @@ SELECT line FROM (
   FROM rels r JOIN pg_policy p ON p.polrelid = r.oid
   UNION ALL
   SELECT format('function %s %s acl=%s comment=%s', p.oid::regprocedure,
-    pg_get_functiondef(p.oid), p.proacl, obj_description(p.oid, 'pg_proc'))
+    pg_get_functiondef(p.oid), pg_temp.privs(p.proacl, 'f', p.proowner), obj_description(p.oid, 'pg_proc'))
   FROM pg_proc p JOIN ns ON ns.oid = p.pronamespace WHERE p.prokind <> 'a'
   UNION ALL
   SELECT format('type %s kind=%s labels=%s base=%s default=%s notnull=%s checks=%s acl=%s comment=%s',
@@ -81,7 +91,7 @@ SELECT line FROM (
     t.typdefault, t.typnotnull,
     (SELECT array_agg(conname || ' ' || pg_get_constraintdef(oid) ORDER BY conname)
      FROM pg_constraint WHERE contypid = t.oid),
-    t.typacl, obj_description(t.oid, 'pg_type'))
+    pg_temp.privs(t.typacl, 'T', t.typowner), obj_description(t.oid, 'pg_type'))
   FROM pg_type t JOIN ns ON ns.oid = t.typnamespace
   WHERE t.typtype IN ('e', 'd') OR (t.typtype = 'c' AND
     (SELECT relkind FROM pg_class WHERE oid = t.typrelid) = 'c')
