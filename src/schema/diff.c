@@ -314,7 +314,7 @@ emit(Diff *d, Step *n, unsigned hazards, bool transactional,
 	va_end(copy);
 	if (len < 0)
 		arena_fail(d->arena, "cannot format a statement");
-	sql = arena_alloc(d->arena, (size_t) len + 1);
+	sql = arena_bytes(d->arena, (size_t) len + 1);
 	vsnprintf(sql, (size_t) len + 1, fmt, ap);
 	s->sql = sql;
 	s->hazards = hazards;

@@ -28,6 +28,7 @@ extern Arena *arena_create(ArenaBlockAlloc alloc, ArenaBlockFree release,
 						   size_t errlen);
 extern void arena_destroy(Arena *a);
 extern void *arena_alloc(Arena *a, size_t size);
+extern void *arena_bytes(Arena *a, size_t size);
 extern char *arena_strdup(Arena *a, const char *s);
 extern char *arena_printf(Arena *a, const char *fmt,...)
 			__attribute__((format(printf, 2, 3)));

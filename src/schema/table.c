@@ -37,9 +37,10 @@ const char *const table_reader =
 " FROM rel c WHERE c.relkind IN ('r', 'p')"
 " UNION ALL"
 /* a table's row type, and arrays of it, stand for the table */
-" SELECT 'pg_type'::regclass::oid, t.oid, 0, 'table ' || c.qn, NULL"
-" FROM rel c JOIN pg_type t ON t.oid = c.reltype OR t.typelem = c.reltype"
-" WHERE c.relkind IN ('r', 'p') AND c.reltype <> 0";
+" SELECT 'pg_type'::regclass::oid, x.oid, 0, 'table ' || c.qn, NULL"
+" FROM rel c JOIN pg_type t ON t.oid = c.reltype"
+" CROSS JOIN LATERAL (VALUES (t.oid), (t.typarray)) x(oid)"
+" WHERE c.relkind IN ('r', 'p') AND x.oid <> 0";
 
 static const char *
 table_container(Diff *d, const SObj *o)

@@ -26,10 +26,11 @@ const char *const view_reader =
 " FROM rel c JOIN pg_rewrite r ON r.ev_class = c.oid AND r.rulename = '_RETURN'"
 " WHERE c.relkind IN ('v', 'm')"
 " UNION ALL"
-" SELECT 'pg_type'::regclass::oid, t.oid, 0,"
+" SELECT 'pg_type'::regclass::oid, x.oid, 0,"
 " CASE c.relkind WHEN 'v' THEN 'view ' ELSE 'matview ' END || c.qn, NULL"
-" FROM rel c JOIN pg_type t ON t.oid = c.reltype OR t.typelem = c.reltype"
-" WHERE c.relkind IN ('v', 'm') AND c.reltype <> 0";
+" FROM rel c JOIN pg_type t ON t.oid = c.reltype"
+" CROSS JOIN LATERAL (VALUES (t.oid), (t.typarray)) x(oid)"
+" WHERE c.relkind IN ('v', 'm') AND x.oid <> 0";
 
 static bool
 is_matview(Diff *d, const SObj *o)
