@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Run every test suite of migrate on throwaway clusters: pg_regress
 # (sql/ + expected/) and isolation (specs/), pgTAP (test/pgtap), psql-driven
-# tests (test/psql), the pgbench stress test (test/stress), the TAP fault
+# tests (test/psql), the schema diff corpus (test/schema), the pgbench
+# stress test (test/stress), the TAP fault
 # tests (t/, as the postgres user), pg_migrate's TAP tests (client/t), the
 # fuzzers (fuzz/, 60 s), and the differential test against real Alembic
 # (test/alembic).  Installs what it needs first.
@@ -69,6 +70,8 @@ suite() {
 
 [ -f test/psql/run.sh ] && suite "psql-driven tests (\\gexec, kill and resume, offline scripts, dump/restore, extension update, shared graphs)" \
     "$logdir/psql.log" bash test/psql/run.sh
+[ -f test/schema/run.sh ] && suite "schema diff corpus (before/after schemas, both ways, catalogs compared)" \
+    "$logdir/schema.log" bash test/schema/run.sh
 [ -f test/stress/stress.sh ] && suite "pgbench stress (16 clients while revisions are added)" \
     "$logdir/stress.log" bash test/stress/stress.sh
 [ -f t/run.sh ] && suite "TAP fault tests (terminate, immediate stop; as postgres)" \

@@ -271,8 +271,8 @@ resolve_dependencies(Diff *d)
 Step *
 diff_node(Diff *d, Pair *p, Phase phase)
 {
-	Step	  **slot = phase == PH_DROP ? &p->drop : phase == PH_ALTER ? &p->alter :
-		phase == PH_CREATE ? &p->create : &p->post;
+	Step	  **slot = phase == PH_RENAME ? &p->rename : phase == PH_DROP ? &p->drop :
+		phase == PH_ALTER ? &p->alter : phase == PH_CREATE ? &p->create : &p->post;
 	Step	   *n;
 
 	if (*slot != NULL)
@@ -764,16 +764,39 @@ diff_run(Arena *a, const char *from_text, size_t from_len,
 		d->opt = *opt;
 	from = load_side(a, from_text, from_len, "from", &nfrom);
 	to = load_side(a, to_text, to_len, "to", &nto);
+	rename_apply(d, from, nfrom, to, nto);
 	pair_objects(d, from, nfrom, to, nto);
 	resolve_dependencies(d);
+	rename_statements(d);
 	decide(d);
 	absorb(d);
 	for (i = 0; i < d->npairs; i++)
 		link_pair(d, &d->pairs[i]);
 	link_same_names(d);
+	/* the from side's statements use the new names: renames go first */
+	for (i = 0; i < d->npairs; i++)
+		if (d->pairs[i].rename)
+		{
+			int			j;
+
+			for (j = 0; j < d->nnodes; j++)
+				if (d->nodes[j]->phase != PH_RENAME)
+					diff_before(d->pairs[i].rename, d->nodes[j]);
+		}
 	sorted = order_nodes(d, &n);
 	if (sorted == NULL)
-		arena_fail(a, "the statements depend on each other in a cycle");
+	{
+		Buf			b;
+		int			shown = 0;
+
+		/* name a few of the objects left waiting on each other */
+		buf_init(&b, a);
+		for (i = 0; i < d->nnodes && shown < 4; i++)
+			if (d->nodes[i]->nin > 0 && d->nodes[i]->merged_into == NULL &&
+				!d->nodes[i]->dead)
+				buf_addf(&b, "%s\"%s\"", shown++ ? ", " : "", d->nodes[i]->pair->key);
+		arena_fail(a, "the statements for %s depend on each other in a cycle", b.data);
+	}
 
 	rows = arena_alloc(a, sizeof(DiffRow) * (d->nnodes + 1));
 	for (i = 0; i < n; i++)

@@ -68,8 +68,15 @@ diffrun(Jsonb *from, Jsonb *to, Jsonb *renames, bool concurrently)
 						 sizeof(errbuf));
 	if (setjmp(fail) != 0)
 	{
+		bool		renames_wrong = arena_failed_about(arena) == ARENA_ABOUT_RENAMES;
+
 		MemoryContextSwitchTo(caller);
 		MemoryContextDelete(cxt);
+		if (renames_wrong)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("cannot rename as asked: %s", errbuf),
+					 errhint("Pass renames as an object from keys of the from snapshot to keys of the to snapshot, such as '{\"table public.old\": \"table public.new\"}'.")));
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("cannot diff these snapshots: %s", errbuf),
@@ -80,9 +87,11 @@ diffrun(Jsonb *from, Jsonb *to, Jsonb *renames, bool concurrently)
 		int			len;
 		char	   *text = jsonb_text(renames, &len);
 
+		arena_about(arena, ARENA_ABOUT_RENAMES);
 		opt.renames = json_parse(arena, text, len);
 		if (opt.renames->type != J_OBJECT)
 			arena_fail(arena, "renames is not an object");
+		arena_about(arena, ARENA_ABOUT_SNAPSHOTS);
 	}
 	rows = diff_run(arena, from_text, from_len, to_text, to_len, &opt, &r->n);
 

@@ -36,8 +36,21 @@ struct Arena
 	jmp_buf    *fail;
 	char	   *errbuf;
 	size_t		errlen;
+	int			about;
 	Block	   *head;
 };
+
+void
+arena_about(Arena *a, int about)
+{
+	a->about = about;
+}
+
+int
+arena_failed_about(const Arena *a)
+{
+	return a->about;
+}
 
 Arena *
 arena_create(ArenaBlockAlloc alloc, ArenaBlockFree release, void *arg,

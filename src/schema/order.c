@@ -94,10 +94,16 @@ order_nodes(Diff *d, int *n)
 		Step	   *x = d->nodes[i];
 		int			rank = x->pair->kind->rank;
 
+		x->order = (int) x->phase * 1000 + (x->phase == PH_DROP ? 999 - rank : rank);
+	}
+	/* every rank is set before the heap compares any */
+	for (i = 0; i < d->nnodes; i++)
+	{
+		Step	   *x = d->nodes[i];
+
 		if (x->merged_into != NULL || x->dead)
 			continue;
 		live++;
-		x->order = (int) x->phase * 1000 + (x->phase == PH_DROP ? 999 - rank : rank);
 		if (x->nin == 0)
 			heap_push(&heap, x);
 	}

@@ -34,6 +34,11 @@ extern char *arena_printf(Arena *a, const char *fmt,...)
 			__attribute__((format(printf, 2, 3)));
 extern void arena_fail(Arena *a, const char *fmt,...)
 			__attribute__((format(printf, 2, 3), noreturn));
+/* what a failure is about, for the hint that goes with it */
+#define ARENA_ABOUT_SNAPSHOTS 0
+#define ARENA_ABOUT_RENAMES 1
+extern void arena_about(Arena *a, int about);
+extern int	arena_failed_about(const Arena *a);
 
 typedef struct Buf
 {
@@ -108,6 +113,7 @@ typedef struct Pair
 	struct Pair *container;		/* table of a column, index, trigger... */
 	bool		recreate;		/* dropped and created again */
 	bool		breaks_dependents;	/* its change needs dependents rebuilt */
+	Step	   *rename;			/* before anything else: see rename.c */
 	Step	   *drop;
 	Step	   *alter;
 	Step	   *create;
@@ -132,7 +138,7 @@ typedef struct Stmt
 
 typedef enum Phase
 {
-	PH_DROP, PH_ALTER, PH_CREATE, PH_POST
+	PH_RENAME, PH_DROP, PH_ALTER, PH_CREATE, PH_POST
 } Phase;
 
 struct Step
@@ -197,6 +203,8 @@ struct Diff
 	Step	  **nodes;
 	int			nnodes;
 	int			nodes_cap;
+	struct Rename *renames;
+	int			nrenames;
 };
 
 extern DiffRow *diff_run(Arena *a, const char *from_text, size_t from_len,
@@ -225,6 +233,10 @@ extern bool diff_existed(const Pair *p);
 
 /* column.c: a column's definition in CREATE TABLE and ADD COLUMN */
 extern const char *column_definition(Diff *d, const SObj *o);
+
+/* ---- rename.c ---- */
+extern void rename_apply(Diff *d, SObj *from, int nfrom, SObj *to, int nto);
+extern void rename_statements(Diff *d);
 
 /* ---- order.c ---- */
 extern Step **order_nodes(Diff *d, int *n);

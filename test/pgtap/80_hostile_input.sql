@@ -12,7 +12,7 @@ BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION migrate;
 
-SELECT plan(176);
+SELECT plan(182);
 
 \ir helpers.psql
 
@@ -54,15 +54,17 @@ SELECT results_eq(
        WHERE p.pronamespace = 'migrate'::regnamespace ORDER BY 1$$,
     ARRAY['migrate.apply_step(text,text,text)', 'migrate.bases()', 'migrate.begin_step(text,text,text)',
           'migrate.branches()', 'migrate.check_roundtrip(text)', 'migrate.current()',
+          'migrate.diff(jsonb,jsonb,jsonb,boolean)',
           'migrate.downgrade(text,boolean)', 'migrate.downgrade_each(text)', 'migrate.downgrade_sql(text,text)',
           'migrate.downgrade_statements(text)', 'migrate.drop_revision(text)', 'migrate.end_step(text,text,text)',
           'migrate.guard_drop()', 'migrate.heads()', 'migrate.history(text)', 'migrate.load(text)', 'migrate.merge(text[],text,text)',
           'migrate.revision(text,text,text,text[],text,text[],text[],text,boolean)', 'migrate.revisions_changed()', 'migrate.show(text)',
+          'migrate.snapshot(text[])',
           'migrate.stamp(text,boolean)', 'migrate.stamp(text[],boolean)', 'migrate.status()',
           'migrate.sync(text[],text[],boolean)',
           'migrate.upgrade(text,boolean)', 'migrate.upgrade_each(text)', 'migrate.upgrade_sql(text,text)',
           'migrate.upgrade_statements(text)', 'migrate.verify()'],
-    'the 29 routines of schema migrate are the ones whose NULL handling is tested here');
+    'the 31 routines of schema migrate are the ones whose NULL handling is tested here');
 SELECT throws_ok('SELECT migrate.revisions_changed()', '39P01', 'migrate.revisions_changed() must be called as a trigger',
     'the trigger function (no arguments) refuses a direct call');
 SELECT throws_ok('SELECT migrate.guard_drop()', '39P01', 'migrate.guard_drop() must be called as an event trigger',
@@ -178,6 +180,20 @@ SELECT is(migrate.downgrade_sql('base', NULL), migrate.downgrade_sql('base'),
     'downgrade_sql(target, from_revision => NULL) starts from the version table');
 SELECT throws_ok($$SELECT * FROM migrate.check_roundtrip(NULL)$$,
     '22004', 'argument "target" must not be null', 'check_roundtrip(NULL) is refused');
+
+-- snapshot(): NULL = every user schema; NULL inside the list is refused
+SELECT ok(migrate.snapshot(NULL) ? 'objects', 'snapshot(NULL) reads every user schema');
+SELECT throws_ok($$SELECT migrate.snapshot(ARRAY[NULL]::text[])$$,
+    '22004', 'schemas must not contain NULL', 'snapshot(): a NULL schema name is refused');
+-- diff(): both snapshots and concurrently are required; NULL renames = none
+SELECT throws_ok($$SELECT * FROM migrate.diff(NULL, migrate.snapshot())$$,
+    '22004', 'argument "from_snapshot" must not be null', 'diff(): a NULL from_snapshot is refused');
+SELECT throws_ok($$SELECT * FROM migrate.diff(migrate.snapshot(), NULL)$$,
+    '22004', 'argument "to_snapshot" must not be null', 'diff(): a NULL to_snapshot is refused');
+SELECT throws_ok($$SELECT * FROM migrate.diff(migrate.snapshot(), migrate.snapshot(), NULL, NULL)$$,
+    '22004', 'argument "concurrently" must not be null', 'diff(): a NULL concurrently is refused');
+SELECT is_empty($$SELECT * FROM migrate.diff(migrate.snapshot(), migrate.snapshot(), NULL)$$,
+    'diff(): NULL renames means none, and a schema equals itself');
 
 -- the committing procedures check their argument before refusing a transaction block
 SELECT throws_ok($$CALL migrate.upgrade_each(NULL)$$,
@@ -595,7 +611,7 @@ SELECT results_eq('SELECT * FROM migrate.current()', ARRAY['o0'], 'the version t
 SELECT hasnt_table('own_side', 'no script''s first statement was left applied');
 SELECT is_empty('SELECT * FROM trace', 'no script''s writes were left');
 SELECT has_table('migrate', 'version', 'migrate.version is still there');
-SELECT is((SELECT extversion FROM pg_extension WHERE extname = 'migrate'), '0.4', 'the extension is still there');
+SELECT is((SELECT extversion FROM pg_extension WHERE extname = 'migrate'), '0.5', 'the extension is still there');
 
 -- runs that succeed although the script changed migrate's bookkeeping
 SELECT migrate.revision('deletes all revisions', 'DELETE FROM migrate.revisions', 'SELECT 1', id => 'p1', down_revision => '{o0}') \gset

@@ -5,7 +5,8 @@
 #   compare A's catalogs with B's (test/schema/catalog.sql, written apart
 #   from snapshot()); require diff(A', B) to be empty; then apply the
 #   downgrade diff(B, A) and compare with a fresh A the same way.
-# "-- up-hazards: a, b" / "-- down-hazards: ..." give the hazards each way
+# "-- renames: {JSON}" names renames from before to after (reversed on the
+# way down); "-- up-hazards: a, b" / "-- down-hazards: ..." give the hazards each way
 # (none when absent); "-- up-contains: TEXT" / "-- down-contains: TEXT"
 # a statement that must be in the script.
 # Run inside a cluster (PG* set), e.g.:  pg_virtualenv bash test/schema/run.sh
@@ -33,11 +34,12 @@ snap() { q -d "$1" -c "SELECT migrate.snapshot()"; }
 catalog() { q -d "$1" -f test/schema/catalog.sql; }
 
 # the script from one snapshot to another, in file $3; hazards to $4
-script() {  # db, from-file, to-file, script-out, hazards-out
-    local vars=(-d "$1" -v from="$(cat "$2")" -v to="$(cat "$3")")
-    q "${vars[@]}" >"$4" <<<"SELECT statement || ';' FROM migrate.diff(:'from', :'to') ORDER BY seq" &&
-    q "${vars[@]}" >"$5" <<<"SELECT coalesce(string_agg(DISTINCT h, ', ' ORDER BY h), '') FROM migrate.diff(:'from', :'to'), unnest(hazards) h" &&
-    q "${vars[@]}" >"$4.outside" <<<"SELECT count(*) FILTER (WHERE NOT transactional) FROM migrate.diff(:'from', :'to')"
+script() {  # db, from-file, to-file, script-out, hazards-out, renames (JSON or empty)
+    local vars=(-d "$1" -v from="$(cat "$2")" -v to="$(cat "$3")" -v renames="${6:-}")
+    local call="migrate.diff(:'from', :'to', renames => nullif(:'renames', '')::jsonb)"
+    q "${vars[@]}" >"$4" <<<"SELECT statement || ';' FROM $call ORDER BY seq" &&
+    q "${vars[@]}" >"$5" <<<"SELECT coalesce(string_agg(DISTINCT h, ', ' ORDER BY h), '') FROM $call, unnest(hazards) h" &&
+    q "${vars[@]}" >"$4.outside" <<<"SELECT count(*) FILTER (WHERE NOT transactional) FROM $call"
 }
 
 apply() {  # db, script
@@ -53,10 +55,14 @@ expect_line() {  # case file, directive
 }
 
 one_way() {  # case, dir label, db, from json, to json, expected catalog file
-    local f=$1 way=$2 db=$3 from=$4 to=$5 want=$6 dir
+    local f=$1 way=$2 db=$3 from=$4 to=$5 want=$6 dir renames
     dir=$work/$way
     mkdir -p "$dir"
-    if ! script "$db" "$from" "$to" "$dir/script.sql" "$dir/hazards" 2>"$dir/err"; then
+    renames=$(expect_line "$f" renames)
+    if [ -n "$renames" ] && [ "$way" = down ]; then
+        renames=$(q -d "$db" -v r="$renames" <<<"SELECT jsonb_object_agg(value #>> '{}', key) FROM jsonb_each(:'r')")
+    fi
+    if ! script "$db" "$from" "$to" "$dir/script.sql" "$dir/hazards" "$renames" 2>"$dir/err"; then
         echo "# $way: diff() failed:"; sed 's/^/#   /' "$dir/err"; return 1
     fi
     if ! apply "$db" "$dir/script.sql" >"$dir/out" 2>&1; then
@@ -70,7 +76,7 @@ one_way() {  # case, dir label, db, from json, to json, expected catalog file
         echo "# script:"; sed 's/^/#   /' "$dir/script.sql"; return 1
     fi
     snap "$db" >"$dir/after.json"
-    script "$db" "$dir/after.json" "$to" "$dir/rediff.sql" "$dir/rehz" 2>/dev/null
+    script "$db" "$dir/after.json" "$to" "$dir/rediff.sql" "$dir/rehz" "" 2>/dev/null
     if [ -s "$dir/rediff.sql" ]; then
         echo "# $way: diff() after the script is not empty:"; sed 's/^/#   /' "$dir/rediff.sql"; return 1
     fi
