@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Build the libFuzzer harnesses of migrate's parsers (target.c, script.c,
-# compiled from src/ as the extension uses them) with AddressSanitizer and
-# UBSan, and fuzz each for SECONDS/2 (default 60 s in all) starting from a
+# Build the libFuzzer harnesses of migrate's parsers (target.c, script.c)
+# and of the schema diff (src/schema/, all but its two server files),
+# compiled as the extension uses them, with AddressSanitizer and UBSan, and
+# fuzz each for SECONDS/3 (default 60 s in all) starting from a
 # copy of the checked-in corpus, which is never modified.
 #   bash fuzz/run.sh [SECONDS]
 # Binaries and working corpora go to fuzz/build/, inputs that fail to
@@ -15,7 +16,7 @@ total=${1:-60}
 case "$total" in
     ''|*[!0-9]*) echo "usage: bash fuzz/run.sh [SECONDS]" >&2; exit 2 ;;
 esac
-each=$(( (total + 1) / 2 ))
+each=$(( (total + 2) / 3 ))
 [ "$each" -ge 1 ] || each=1
 
 CC=${CC:-clang-14}
@@ -26,7 +27,7 @@ failed=0
 
 if ! command -v "$CC" >/dev/null 2>&1; then
     echo "fuzz: $CC not found; install the Debian packages clang-14 and libclang-rt-14-dev"
-    echo "0 passed, 2 failed"
+    echo "0 passed, 3 failed"
     exit 1
 fi
 
@@ -84,6 +85,8 @@ run_one() {
 
 run_one target 256 src/target.c
 run_one script 4096 src/script.c src/target.c
+# shellcheck disable=SC2046 # one word per C file of the diff
+run_one diff 65536 -Isrc/schema $(ls src/schema/*.c | grep -v -e snapshot.c -e diffrun.c)
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
