@@ -619,6 +619,14 @@ diff_before(Step *first, Step *then)
 	then->nin++;
 }
 
+/* n's statements go with into's; never into itself, even through others */
+static void
+merge(Step *n, Step *into)
+{
+	if (root(into) != root(n))
+		root(n)->merged_into = root(into);
+}
+
 /* what goes with its container: see the header comment */
 static void
 absorb(Diff *d)
@@ -635,18 +643,18 @@ absorb(Diff *d)
 		Pair	   *owner = with ? diff_find(d, with(d, p->from)) : NULL;
 
 		if (p->drop && c && c->drop)
-			p->drop->merged_into = c->drop;
+			merge(p->drop, c->drop);
 		else if (p->drop && owner && owner != p && owner->drop)
-			p->drop->merged_into = owner->drop;
+			merge(p->drop, owner->drop);
 		/* a new column is in its CREATE TABLE or its parent's ADD COLUMN */
 		if (p->create && p->kind == &column_kind)
 		{
 			Pair	   *with = diff_find(d, p->kind->dropped_with(d, p->to));
 
-			if (with && with->create)
-				p->create->merged_into = with->create;
+			if (with && with != p && with->create)
+				merge(p->create, with->create);
 			else if (c && c->create)
-				p->create->merged_into = c->create;
+				merge(p->create, c->create);
 		}
 	}
 }

@@ -178,6 +178,7 @@ enum_replace(Diff *d, Pair *p, Step *n)
 				   *col,
 				   *dflt;
 		Step	   *un;
+		Step		conv;
 
 		if (u->kind != &column_kind || u->from == NULL || u->to == NULL ||
 			u->recreate)
@@ -185,7 +186,8 @@ enum_replace(Diff *d, Pair *p, Step *n)
 		type = diff_str(d, u->to, "type");
 		if (strcmp(type, name) != 0 && strcmp(type, array) != 0)
 			continue;
-		un = diff_node(d, u, PH_ALTER);
+		un = &conv;
+		memset(&conv, 0, sizeof(conv));
 		table = diff_str(d, u->to, "table");
 		col = diff_str(d, u->to, "name");
 		dflt = json_str(u->from->def, "default");
@@ -199,6 +201,12 @@ enum_replace(Diff *d, Pair *p, Step *n)
 		if (dflt)
 			diff_emit(d, un, HZ_ACCESS_EXCLUSIVE,
 					  "ALTER TABLE %s ALTER COLUMN %s SET DEFAULT %s", table, col, dflt);
+		/* before the column's own changes, which speak of the new type */
+		un = diff_node(d, u, PH_ALTER);
+		conv.last->next = un->first;
+		un->first = conv.first;
+		if (un->last == NULL)
+			un->last = conv.last;
 		u->breaks_dependents = true;
 	}
 	diff_emit(d, diff_node(d, p, PH_POST), HZ_IRREVERSIBLE, "DROP TYPE %.*s%s",

@@ -9,6 +9,8 @@
 # way down); "-- up-hazards: a, b" / "-- down-hazards: ..." give the hazards each way
 # (none when absent); "-- up-contains: TEXT" / "-- down-contains: TEXT"
 # a statement that must be in the script.
+# With --random N [SEED], N generated pairs (test/schema/random.sql) take
+# the place of the corpus: the property that any schema round-trips.
 # Run inside a cluster (PG* set), e.g.:  pg_virtualenv bash test/schema/run.sh
 # Ends with "N passed, N failed".
 set -uo pipefail
@@ -81,7 +83,7 @@ one_way() {  # case, dir label, db, from json, to json, expected catalog file
         echo "# $way: diff() after the script is not empty:"; sed 's/^/#   /' "$dir/rediff.sql"; return 1
     fi
     local hz_want; hz_want=$(expect_line "$f" "$way-hazards")
-    if [ "$(cat "$dir/hazards")" != "$hz_want" ]; then
+    if ! grep -q '^-- random' "$f" && [ "$(cat "$dir/hazards")" != "$hz_want" ]; then
         echo "# $way: hazards are '$(cat "$dir/hazards")', expected '$hz_want'"
         sed 's/^/#   /' "$dir/script.sql"; return 1
     fi
@@ -112,6 +114,24 @@ run_case() {  # case file
 }
 
 cases=("$@")
+if [ "${1:-}" = "--random" ]; then
+    count=${2:-20}
+    seed=${3:-$(date +%s)}
+    echo "# random schemas: $count pairs from seed $seed"
+    cases=()
+    for i in $(seq 1 "$count"); do
+        s=$((seed + i))
+        f="$work/random_$s.sql"
+        {
+            echo "-- random schema pair, seed $s"
+            echo "-- before"
+            q -d postgres -f test/schema/random.sql -c "SELECT pg_temp.random_schema($s, 0)" || exit 1
+            echo "-- after"
+            q -d postgres -f test/schema/random.sql -c "SELECT pg_temp.random_schema($s, 1)" || exit 1
+        } >"$f" || { echo "# cannot generate random schemas"; echo "0 passed, 1 failed"; exit 1; }
+        cases+=("$f")
+    done
+fi
 [ ${#cases[@]} -eq 0 ] && cases=(test/schema/cases/*.sql)
 for f in "${cases[@]}"; do
     n=$((n + 1))
