@@ -10,7 +10,8 @@ OBJS = src/migrate.o src/api.o src/sync.o src/register.o src/check.o src/offline
        src/schema/sequence.o src/schema/table.o src/schema/column.o \
        src/schema/constraint.o src/schema/index.o src/schema/function.o \
        src/schema/view.o src/schema/trigger.o src/schema/policy.o \
-       src/schema/other.o src/schema/rename.o
+       src/schema/other.o src/schema/rename.o src/schema/desired.o \
+       src/schema/record.o
 
 EXTENSION = migrate
 DATA = migrate--0.1.sql migrate--0.1--0.2.sql migrate--0.2--0.3.sql \
@@ -32,7 +33,7 @@ PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
 
 # PGXS tracks no header dependencies here: the diff's objects share structs
-$(filter src/schema/%.o,$(OBJS)) src/api.o: src/schema/schema.h src/schema/snapshot.h
+$(filter src/schema/%.o,$(OBJS)) src/api.o src/migrate.o: src/schema/schema.h src/schema/snapshot.h
 
 # pg_migrate, the command-line client, has its own PGXS Makefile
 all: client-all

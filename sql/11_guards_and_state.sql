@@ -98,8 +98,9 @@ RESET ROLE;
 REVOKE ALL ON migrate.revisions FROM regress_migrate_reader;
 DROP ROLE regress_migrate_reader;
 
--- every function reads with fresh snapshots or shares graphs: none may be
--- STABLE or IMMUTABLE
+-- every function that reads migrate's tables reads with fresh snapshots or
+-- shares graphs: none may be STABLE or IMMUTABLE; only snapshot() (the
+-- catalogs, as the calling statement sees them) and diff() (pure) are
 SELECT p.oid::regprocedure FROM pg_proc p
  WHERE p.pronamespace = 'migrate'::regnamespace AND p.provolatile <> 'v';
 

@@ -70,6 +70,10 @@ PG_FUNCTION_INFO_V1(migrate_revisions_changed);
 PG_FUNCTION_INFO_V1(migrate_guard_drop);
 PG_FUNCTION_INFO_V1(migrate_snapshot);
 PG_FUNCTION_INFO_V1(migrate_diff);
+PG_FUNCTION_INFO_V1(migrate_desired_snapshot);
+PG_FUNCTION_INFO_V1(migrate_autogenerate);
+PG_FUNCTION_INFO_V1(migrate_check_desired);
+PG_FUNCTION_INFO_V1(migrate_drift);
 
 /* ---------- argument helpers ---------- */
 
@@ -1105,7 +1109,7 @@ migrate_snapshot(PG_FUNCTION_ARGS)
 				 errhint("Pass a text array such as ARRAY['public', 'app'], or NULL for every user schema.")));
 	connect_spi();
 	snap = snapshot_take(PG_ARGISNULL(0) ? (Datum) 0 : PG_GETARG_DATUM(0),
-						 PG_ARGISNULL(0));
+						 PG_ARGISNULL(0), false);
 	SPI_finish();
 	PG_RETURN_JSONB_P(snap);
 }
@@ -1145,5 +1149,220 @@ migrate_diff(PG_FUNCTION_ARGS)
 		values[3] = BoolGetDatum(r->transactional[i]);
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}
+	return (Datum) 0;
+}
+
+/* the schemas argument: NULL for all user schemas, else a flat text[] */
+static Datum
+schemas_arg(FunctionCallInfo fcinfo, int n, bool *all)
+{
+	*all = PG_ARGISNULL(n);
+	if (*all)
+		return (Datum) 0;
+	if (ARR_NDIM(PG_GETARG_ARRAYTYPE_P(n)) > 1)
+		ereport(ERROR,
+				(errcode(MIGRATE_ERR_BAD_ARGUMENT),
+				 errmsg("argument \"schemas\" must be a one-dimensional array"),
+				 errhint("Pass a text array such as ARRAY['public', 'app'], or NULL for every user schema.")));
+	return PG_GETARG_DATUM(n);
+}
+
+Datum
+migrate_desired_snapshot(PG_FUNCTION_ARGS)
+{
+	char	   *sql = required_text(fcinfo, 0, "desired_sql");
+	bool		all;
+	Datum		schemas = schemas_arg(fcinfo, 1, &all);
+	Jsonb	   *snap;
+
+	connect_spi();
+	snap = desired_take(sql, schemas, all);
+	SPI_finish();
+	PG_RETURN_JSONB_P(snap);
+}
+
+/*
+ * The new revision's starting point is the head schema: the database must
+ * be at its heads, as Alembic's autogenerate requires.
+ */
+static void
+require_at_heads(const char *function)
+{
+	Status		st;
+
+	check_status(&st);
+	if (st.error != NULL)
+		ReThrowError(st.error);
+	if (st.pending != NIL)
+		ereport(ERROR,
+				(errcode(MIGRATE_ERR_STATE),
+				 errmsg("the database is not at its heads"),
+				 errdetail("%d revision(s) are pending: %s.", list_length(st.pending),
+						   util_join_some(st.pending, 5)),
+				 errhint("Run migrate.upgrade('heads') first: migrate.%s() compares the desired schema with the head schema.",
+						 function)));
+}
+
+/* rows of a diff result in the shape of diff() */
+static void
+emit_diff(FunctionCallInfo fcinfo, DiffResult *r)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	int			i;
+
+	for (i = 0; i < r->n; i++)
+	{
+		Datum		values[4];
+		bool		nulls[4] = {false, false, false, false};
+
+		values[0] = Int32GetDatum(i + 1);
+		values[1] = CStringGetTextDatum(r->statements[i]);
+		values[2] = diffrun_hazard_array(r->hazards[i]);
+		values[3] = BoolGetDatum(r->transactional[i]);
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+}
+
+/* renames the other way: {"to key": "from key"} */
+static Jsonb *
+reversed_renames(Jsonb *renames)
+{
+	Datum		j;
+
+	if (renames == NULL)
+		return NULL;
+	if (SPI_execute_with_args("SELECT coalesce(jsonb_object_agg(value #>> '{}', key), '{}')"
+							  " FROM jsonb_each($1)", 1, (Oid[]) {JSONBOID},
+							  (Datum[]) {JsonbPGetDatum(renames)}, NULL, true, 1) != SPI_OK_SELECT)
+		elog(ERROR, "cannot reverse the renames");
+	j = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &(bool) {false});
+	return DatumGetJsonbP(SPI_datumTransfer(j, false, -1));
+}
+
+Datum
+migrate_autogenerate(PG_FUNCTION_ARGS)
+{
+	NewRevision rev = {0};
+	char	   *sql = required_text(fcinfo, 1, "desired_sql");
+	bool		all;
+	Datum		schemas = schemas_arg(fcinfo, 2, &all);
+	Jsonb	   *renames = PG_ARGISNULL(3) ? NULL : PG_GETARG_JSONB_P(3);
+	bool		destructive = bool_arg(fcinfo, 4, "allow_destructive", false);
+	char	   *head = text_arg(fcinfo, 6);
+	bool		concurrently = bool_arg(fcinfo, 7, "concurrently", false);
+	Jsonb	   *from,
+			   *to;
+	DiffResult *up,
+			   *down;
+	bool		down_transactional;
+	int			i;
+	char	   *id;
+
+	begin_mutation();
+	require_at_heads("autogenerate");
+	from = snapshot_take(schemas, all, false);
+	to = desired_take(sql, schemas, all);
+	up = diffrun(from, to, renames, concurrently);
+	down = diffrun(to, from, reversed_renames(renames), concurrently);
+	for (i = 0; i < up->n && !destructive; i++)
+		if (up->hazards[i] & HZ_DELETES_DATA)
+			ereport(ERROR,
+					(errcode(MIGRATE_ERR_STATE),
+					 errmsg("the upgrade would delete data"),
+					 errdetail("Statement %d: %s", i + 1, up->statements[i]),
+					 errhint("If that is meant, call again with allow_destructive => true; if an object was renamed, pass renames => '{\"table public.old\": \"table public.new\"}'.")));
+	if (up->n == 0)
+		ereport(NOTICE,
+				(errmsg("the desired schema equals the head schema"),
+				 errdetail("The revision is registered with no statements, as Alembic writes an empty one.")));
+	rev.message = text_arg(fcinfo, 0);
+	rev.upgrade_sql = up->n > 0 ? diffrun_script(up, &rev.transactional) :
+		"-- no schema changes\n";
+	if (up->n == 0)
+		rev.transactional = true;
+	rev.downgrade_sql = down->n > 0 ? diffrun_script(down, &down_transactional) :
+		"-- no schema changes\n";
+	rev.transactional = rev.transactional && (down->n == 0 || down_transactional);
+	rev.id = text_arg(fcinfo, 5);
+	if (head == NULL || strcmp(head, "base") != 0)
+	{
+		Graph	   *g = cache_graph();
+		int			parent = plan_new_parent(g, head);
+
+		if (parent >= 0)
+			rev.down = list_make1(REV_ID(g, parent));
+	}
+	id = keep(register_new(&rev));
+	SPI_finish();
+	PG_RETURN_TEXT_P(cstring_to_text(id));
+}
+
+Datum
+migrate_check_desired(PG_FUNCTION_ARGS)
+{
+	char	   *sql = required_text(fcinfo, 0, "desired_sql");
+	bool		all;
+	Datum		schemas = schemas_arg(fcinfo, 1, &all);
+	Jsonb	   *renames = PG_ARGISNULL(2) ? NULL : PG_GETARG_JSONB_P(2);
+	Jsonb	   *from,
+			   *to;
+
+	InitMaterializedSRF(fcinfo, 0);
+	connect_spi();
+	require_at_heads("check");
+	from = snapshot_take(schemas, all, false);
+	to = desired_take(sql, schemas, all);
+	emit_diff(fcinfo, diffrun(from, to, renames, false));
+	SPI_finish();
+	return (Datum) 0;
+}
+
+/*
+ * What changed outside migrations: the statements that take the schema
+ * back to the one recorded for the current version rows, each with the
+ * object it is for and how that object drifted.
+ */
+Datum
+migrate_drift(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo;
+	Datum		recorded;
+	char	   *fingerprint,
+			   *recorded_at;
+	Jsonb	   *now;
+	DiffResult *r;
+	int			i;
+
+	InitMaterializedSRF(fcinfo, 0);
+	rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	connect_spi();
+	if (!store_recorded_schema(&recorded, &fingerprint, &recorded_at))
+		ereport(ERROR,
+				(errcode(MIGRATE_ERR_STATE),
+				 errmsg("no schema is recorded for the current version"),
+				 errdetail("migrate records the schema when a transaction that upgraded, downgraded or stamped commits with migrate.record_schema on."),
+				 errhint("Upgrade, downgrade or stamp once; drift is measured from the schema that leaves.")));
+	now = snapshot_take((Datum) 0, true, false);
+	/* an unchanged schema has the same fingerprint: nothing to compare */
+	if (strcmp(fingerprint, text_to_cstring(DatumGetTextPP(DirectFunctionCall2(jsonb_object_field_text,
+																				   JsonbPGetDatum(now),
+																				   CStringGetTextDatum("fingerprint"))))) != 0)
+	{
+		r = diffrun(now, DatumGetJsonbP(recorded), NULL, false);
+		for (i = 0; i < r->n; i++)
+		{
+			Datum		values[4];
+			bool		nulls[4] = {false, false, false, false};
+			const char *change = strcmp(r->changes[i], "drop") == 0 ? "added" :
+				strcmp(r->changes[i], "create") == 0 ? "removed" : "changed";
+
+			values[0] = CStringGetTextDatum(r->keys[i]);
+			values[1] = CStringGetTextDatum(change);
+			values[2] = CStringGetTextDatum(r->statements[i]);
+			values[3] = diffrun_hazard_array(r->hazards[i]);
+			tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+		}
+	}
+	SPI_finish();
 	return (Datum) 0;
 }

@@ -17,12 +17,15 @@
 
 #include "cache.h"
 #include "migrate.h"
+#include "schema/snapshot.h"
 
 PG_MODULE_MAGIC;
 
 int			migrate_lock_timeout = 0;
 int			migrate_lock_retries = 3;
 bool		migrate_shared_graphs = true;
+bool		migrate_allow_autogenerate = false;
+bool		migrate_record_schema = true;
 bool		migrate_allow_drop = false;
 
 /* migrate.* names set before the library was loaded that are no setting */
@@ -116,7 +119,27 @@ _PG_init(void)
 							 false,
 							 PGC_USERSET, 0,
 							 NULL, NULL, NULL);
+	/* a superuser's decision for a development database, not a session's */
+	DefineCustomBoolVariable("migrate.allow_autogenerate",
+							 "Allow building a desired schema (autogenerate, check, desired_snapshot).",
+							 "On, those functions empty the managed schemas in a subtransaction, run the "
+							 "desired SQL and roll back, locking everything they touch: for development "
+							 "databases only.",
+							 &migrate_allow_autogenerate,
+							 false,
+							 PGC_SUSET, 0,
+							 NULL, NULL, NULL);
+	DefineCustomBoolVariable("migrate.record_schema",
+							 "Record the schema each change of migrate.version leaves, for drift().",
+							 "On, the commit of a transaction that upgraded, downgraded or stamped "
+							 "snapshots the user schemas into migrate.schema_snapshots; off, nothing is "
+							 "recorded and drift() compares with the last record.",
+							 &migrate_record_schema,
+							 true,
+							 PGC_USERSET, 0,
+							 NULL, NULL, NULL);
 	remember_unknown_settings();
 	MarkGUCPrefixReserved("migrate");
 	cache_init();
+	record_init();
 }

@@ -20,6 +20,8 @@ extern int	migrate_lock_timeout;
 extern int	migrate_lock_retries;
 extern bool migrate_shared_graphs;
 extern bool migrate_allow_drop;
+extern bool migrate_allow_autogenerate;
+extern bool migrate_record_schema;
 extern void migrate_check_settings(void);
 
 #endif							/* MIGRATE_H */

@@ -16,6 +16,8 @@
 #include "mb/pg_wchar.h"
 #include "nodes/parsenodes.h"
 #include "parser/parser.h"
+#include "tcop/cmdtag.h"
+#include "tcop/utility.h"
 
 #include "statements.h"
 
@@ -77,6 +79,16 @@ statements_error_callback(void *arg)
 		}
 		internalerrposition(pos);
 		internalerrquery(c->sql);
+	}
+	if (c->revision == NULL)
+	{
+		/* the SQL of a desired schema (autogenerate), not a revision */
+		if (c->statement > 0)
+			errcontext("while building the desired schema, statement %d at line %d",
+					   c->statement, c->line);
+		else
+			errcontext("while reading the desired schema SQL");
+		return;
 	}
 	if (c->statement > 0)
 		errcontext("while applying revision \"%s\" (%s), statement %d at line %d",
@@ -384,4 +396,49 @@ statements_terminated(const char *id, const char *section, const char *sql)
 	List	   *raw = parse_raw(&c);
 
 	return raw == NIL || llast_node(RawStmt, raw)->stmt_len != 0;
+}
+
+/*
+ * The statements of the SQL that describes a desired schema, refusing
+ * what cannot describe one: transaction control and statements that only
+ * run outside a transaction block (it is built inside a subtransaction),
+ * and statements that change data (a schema file is no place for them).
+ */
+List *
+statements_for_schema(const char *sql)
+{
+	ScriptContext c = {NULL, "schema", sql, 0, 0, NULL, 0};
+	List	   *stmts = statements_parse(&c);
+	ListCell   *lc;
+
+	foreach(lc, stmts)
+	{
+		Statement  *s = lfirst(lc);
+		int			n = foreach_current_index(lc) + 1;
+		const char *tag = GetCommandTagName(CreateCommandTag(s->stmt));
+		const char *what;
+
+		if (IsA(s->stmt, TransactionStmt))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_TRANSACTION_STATE),
+					 errmsg("desired schema SQL must not control transactions"),
+					 errdetail("Statement %d at line %d is %s.", n, s->line, tag),
+					 errhint("Remove it: the desired schema is built and rolled back inside one subtransaction.")));
+		if ((what = top_level_only(s->stmt)) != NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_ACTIVE_SQL_TRANSACTION),
+					 errmsg("desired schema SQL runs %s, which cannot run inside a transaction block",
+							what),
+					 errdetail("Statement %d at line %d.", n, s->line),
+					 errhint("Describe the object without it; the diff builds indexes CONCURRENTLY when asked to.")));
+		if (IsA(s->stmt, InsertStmt) || IsA(s->stmt, UpdateStmt) ||
+			IsA(s->stmt, DeleteStmt) || IsA(s->stmt, MergeStmt) ||
+			IsA(s->stmt, CopyStmt) || IsA(s->stmt, TruncateStmt))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("desired schema SQL must not change data"),
+					 errdetail("Statement %d at line %d is %s.", n, s->line, tag),
+					 errhint("Keep data changes in a revision of their own; the desired schema describes objects only.")));
+	}
+	return stmts;
 }

@@ -39,6 +39,7 @@ extern void statements_check(const char *id, const char *section,
 							 const char *file, int file_offset);
 extern List *statements_split(const char *id, const char *section,
 							  const char *sql);
+extern List *statements_for_schema(const char *sql);
 extern bool statements_terminated(const char *id, const char *section,
 								  const char *sql);
 

@@ -74,6 +74,8 @@ typedef enum StoreQuery
 	Q_REPAIR,
 	Q_LAST_APPLIED,
 	Q_REGISTERED,
+	Q_RECORD_SCHEMA,
+	Q_RECORDED_SCHEMA,
 	Q_COUNT
 } StoreQuery;
 
@@ -155,12 +157,23 @@ static const char *const query_text[Q_COUNT] = {
 	[Q_REGISTERED] =
 	"SELECT id, down_revisions, depends_on, branch_labels, message,"
 	" transactional, checksum FROM migrate.revisions",
+	/* 0.5: the schema each version left, for drift() */
+	[Q_RECORD_SCHEMA] =
+	"INSERT INTO migrate.schema_snapshots AS s (version, fingerprint, snapshot)"
+	" SELECT coalesce(array_agg(revision ORDER BY revision), '{}'), $1 ->> 'fingerprint', $1"
+	" FROM migrate.version"
+	" ON CONFLICT (version) DO UPDATE SET fingerprint = excluded.fingerprint,"
+	" snapshot = excluded.snapshot, recorded_at = now()",
+	[Q_RECORDED_SCHEMA] =
+	"SELECT s.snapshot, s.fingerprint, s.recorded_at::text FROM migrate.schema_snapshots s"
+	" WHERE s.version = (SELECT coalesce(array_agg(revision ORDER BY revision), '{}')"
+	" FROM migrate.version)",
 };
 
 static const int query_nargs[Q_COUNT] = {
 	[Q_SCRIPT] = 1,[Q_INSERT] = 9,[Q_REPLACE] = 9,[Q_DELETE] = 1,
 	[Q_STEP] = 7,[Q_FAIL] = 9,[Q_SET_VERSION] = 2,[Q_NAMES] = 1,[Q_REVISION] = 1,
-	[Q_REPAIR] = 4,[Q_LAST_APPLIED] = 1,
+	[Q_REPAIR] = 4,[Q_LAST_APPLIED] = 1,[Q_RECORD_SCHEMA] = 1,
 };
 
 static SPIPlanPtr plans[Q_COUNT];
@@ -262,6 +275,7 @@ plan_for(StoreQuery q)
 		[Q_SET_VERSION] = {TEXTARRAYOID, TEXTARRAYOID},
 		[Q_REPAIR] = {TEXTOID, TEXTOID, TEXTARRAYOID, TEXTOID},
 		[Q_LAST_APPLIED] = {TEXTOID},
+		[Q_RECORD_SCHEMA] = {JSONBOID},
 	};
 
 	if (plans[q] == NULL)
@@ -1121,11 +1135,32 @@ store_run_catalog(SPIPlanPtr *plan, const char *sql)
 	return rc;
 }
 
+/* the transaction in which migrate last changed the version rows */
+static LocalTransactionId version_changed_lxid = InvalidLocalTransactionId;
+static LocalTransactionId schema_recorded_lxid = InvalidLocalTransactionId;
+
+/*
+ * Whether this transaction changed the version rows through migrate (an
+ * upgrade, downgrade or stamp, not a restore or a hand-made INSERT) and
+ * has not recorded the schema it leaves yet; true marks it recorded.
+ */
+bool
+store_schema_to_record(void)
+{
+	if (version_changed_lxid != MyProc->lxid ||
+		schema_recorded_lxid == MyProc->lxid)
+		return false;
+	schema_recorded_lxid = MyProc->lxid;
+	return true;
+}
+
 /* Change the version table from the rows before to the rows after. */
 void
 store_set_version(List *before, List *after)
 {
 	Datum		values[2];
+
+	version_changed_lxid = MyProc->lxid;
 
 	values[0] = util_list_to_array(util_list_minus(before, after));
 	values[1] = util_list_to_array(util_list_minus(after, before));
@@ -1200,4 +1235,35 @@ store_checksum(const char *upgrade_sql, const char *downgrade_sql)
 	for (i = 0; i < 32; i++)
 		sprintf(hex + i * 2, "%02x", digest[i]);
 	return hex;
+}
+
+/* Keep the snapshot of the schema the current version rows stand for. */
+void
+store_record_schema(Datum snapshot)
+{
+	run(Q_RECORD_SCHEMA, &snapshot, NULL);
+}
+
+/*
+ * The snapshot recorded for the current version rows, with its fingerprint
+ * and time (palloc'd in the caller's context); false when there is none.
+ */
+bool
+store_recorded_schema(Datum *snapshot, char **fingerprint, char **recorded_at)
+{
+	bool		isnull;
+	bool		found;
+
+	run(Q_RECORDED_SCHEMA, NULL, NULL);
+	found = SPI_processed == 1;
+	if (found)
+	{
+		*snapshot = SPI_datumTransfer(SPI_getbinval(SPI_tuptable->vals[0],
+													SPI_tuptable->tupdesc, 1, &isnull),
+									  false, -1);
+		*fingerprint = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2);
+		*recorded_at = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 3);
+	}
+	SPI_freetuptable(SPI_tuptable);
+	return found;
 }

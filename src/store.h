@@ -92,4 +92,9 @@ extern void store_record_repair(const char *id, const char *checksum,
 extern void store_check_snapshot(void);
 extern char *store_checksum(const char *upgrade_sql, const char *downgrade_sql);
 
+extern bool store_schema_to_record(void);
+extern void store_record_schema(Datum snapshot);
+extern bool store_recorded_schema(Datum *snapshot, char **fingerprint,
+								  char **recorded_at);
+
 #endif							/* MIGRATE_STORE_H */

@@ -823,9 +823,13 @@ diff_run(Arena *a, const char *from_text, size_t from_len,
 		}
 		for (s = sorted[i]->first; s; s = s->next)
 		{
+			Pair	   *p = sorted[i]->pair;
+
 			rows[k].statement = s->sql;
 			rows[k].hazards = s->hazards;
 			rows[k].transactional = s->transactional;
+			rows[k].key = p->key;
+			rows[k].change = p->from == NULL ? "create" : p->to == NULL ? "drop" : "alter";
 			k++;
 		}
 	}

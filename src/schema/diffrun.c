@@ -7,6 +7,7 @@
 #include "postgres.h"
 
 #include "catalog/pg_type.h"
+#include "lib/stringinfo.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/memutils.h"
@@ -99,11 +100,15 @@ diffrun(Jsonb *from, Jsonb *to, Jsonb *renames, bool concurrently)
 	r->statements = palloc(sizeof(char *) * Max(r->n, 1));
 	r->hazards = palloc(sizeof(unsigned) * Max(r->n, 1));
 	r->transactional = palloc(sizeof(bool) * Max(r->n, 1));
+	r->keys = palloc(sizeof(char *) * Max(r->n, 1));
+	r->changes = palloc(sizeof(char *) * Max(r->n, 1));
 	for (i = 0; i < r->n; i++)
 	{
 		r->statements[i] = pstrdup(rows[i].statement);
 		r->hazards[i] = rows[i].hazards;
 		r->transactional[i] = rows[i].transactional;
+		r->keys[i] = pstrdup(rows[i].key);
+		r->changes[i] = rows[i].change;	/* static strings */
 	}
 	MemoryContextDelete(cxt);
 	return r;
@@ -122,4 +127,39 @@ diffrun_hazard_array(unsigned hazards)
 			items[n++] = CStringGetTextDatum(diff_hazard_names[i]);
 	return PointerGetDatum(construct_array(items, n, TEXTOID, -1, false,
 										   TYPALIGN_INT));
+}
+
+/*
+ * The statements as a revision script: each ends with a semicolon, and
+ * one with hazards has them in a comment line above it, for the reviewer.
+ * *transactional is false when any statement must run outside a
+ * transaction block.
+ */
+char *
+diffrun_script(DiffResult *r, bool *transactional)
+{
+	StringInfoData s;
+	int			i,
+				h;
+
+	initStringInfo(&s);
+	*transactional = true;
+	for (i = 0; i < r->n; i++)
+	{
+		if (r->hazards[i] & ~HZ_NOT_DIFFED)
+		{
+			appendStringInfoString(&s, "-- hazards:");
+			for (h = 0; h < HZ_COUNT; h++)
+				if (r->hazards[i] & (1u << h))
+					appendStringInfo(&s, " %s", diff_hazard_names[h]);
+			appendStringInfoChar(&s, '\n');
+		}
+		if (strncmp(r->statements[i], "--", 2) == 0)
+			appendStringInfo(&s, "%s\n", r->statements[i]);
+		else
+			appendStringInfo(&s, "%s;\n", r->statements[i]);
+		if (!r->transactional[i])
+			*transactional = false;
+	}
+	return s.data;
 }

@@ -192,6 +192,8 @@ typedef struct DiffRow
 	const char *statement;
 	unsigned	hazards;
 	bool		transactional;
+	const char *key;			/* the object the statement is for */
+	const char *change;			/* "create", "drop" or "alter" it */
 } DiffRow;
 
 struct Diff

@@ -134,10 +134,12 @@ check_schemas(Datum schemas)
 
 /*
  * The snapshot of the named schemas (all user schemas when all is true).
+ * It reads with the caller's statement snapshot, unless the caller has
+ * changed the schema itself (after_changes), when it needs a new one.
  * The caller is connected to SPI.
  */
 Jsonb *
-snapshot_take(Datum schemas, bool all)
+snapshot_take(Datum schemas, bool all, bool after_changes)
 {
 	Datum		values[1];
 	char		nulls[1] = {all ? 'n' : ' '};
@@ -165,7 +167,7 @@ snapshot_take(Datum schemas, bool all)
 		snapshot_plan = p;
 	}
 	/* read-only: the caller's statement snapshot, not a new one */
-	rc = SPI_execute_plan(snapshot_plan, values, nulls, true, 1);
+	rc = SPI_execute_plan(snapshot_plan, values, nulls, !after_changes, 1);
 	AtEOXact_GUC(true, nest);
 	if (rc != SPI_OK_SELECT || SPI_processed != 1)
 		elog(ERROR, "snapshot query failed: %s", SPI_result_code_string(rc));

@@ -13,7 +13,7 @@
 
 #include "schema.h"
 
-extern Jsonb *snapshot_take(Datum schemas, bool all);
+extern Jsonb *snapshot_take(Datum schemas, bool all, bool after_changes);
 
 typedef struct DiffResult
 {
@@ -21,10 +21,19 @@ typedef struct DiffResult
 	char	  **statements;
 	unsigned   *hazards;
 	bool	   *transactional;
+	char	  **keys;			/* the object of each statement */
+	const char **changes;		/* "create", "drop" or "alter" */
 } DiffResult;
 
 extern DiffResult *diffrun(Jsonb *from, Jsonb *to, Jsonb *renames,
 						   bool concurrently);
 extern Datum diffrun_hazard_array(unsigned hazards);
+extern char *diffrun_script(DiffResult *r, bool *transactional);
+
+/* record.c */
+extern void record_init(void);
+
+/* desired.c */
+extern Jsonb *desired_take(const char *desired_sql, Datum schemas, bool all);
 
 #endif							/* MIGRATE_SNAPSHOT_H */

@@ -166,11 +166,13 @@ SELECT is(current_setting('migrate.lock_timeout'), '0', 'migrate.lock_timeout de
 SELECT is(current_setting('migrate.lock_retries'), '3', 'migrate.lock_retries defaults to 3');
 SELECT results_eq(
     $$SELECT name::text, unit, context FROM pg_settings WHERE name LIKE 'migrate.%' ORDER BY name$$,
-    $$VALUES ('migrate.allow_drop'::text, NULL::text, 'user'::text),
+    $$VALUES ('migrate.allow_autogenerate'::text, NULL::text, 'superuser'::text),
+             ('migrate.allow_drop', NULL, 'user'),
              ('migrate.lock_retries', NULL, 'user'),
              ('migrate.lock_timeout', 'ms', 'user'),
+             ('migrate.record_schema', NULL, 'user'),
              ('migrate.shared_graphs', NULL, 'user')$$,
-    'the settings are per session; lock_timeout is in milliseconds');
+    'the settings are per session but allow_autogenerate, a superuser''s; lock_timeout is in milliseconds');
 SELECT is(current_setting('migrate.shared_graphs'), 'on', 'migrate.shared_graphs defaults to on');
 SELECT throws_ok('SET LOCAL migrate.foo = 1',
     '42602', 'invalid configuration parameter name "migrate.foo"',

@@ -12,7 +12,7 @@ BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION migrate;
 
-SELECT plan(182);
+SELECT plan(186);
 
 \ir helpers.psql
 
@@ -52,11 +52,13 @@ $$;
 SELECT results_eq(
     $$SELECT p.oid::regprocedure::text FROM pg_proc p
        WHERE p.pronamespace = 'migrate'::regnamespace ORDER BY 1$$,
-    ARRAY['migrate.apply_step(text,text,text)', 'migrate.bases()', 'migrate.begin_step(text,text,text)',
+    ARRAY['migrate."check"(text,text[],jsonb)',
+          'migrate.apply_step(text,text,text)', 'migrate.autogenerate(text,text,text[],jsonb,boolean,text,text,boolean)',
+          'migrate.bases()', 'migrate.begin_step(text,text,text)',
           'migrate.branches()', 'migrate.check_roundtrip(text)', 'migrate.current()',
-          'migrate.diff(jsonb,jsonb,jsonb,boolean)',
+          'migrate.desired_snapshot(text,text[])', 'migrate.diff(jsonb,jsonb,jsonb,boolean)',
           'migrate.downgrade(text,boolean)', 'migrate.downgrade_each(text)', 'migrate.downgrade_sql(text,text)',
-          'migrate.downgrade_statements(text)', 'migrate.drop_revision(text)', 'migrate.end_step(text,text,text)',
+          'migrate.downgrade_statements(text)', 'migrate.drift()', 'migrate.drop_revision(text)', 'migrate.end_step(text,text,text)',
           'migrate.guard_drop()', 'migrate.heads()', 'migrate.history(text)', 'migrate.load(text)', 'migrate.merge(text[],text,text)',
           'migrate.revision(text,text,text,text[],text,text[],text[],text,boolean)', 'migrate.revisions_changed()', 'migrate.show(text)',
           'migrate.snapshot(text[])',
@@ -64,7 +66,7 @@ SELECT results_eq(
           'migrate.sync(text[],text[],boolean)',
           'migrate.upgrade(text,boolean)', 'migrate.upgrade_each(text)', 'migrate.upgrade_sql(text,text)',
           'migrate.upgrade_statements(text)', 'migrate.verify()'],
-    'the 31 routines of schema migrate are the ones whose NULL handling is tested here');
+    'the 35 routines of schema migrate are the ones whose NULL handling is tested here');
 SELECT throws_ok('SELECT migrate.revisions_changed()', '39P01', 'migrate.revisions_changed() must be called as a trigger',
     'the trigger function (no arguments) refuses a direct call');
 SELECT throws_ok('SELECT migrate.guard_drop()', '39P01', 'migrate.guard_drop() must be called as an event trigger',
@@ -194,6 +196,16 @@ SELECT throws_ok($$SELECT * FROM migrate.diff(migrate.snapshot(), migrate.snapsh
     '22004', 'argument "concurrently" must not be null', 'diff(): a NULL concurrently is refused');
 SELECT is_empty($$SELECT * FROM migrate.diff(migrate.snapshot(), migrate.snapshot(), NULL)$$,
     'diff(): NULL renames means none, and a schema equals itself');
+-- the desired-schema functions: desired_sql is required, before anything else
+SELECT throws_ok($$SELECT migrate.desired_snapshot(NULL)$$,
+    '22004', 'argument "desired_sql" must not be null', 'desired_snapshot(NULL) is refused');
+SELECT throws_ok($$SELECT migrate.autogenerate('m', NULL)$$,
+    '22004', 'argument "desired_sql" must not be null', 'autogenerate(): a NULL desired_sql is refused');
+SELECT throws_ok($$SELECT * FROM migrate."check"(NULL)$$,
+    '22004', 'argument "desired_sql" must not be null', 'check(NULL) is refused');
+SELECT throws_ok($$SELECT migrate.desired_snapshot('SELECT 1', ARRAY[NULL]::text[])$$,
+    '55000', 'building a desired schema is not allowed in this database',
+    'desired_snapshot(): off unless migrate.allow_autogenerate is on');
 
 -- the committing procedures check their argument before refusing a transaction block
 SELECT throws_ok($$CALL migrate.upgrade_each(NULL)$$,

@@ -62,6 +62,8 @@ INSERT INTO denied VALUES
     ('begin_step()', $$SELECT migrate.begin_step('p3', 'upgrade')$$, 'permission denied for function begin_step'),
     ('end_step()', $$SELECT migrate.end_step('p3', 'upgrade')$$, 'permission denied for function end_step'),
     ('check_roundtrip()', $$SELECT * FROM migrate.check_roundtrip()$$, 'permission denied for function check_roundtrip'),
+    ('autogenerate()', $$SELECT migrate.autogenerate('m', 'SELECT 1')$$, 'permission denied for function autogenerate'),
+    ('desired_snapshot()', $$SELECT migrate.desired_snapshot('SELECT 1')$$, 'permission denied for function desired_snapshot'),
     ('stamp(text)', $$SELECT * FROM migrate.stamp('p2')$$, 'permission denied for function stamp'),
     ('stamp(text[])', $$SELECT * FROM migrate.stamp(ARRAY['p2'])$$, 'permission denied for function stamp'),
     ('revisions_changed()', $$SELECT migrate.revisions_changed()$$, 'permission denied for function revisions_changed'),
@@ -101,7 +103,7 @@ CREATE TEMP TABLE denied_result AS
     SELECT what, pg_temp.error_of(sql, 'sqlstate') AS sqlstate, pg_temp.error_of(sql, 'message') AS message
       FROM denied;
 RESET ROLE;
-SELECT is((SELECT count(*)::int FROM denied_result), 40, 'a role with no grants tried 40 things');
+SELECT is((SELECT count(*)::int FROM denied_result), 42, 'a role with no grants tried 42 things');
 SELECT is_empty($$SELECT what, sqlstate, message FROM denied_result WHERE sqlstate IS DISTINCT FROM '42501'$$,
     'every one of them failed with SQLSTATE 42501');
 SELECT is_empty($$SELECT r.what, r.message FROM denied_result r JOIN denied d USING (what)
@@ -552,14 +554,16 @@ SELECT is_empty($$SELECT p.oid::regprocedure, p.proconfig FROM pg_proc p
 SELECT results_eq($$SELECT p.proname::text COLLATE "default" FROM pg_proc p
                      WHERE p.pronamespace = 'migrate'::regnamespace AND has_function_privilege('public', p.oid, 'EXECUTE')
                      ORDER BY 1$$,
-    ARRAY['bases', 'branches', 'current', 'downgrade_sql', 'downgrade_statements', 'heads', 'history',
-          'show', 'status', 'upgrade_sql', 'upgrade_statements', 'verify'],
+    ARRAY['bases', 'branches', 'current', 'diff', 'downgrade_sql', 'downgrade_statements', 'drift', 'heads', 'history',
+          'show', 'snapshot', 'status', 'upgrade_sql', 'upgrade_statements', 'verify'],
     'PUBLIC may execute exactly the reading functions');
 SELECT results_eq($$SELECT p.oid::regprocedure::text FROM pg_proc p
                      WHERE p.pronamespace = 'migrate'::regnamespace AND NOT has_function_privilege('public', p.oid, 'EXECUTE')
                      ORDER BY 1$$,
-    ARRAY['migrate.apply_step(text,text,text)', 'migrate.begin_step(text,text,text)', 'migrate.check_roundtrip(text)',
-          'migrate.downgrade(text,boolean)', 'migrate.downgrade_each(text)', 'migrate.drop_revision(text)',
+    ARRAY['migrate."check"(text,text[],jsonb)', 'migrate.apply_step(text,text,text)',
+          'migrate.autogenerate(text,text,text[],jsonb,boolean,text,text,boolean)',
+          'migrate.begin_step(text,text,text)', 'migrate.check_roundtrip(text)',
+          'migrate.desired_snapshot(text,text[])', 'migrate.downgrade(text,boolean)', 'migrate.downgrade_each(text)', 'migrate.drop_revision(text)',
           'migrate.end_step(text,text,text)', 'migrate.guard_drop()', 'migrate.load(text)', 'migrate.merge(text[],text,text)',
           'migrate.revision(text,text,text,text[],text,text[],text[],text,boolean)', 'migrate.revisions_changed()',
           'migrate.stamp(text,boolean)', 'migrate.stamp(text[],boolean)', 'migrate.sync(text[],text[],boolean)',
