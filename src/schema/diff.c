@@ -316,6 +316,9 @@ emit(Diff *d, Step *n, unsigned hazards, bool transactional,
 		arena_fail(d->arena, "cannot format a statement");
 	sql = arena_bytes(d->arena, (size_t) len + 1);
 	vsnprintf(sql, (size_t) len + 1, fmt, ap);
+	/* only a snapshot with an empty definition makes one */
+	if (strspn(sql, " \t\r\n") == (size_t) len)
+		arena_fail(d->arena, "object \"%s\" gives an empty statement", n->pair->key);
 	s->sql = sql;
 	s->hazards = hazards;
 	s->transactional = transactional;
