@@ -155,7 +155,8 @@ same(const SObj *a, const SObj *b, const char *field)
 
 /*
  * Changes of type that PostgreSQL makes without rewriting the table: a
- * longer varchar, varchar to text, a numeric losing its limits.
+ * longer varchar, varchar to text, a numeric losing its limits or gaining
+ * precision at the same scale.
  */
 static bool
 type_change_keeps_table(const char *from, const char *to)
@@ -171,6 +172,17 @@ type_change_keeps_table(const char *from, const char *to)
 		return n2 >= n1;
 	if (strncmp(from, "numeric(", 8) == 0 && strcmp(to, "numeric") == 0)
 		return true;
+	/* more digits before the point, the same after it */
+	{
+		int			p1,
+					s1,
+					p2,
+					s2;
+
+		if (sscanf(from, "numeric(%d,%d)", &p1, &s1) == 2 &&
+			sscanf(to, "numeric(%d,%d)", &p2, &s2) == 2)
+			return s1 == s2 && p2 >= p1;
+	}
 	return false;
 }
 
