@@ -109,9 +109,8 @@ cmp_sobj(const void *a, const void *b)
 
 /* the objects of one snapshot, sorted by key */
 static SObj *
-load_side(Arena *a, const char *text, size_t len, const char *side, int *n)
+load_side(Arena *a, JNode *root, const char *side, int *n)
 {
-	JNode	   *root = json_parse(a, text, len);
 	JNode	   *objects = json_get(root, "objects");
 	const char *format = json_str(root, "format");
 	SObj	   *objs;
@@ -752,12 +751,23 @@ link_same_names(Diff *d)
 /*
  * The entry point: the statements from one snapshot's schema to the
  * other's, in an order the server accepts.  Fails through the arena's
- * jump on bad input or a dependency cycle.
+ * jump on bad input or a dependency cycle.  diff_run_trees takes the two
+ * snapshots already read (the server builds the trees from jsonb).
  */
 DiffRow *
 diff_run(Arena *a, const char *from_text, size_t from_len,
 		 const char *to_text, size_t to_len, const DiffOptions *opt,
 		 int *nrows)
+{
+	JNode	   *from = json_parse(a, from_text, from_len);
+	JNode	   *to = json_parse(a, to_text, to_len);
+
+	return diff_run_trees(a, from, to, opt, nrows);
+}
+
+DiffRow *
+diff_run_trees(Arena *a, JNode *from_root, JNode *to_root,
+			   const DiffOptions *opt, int *nrows)
 {
 	Diff	   *d = arena_alloc(a, sizeof(Diff));
 	SObj	   *from,
@@ -773,8 +783,8 @@ diff_run(Arena *a, const char *from_text, size_t from_len,
 	d->arena = a;
 	if (opt)
 		d->opt = *opt;
-	from = load_side(a, from_text, from_len, "from", &nfrom);
-	to = load_side(a, to_text, to_len, "to", &nto);
+	from = load_side(a, from_root, "from", &nfrom);
+	to = load_side(a, to_root, "to", &nto);
 	rename_apply(d, from, nfrom, to, nto);
 	pair_objects(d, from, nfrom, to, nto);
 	resolve_dependencies(d);

@@ -474,21 +474,21 @@ parse_number(Parser *ps)
 	return n;
 }
 
-/* items collected in a growing array of the arena */
-static void
-push_item(Parser *ps, JNode *parent, int *cap, const char *key, JNode *item)
+/* items collected in a growing array of the arena; *cap is its size */
+void
+json_append(Arena *a, JNode *parent, int *cap, const char *key, JNode *item)
 {
 	if (parent->n == *cap)
 	{
 		int			bigger = *cap == 0 ? 8 : *cap * 2;
-		JNode	  **items = arena_alloc(ps->arena, sizeof(JNode *) * bigger);
+		JNode	  **items = arena_bytes(a, sizeof(JNode *) * bigger);
 
 		if (parent->n > 0)
 			memcpy(items, parent->items, sizeof(JNode *) * parent->n);
 		parent->items = items;
 		if (parent->type == J_OBJECT)
 		{
-			const char **keys = arena_alloc(ps->arena, sizeof(char *) * bigger);
+			const char **keys = arena_bytes(a, sizeof(char *) * bigger);
 
 			if (parent->n > 0)
 				memcpy(keys, parent->keys, sizeof(char *) * parent->n);
@@ -533,7 +533,7 @@ parse_container(Parser *ps, int depth, bool is_object)
 				parse_fail(ps, "expected ':'");
 			ps->p++;
 		}
-		push_item(ps, n, &cap, key, parse_value(ps, depth + 1));
+		json_append(ps->arena, n, &cap, key, parse_value(ps, depth + 1));
 		skip_space(ps);
 		if (ps->p < ps->end && *ps->p == ',')
 		{

@@ -70,6 +70,8 @@ typedef struct JNode
 } JNode;
 
 extern JNode *json_parse(Arena *a, const char *text, size_t len);
+extern void json_append(Arena *a, JNode *parent, int *cap, const char *key,
+						JNode *item);
 extern JNode *json_get(const JNode *obj, const char *key);
 extern const char *json_str(const JNode *obj, const char *key);
 extern bool json_bool(const JNode *obj, const char *key);
@@ -212,6 +214,8 @@ struct Diff
 extern DiffRow *diff_run(Arena *a, const char *from_text, size_t from_len,
 						 const char *to_text, size_t to_len,
 						 const DiffOptions *opt, int *nrows);
+extern DiffRow *diff_run_trees(Arena *a, JNode *from, JNode *to,
+							   const DiffOptions *opt, int *nrows);
 extern Pair *diff_find(Diff *d, const char *key);
 extern void diff_recreate(Diff *d, Pair *p);
 extern Step *diff_node(Diff *d, Pair *p, Phase phase);
