@@ -207,12 +207,35 @@ begin_mutation(void)
 	lock_acquire();
 }
 
+/*
+ * Register rev and return its id as the function's result: on top of
+ * head (NULL: the single head; "base": a new root) unless its parents
+ * were given.  Ends the SPI connection.
+ */
+static Datum
+register_on_head(NewRevision *rev, bool parents_given, const char *head)
+{
+	char	   *id;
+
+	if (!parents_given && (head == NULL || strcmp(head, "base") != 0))
+	{
+		/* only finding the head needs the whole graph */
+		Graph	   *g = cache_graph();
+		int			parent = plan_new_parent(g, head);
+
+		if (parent >= 0)
+			rev->down = list_make1(REV_ID(g, parent));
+	}
+	id = keep(register_new(rev));
+	SPI_finish();
+	PG_RETURN_TEXT_P(cstring_to_text(id));
+}
+
 Datum
 migrate_revision(PG_FUNCTION_ARGS)
 {
 	NewRevision rev = {0};
 	char	   *head = text_arg(fcinfo, 7);
-	char	   *id;
 
 	begin_mutation();
 	rev.message = text_arg(fcinfo, 0);
@@ -231,18 +254,7 @@ migrate_revision(PG_FUNCTION_ARGS)
 					 errhint("Pass down_revision to name the parents, or head to build on a head.")));
 		rev.down = array_arg(fcinfo, 3, "down_revision");
 	}
-	else if (head == NULL || strcmp(head, "base") != 0)
-	{
-		/* only finding the head needs the whole graph */
-		Graph	   *g = cache_graph();
-		int			parent = plan_new_parent(g, head);
-
-		if (parent >= 0)
-			rev.down = list_make1(REV_ID(g, parent));
-	}
-	id = keep(register_new(&rev));
-	SPI_finish();
-	PG_RETURN_TEXT_P(cstring_to_text(id));
+	return register_on_head(&rev, PG_ARGISNULL(3), head);
 }
 
 Datum
@@ -1256,7 +1268,6 @@ migrate_autogenerate(PG_FUNCTION_ARGS)
 			   *down;
 	bool		down_transactional;
 	int			i;
-	char	   *id;
 
 	begin_mutation();
 	require_at_heads("autogenerate");
@@ -1284,17 +1295,7 @@ migrate_autogenerate(PG_FUNCTION_ARGS)
 		"-- no schema changes\n";
 	rev.transactional = rev.transactional && (down->n == 0 || down_transactional);
 	rev.id = text_arg(fcinfo, 5);
-	if (head == NULL || strcmp(head, "base") != 0)
-	{
-		Graph	   *g = cache_graph();
-		int			parent = plan_new_parent(g, head);
-
-		if (parent >= 0)
-			rev.down = list_make1(REV_ID(g, parent));
-	}
-	id = keep(register_new(&rev));
-	SPI_finish();
-	PG_RETURN_TEXT_P(cstring_to_text(id));
+	return register_on_head(&rev, false, head);
 }
 
 Datum

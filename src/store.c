@@ -1150,6 +1150,9 @@ store_schema_to_record(void)
 	if (version_changed_lxid != MyProc->lxid ||
 		schema_recorded_lxid == MyProc->lxid)
 		return false;
+	/* the extension's SQL may predate the table (0.4 and older) */
+	if (!OidIsValid(get_relname_relid("schema_snapshots", store_extension_schema())))
+		return false;
 	schema_recorded_lxid = MyProc->lxid;
 	return true;
 }

@@ -6,7 +6,8 @@
  *
  * A foreign key or check added to a table that already has rows goes in
  * NOT VALID, then VALIDATE, which scans under a lock that lets writes
- * through; one added with its table needs no second step.  Constraints
+ * through; one added with its table needs no second step.  Asked for
+ * concurrent builds, a key's index is built CONCURRENTLY first.  Constraints
  * inherited from a parent or cloned onto partitions belong to the parent.
  */
 #include "schema.h"
@@ -60,6 +61,29 @@ constraint_create(Diff *d, Pair *p, Step *n)
 		diff_emit(d, n, HZ_DATA_DEPENDENT,
 				  "ALTER TABLE %s VALIDATE CONSTRAINT %s", table, name);
 		return;
+	}
+	/*
+	 * Asked for concurrent builds, a key on an existing table gets its
+	 * unique index CONCURRENTLY outside the transaction first, then takes
+	 * it over: only the plain forms "PRIMARY KEY (cols)" and "UNIQUE
+	 * (cols)" can be taken over.
+	 */
+	if (existed && d->opt.concurrently && (type[0] == 'p' || type[0] == 'u'))
+	{
+		const char *cols = strchr(def, '(');
+		size_t		len = strlen(def);
+
+		if (cols && def[len - 1] == ')' && strchr(cols + 1, '(') == NULL &&
+			(strncmp(def, "PRIMARY KEY (", 13) == 0 || strncmp(def, "UNIQUE (", 8) == 0))
+		{
+			diff_emit_outside(d, n, HZ_INDEX_BUILD | HZ_DATA_DEPENDENT,
+							  "CREATE UNIQUE INDEX CONCURRENTLY %s ON %s %s",
+							  name, table, cols);
+			diff_emit(d, n, HZ_ACCESS_EXCLUSIVE,
+					  "ALTER TABLE %s ADD CONSTRAINT %s %s USING INDEX %s", table, name,
+					  type[0] == 'p' ? "PRIMARY KEY" : "UNIQUE", name);
+			return;
+		}
 	}
 	/* a table born in this script has no rows to check or lock out */
 	diff_emit(d, n,
