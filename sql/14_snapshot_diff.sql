@@ -59,6 +59,12 @@ SELECT migrate.snapshot('{shop}') AS after \gset
 ROLLBACK;
 SELECT statement, hazards, transactional FROM migrate.diff(:'before', :'after', concurrently => true);
 SELECT statement, hazards, transactional FROM migrate.diff(:'after', :'before', concurrently => true);
+-- so is a unique key's index, which the key then takes over
+BEGIN;
+ALTER TABLE shop.items ADD CONSTRAINT items_name_key UNIQUE (name);
+SELECT migrate.snapshot('{shop}') AS keyed \gset
+ROLLBACK;
+SELECT statement, hazards, transactional FROM migrate.diff(:'before', :'keyed', concurrently => true);
 
 -- what a snapshot holds but the diff does not write is reported, not skipped
 BEGIN;

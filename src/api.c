@@ -254,7 +254,7 @@ migrate_revision(PG_FUNCTION_ARGS)
 					 errhint("Pass down_revision to name the parents, or head to build on a head.")));
 		rev.down = array_arg(fcinfo, 3, "down_revision");
 	}
-	return register_on_head(&rev, PG_ARGISNULL(3), head);
+	return register_on_head(&rev, !PG_ARGISNULL(3), head);
 }
 
 Datum

@@ -19,6 +19,7 @@ const char *const constraint_reader =
 " 'constraint ' || c.qn || '.' || quote_ident(k.conname),"
 " jsonb_build_object('kind', 'constraint', 'table', c.qn,"
 "  'name', quote_ident(k.conname), 'type', k.contype,"
+"  'partitioned', c.relkind = 'p',"
 "  'definition', pg_get_constraintdef(k.oid),"
 "  'comment', " SNAP_COMMENT("pg_constraint", "k.oid", "0") ")"
 " FROM rel c JOIN pg_constraint k ON k.conrelid = c.oid"
@@ -54,7 +55,10 @@ constraint_create(Diff *d, Pair *p, Step *n)
 	bool		existed = diff_existed(p);
 	bool		not_valid = strstr(def, " NOT VALID") != NULL;
 
-	if (existed && !not_valid && (strcmp(type, "f") == 0 || strcmp(type, "c") == 0))
+	/* PostgreSQL 15 has no NOT VALID foreign key on a partitioned table */
+	if (existed && !not_valid && (strcmp(type, "c") == 0 ||
+								  (strcmp(type, "f") == 0 &&
+								   !json_bool(o->def, "partitioned"))))
 	{
 		diff_emit(d, n, strcmp(type, "c") == 0 ? HZ_ACCESS_EXCLUSIVE : 0,
 				  "ALTER TABLE %s ADD CONSTRAINT %s %s NOT VALID", table, name, def);

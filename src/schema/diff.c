@@ -485,7 +485,8 @@ spread_recreate(Diff *d)
 				continue;
 			if (gone ? (u->kind->rebuilt_with_dependency ||
 						u->container == p) :
-				u->kind->blocks_type_change)
+				(u->kind->blocks_type_change ||
+				 (u->kind == &column_kind && json_str(u->from->def, "generated"))))
 			{
 				u->recreate = true;
 				stack[top++] = u;
@@ -675,6 +676,11 @@ link_pair(Diff *d, Pair *p)
 	/* a post step (dropping a replaced type) waits for its users' changes */
 	for (i = 0; p->post && i < p->nusers_from; i++)
 		diff_before(p->users_from[i]->alter, p->post);
+	if (p->alter && p->alter_before)
+	{
+		diff_before(p->alter, p->alter_before->drop);
+		diff_before(p->alter, p->alter_before->alter);
+	}
 	if (p->post && p->post_after)
 	{
 		diff_before(p->post_after->create, p->post);
@@ -688,7 +694,8 @@ link_pair(Diff *d, Pair *p)
 
 		if (u->drop)
 			diff_before(p->drop ? p->drop : p->alter, u->drop);
-		if (u->alter && p->drop)
+		/* unless u's alteration is what lets p go (OWNED BY NONE) */
+		if (u->alter && p->drop && u->alter_before != p)
 			diff_before(p->drop, u->alter);
 	}
 	/* the to side: what an object uses exists (in its new shape) first */
@@ -696,6 +703,14 @@ link_pair(Diff *d, Pair *p)
 	{
 		Pair	   *u = p->uses_to[i];
 		Step	   *mine = p->create ? p->create : p->alter ? p->alter : p->post;
+
+		/*
+		 * A column made by its parent's ADD COLUMN (a partition's) needs
+		 * its own table no more than that statement does.
+		 */
+		if (u == p->container && p->create && p->create->merged_into &&
+			root(p->create) != root(u->create))
+			continue;
 
 		diff_before(u->create, mine);
 		diff_before(u->alter, mine);

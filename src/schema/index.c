@@ -45,11 +45,25 @@ static void
 index_create(Diff *d, Pair *p, Step *n)
 {
 	const char *def = diff_str(d, p->to, "definition");
-	const char *at = strstr(def, "INDEX ");
+	const char *at;
 	unsigned	hz = diff_existed(p) ? HZ_INDEX_BUILD : 0;
 
 	if (strncmp(def, "CREATE UNIQUE", 13) == 0 && diff_existed(p))
 		hz |= HZ_DATA_DEPENDENT;
+	/*
+	 * pg_get_indexdef() prints a partitioned table's index ON ONLY, as
+	 * pg_dump attaches the partitions' indexes one by one; created without
+	 * ONLY, it reaches every partition by itself.
+	 */
+	if (json_bool(p->to->def, "partitioned"))
+	{
+		const char *only = strstr(def, " ON ONLY ");
+
+		if (only)
+			def = arena_printf(d->arena, "%.*s ON %s", (int) (only - def), def,
+							   only + 9);
+	}
+	at = strstr(def, "INDEX ");
 	if (at && concurrent(d, p, p->to))
 		diff_emit_outside(d, n, hz, "%.*sINDEX CONCURRENTLY %s",
 						  (int) (at - def), def, at + 6);

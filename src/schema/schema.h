@@ -121,6 +121,7 @@ typedef struct Pair
 	Step	   *create;
 	Step	   *post;			/* after create and alter: OWNED BY, ... */
 	struct Pair *post_after;	/* what the post node needs first */
+	struct Pair *alter_before;	/* whose drop waits for the alteration */
 	struct Pair **uses_from;	/* pairs this one depends on, per side */
 	int			nuses_from;
 	struct Pair **uses_to;

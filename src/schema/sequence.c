@@ -50,9 +50,22 @@ own(Diff *d, Pair *p, const SObj *from)
 
 	if ((was == NULL && now == NULL) || (was && now && strcmp(was, now) == 0))
 		return;
-	diff_emit(d, diff_node(d, p, PH_POST), 0, "ALTER SEQUENCE %s OWNED BY %s",
-			  diff_str(d, p->to, "name"), now ? now : "NONE");
-	p->post_after = diff_find(d, owned_column(d, p->to));
+	/*
+	 * Dropping the old owner would take the sequence along: it is let go
+	 * first, then given to the new owner once that exists.
+	 */
+	if (was)
+	{
+		diff_emit(d, diff_node(d, p, PH_ALTER), 0, "ALTER SEQUENCE %s OWNED BY NONE",
+				  diff_str(d, p->to, "name"));
+		p->alter_before = diff_find(d, owned_column(d, from));
+	}
+	if (now)
+	{
+		diff_emit(d, diff_node(d, p, PH_POST), 0, "ALTER SEQUENCE %s OWNED BY %s",
+				  diff_str(d, p->to, "name"), now);
+		p->post_after = diff_find(d, owned_column(d, p->to));
+	}
 }
 
 static void

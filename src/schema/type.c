@@ -213,6 +213,32 @@ enum_replace(Diff *d, Pair *p, Step *n)
 			  (int) (last - name), name, aside);
 }
 
+/*
+ * Whether the new schema uses label of enum name anywhere the server
+ * deparsed it ('label'::schema.type): PostgreSQL lets a value added in a
+ * transaction be used only after that transaction commits.
+ */
+static bool
+label_used(Diff *d, const char *name, const char *label)
+{
+	static const char *const fields[] = {"default", "definition", "generated",
+	"using", "check", NULL};
+	const char *pattern = arena_printf(d->arena, "%s::%s",
+									   diff_literal(d, label), name);
+	int			i,
+				f;
+
+	for (i = 0; i < d->npairs; i++)
+		for (f = 0; d->pairs[i].to && fields[f]; f++)
+		{
+			const char *text = json_str(d->pairs[i].to->def, fields[f]);
+
+			if (text && strstr(text, pattern))
+				return true;
+		}
+	return false;
+}
+
 static void
 enum_alter(Diff *d, Pair *p, Step *unused)
 {
@@ -231,19 +257,26 @@ enum_alter(Diff *d, Pair *p, Step *unused)
 	}
 	for (i = 0; i < now->n; i++)
 	{
-		if (json_has_string(was, now->items[i]->str) || now->items[i]->type != J_STRING)
+		const char *label = now->items[i]->str;
+		const char *where;
+
+		if (now->items[i]->type != J_STRING || json_has_string(was, label))
 			continue;
 		if (i + 1 < now->n && json_has_string(was, now->items[i + 1]->str))
-			diff_emit(d, n, 0, "ALTER TYPE %s ADD VALUE %s BEFORE %s",
-					  type_name(d, p->to), diff_literal(d, now->items[i]->str),
-					  diff_literal(d, now->items[i + 1]->str));
+			where = arena_printf(d->arena, " BEFORE %s",
+								 diff_literal(d, now->items[i + 1]->str));
 		else if (i > 0)
-			diff_emit(d, n, 0, "ALTER TYPE %s ADD VALUE %s AFTER %s",
-					  type_name(d, p->to), diff_literal(d, now->items[i]->str),
-					  diff_literal(d, now->items[i - 1]->str));
+			where = arena_printf(d->arena, " AFTER %s",
+								 diff_literal(d, now->items[i - 1]->str));
 		else
-			diff_emit(d, n, 0, "ALTER TYPE %s ADD VALUE %s",
-					  type_name(d, p->to), diff_literal(d, now->items[i]->str));
+			where = "";
+		/* a value the new schema uses must be committed before it is used */
+		if (label_used(d, type_name(d, p->to), label))
+			diff_emit_outside(d, n, 0, "ALTER TYPE %s ADD VALUE %s%s",
+							  type_name(d, p->to), diff_literal(d, label), where);
+		else
+			diff_emit(d, n, 0, "ALTER TYPE %s ADD VALUE %s%s",
+					  type_name(d, p->to), diff_literal(d, label), where);
 	}
 }
 

@@ -16,7 +16,7 @@ LANGUAGE sql AS $$
   ELSE (SELECT string_agg(format('%s:%s:%s', grantee::regrole, privilege_type,
                                  is_grantable), ',' ORDER BY 1)
         FROM aclexplode(coalesce(acl, acldefault(kind, owner)))
-        WHERE grantee <> owner) END
+        WHERE owner IS NULL OR grantee <> owner) END
 $$;
 WITH ns AS (
   SELECT oid, nspname FROM pg_namespace
@@ -36,7 +36,8 @@ SELECT line FROM (
   FROM pg_extension WHERE extname NOT IN ('plpgsql', 'migrate')
   UNION ALL
   SELECT format('relation %s kind=%s persistence=%s options=%s rls=%s/%s acl=%s comment=%s bound=%s parent=%s partkey=%s',
-    qn, relkind, relpersistence, reloptions, relrowsecurity, relforcerowsecurity,
+    qn, relkind, relpersistence,
+    (SELECT array_agg(o ORDER BY o) FROM unnest(reloptions) o), relrowsecurity, relforcerowsecurity,
     pg_temp.privs(relacl, (CASE relkind WHEN 'S' THEN 's' ELSE 'r' END)::"char", relowner), obj_description(oid, 'pg_class'), pg_get_expr(relpartbound, oid),
     (SELECT string_agg(inhparent::regclass::text, ',' ORDER BY inhseqno)
      FROM pg_inherits WHERE inhrelid = rels.oid),
@@ -47,7 +48,7 @@ SELECT line FROM (
     r.qn, a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull,
     pg_get_expr(d.adbin, d.adrelid), a.attidentity, a.attgenerated,
     CASE WHEN a.attcollation <> t.typcollation THEN a.attcollation::regcollation::text END,
-    pg_temp.privs(a.attacl, NULL, 0), col_description(r.oid, a.attnum),
+    pg_temp.privs(a.attacl, NULL, NULL), col_description(r.oid, a.attnum),
     (SELECT array_agg(o ORDER BY o) FROM unnest(a.attoptions) o WHERE o NOT LIKE 'pg\_attver=%'))
   FROM rels r JOIN pg_attribute a ON a.attrelid = r.oid AND a.attnum > 0 AND NOT a.attisdropped
   JOIN pg_type t ON t.oid = a.atttypid
@@ -65,7 +66,8 @@ SELECT line FROM (
   SELECT format('sequence %s type=%s start=%s inc=%s min=%s max=%s cache=%s cycle=%s owned=%s acl=%s',
     r.qn, s.seqtypid::regtype, s.seqstart, s.seqincrement, s.seqmin, s.seqmax,
     s.seqcache, s.seqcycle,
-    (SELECT refobjid::regclass || '.' || refobjsubid FROM pg_depend
+    (SELECT refobjid::regclass || '.' || quote_ident(attname) FROM pg_depend
+     JOIN pg_attribute ON attrelid = refobjid AND attnum = refobjsubid
      WHERE classid = 'pg_class'::regclass AND objid = r.oid AND deptype IN ('a', 'i')
        AND refobjsubid > 0), pg_temp.privs(r.relacl, 's', r.relowner))
   FROM rels r JOIN pg_sequence s ON s.seqrelid = r.oid
