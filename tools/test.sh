@@ -72,6 +72,8 @@ suite() {
     "$logdir/psql.log" bash test/psql/run.sh
 [ -f test/schema/run.sh ] && suite "schema diff corpus (before/after schemas, both ways, catalogs compared)" \
     "$logdir/schema.log" bash test/schema/run.sh
+[ -f test/schema/run.sh ] && suite "schema diff property test (generated schema pairs, seed ${SCHEMA_SEED:-20261205})" \
+    "$logdir/schema-random.log" bash test/schema/run.sh --random "${SCHEMA_PAIRS:-25}" "${SCHEMA_SEED:-20261205}"
 [ -f test/stress/stress.sh ] && suite "pgbench stress (16 clients while revisions are added)" \
     "$logdir/stress.log" bash test/stress/stress.sh
 [ -f t/run.sh ] && suite "TAP fault tests (terminate, immediate stop; as postgres)" \
