@@ -25,6 +25,12 @@ const char *const column_reader =
 "  'default', CASE WHEN a.attgenerated = '' THEN pg_get_expr(ad.adbin, ad.adrelid) END,"
 "  'generated', CASE WHEN a.attgenerated = 's' THEN pg_get_expr(ad.adbin, ad.adrelid) END,"
 "  'identity', CASE a.attidentity WHEN 'a' THEN 'ALWAYS' WHEN 'd' THEN 'BY DEFAULT' END,"
+"  'identity_options', CASE WHEN a.attidentity <> '' THEN"
+"   (SELECT jsonb_build_object('start', s.seqstart, 'increment', s.seqincrement,"
+"     'min', s.seqmin, 'max', s.seqmax, 'cache', s.seqcache, 'cycle', s.seqcycle)"
+"    FROM pg_depend sd JOIN pg_sequence s ON s.seqrelid = sd.objid"
+"    WHERE sd.classid = 'pg_class'::regclass AND sd.refclassid = 'pg_class'::regclass"
+"    AND sd.refobjid = c.oid AND sd.refobjsubid = a.attnum AND sd.deptype = 'i') END,"
 "  'collation', CASE WHEN a.attcollation <> t.typcollation THEN"
 "   (SELECT quote_ident(cn.nspname) || '.' || quote_ident(co.collname)"
 "    FROM pg_collation co JOIN pg_namespace cn ON cn.oid = co.collnamespace"
@@ -83,6 +89,52 @@ column_dropped_with(Diff *d, const SObj *o)
 	return column_container(d, o);
 }
 
+/* whether an identity parameter has the value PostgreSQL gives it anyway */
+static bool
+identity_default(const char *param, const char *value, const char *type)
+{
+	if (strcmp(param, "max") == 0)
+		return (strcmp(type, "integer") == 0 && strcmp(value, "2147483647") == 0) ||
+			(strcmp(type, "bigint") == 0 && strcmp(value, "9223372036854775807") == 0) ||
+			(strcmp(type, "smallint") == 0 && strcmp(value, "32767") == 0);
+	return strcmp(value, "1") == 0;
+}
+
+/*
+ * The parameters of an identity's sequence: for a definition those that
+ * differ from the defaults of the column's type, for an alteration those
+ * that changed.
+ */
+static const char *
+identity_options(Diff *d, const JNode *was, const JNode *now, bool alter,
+				 const char *type)
+{
+	static const char *const params[][2] = {
+		{"start", "START WITH"}, {"increment", "INCREMENT BY"},
+		{"min", "MINVALUE"}, {"max", "MAXVALUE"}, {"cache", "CACHE"}
+	};
+	Buf			b;
+	size_t		i;
+
+	buf_init(&b, d->arena);
+	for (i = 0; i < sizeof(params) / sizeof(params[0]); i++)
+	{
+		const char *v = json_str(now, params[i][0]);
+
+		if (v && (alter ? !json_equal(json_get(was, params[i][0]),
+									  json_get(now, params[i][0])) :
+				  !identity_default(params[i][0], v, type)))
+			buf_addf(&b, "%s%s %s", alter ? " SET " : (b.len ? " " : ""),
+					 params[i][1], v);
+	}
+	if (json_get(now, "cycle") &&
+		(alter ? json_bool(was, "cycle") != json_bool(now, "cycle") :
+		 json_bool(now, "cycle")))
+		buf_addf(&b, "%s%s", alter ? " SET " : (b.len ? " " : ""),
+				 json_bool(now, "cycle") ? "CYCLE" : "NO CYCLE");
+	return b.data;
+}
+
 /* "name type [COLLATE c] [DEFAULT e | GENERATED ...] [NOT NULL]" */
 const char *
 column_definition(Diff *d, const SObj *o)
@@ -100,7 +152,14 @@ column_definition(Diff *d, const SObj *o)
 	if (generated)
 		buf_addf(&b, " GENERATED ALWAYS AS (%s) STORED", generated);
 	else if (identity)
+	{
+		const char *opts = identity_options(d, NULL, json_get(o->def, "identity_options"),
+											false, diff_str(d, o, "type"));
+
 		buf_addf(&b, " GENERATED %s AS IDENTITY", identity);
+		if (opts[0])
+			buf_addf(&b, " (%s)", opts);
+	}
 	else if (dflt)
 		buf_addf(&b, " DEFAULT %s", dflt);
 	if (json_bool(o->def, "not_null") && identity == NULL)
@@ -299,13 +358,28 @@ column_alter(Diff *d, Pair *p, Step *unused)
 		diff_emit(d, n, HZ_ACCESS_EXCLUSIVE,
 				  "ALTER TABLE %s ALTER COLUMN %s DROP NOT NULL", table, name);
 	if (now_id && !was_id)
+	{
+		const char *opts = identity_options(d, NULL,
+											json_get(to->def, "identity_options"), false,
+											diff_str(d, to, "type"));
+
 		diff_emit(d, n, HZ_ACCESS_EXCLUSIVE,
-				  "ALTER TABLE %s ALTER COLUMN %s ADD GENERATED %s AS IDENTITY",
-				  table, name, now_id);
+				  "ALTER TABLE %s ALTER COLUMN %s ADD GENERATED %s AS IDENTITY%s%s%s",
+				  table, name, now_id, opts[0] ? " (" : "", opts, opts[0] ? ")" : "");
+	}
 	else if (now_id && was_id && strcmp(now_id, was_id) != 0)
 		diff_emit(d, n, HZ_ACCESS_EXCLUSIVE,
 				  "ALTER TABLE %s ALTER COLUMN %s SET GENERATED %s",
 				  table, name, now_id);
+	if (now_id && was_id && !same(from, to, "identity_options"))
+	{
+		const char *opts = identity_options(d, json_get(from->def, "identity_options"),
+											json_get(to->def, "identity_options"), true,
+											diff_str(d, to, "type"));
+
+		if (opts[0])
+			diff_emit(d, n, 0, "ALTER TABLE %s ALTER COLUMN %s%s", table, name, opts);
+	}
 	if (!same(from, to, "options"))
 		options_change(d, n, from, to);
 }
