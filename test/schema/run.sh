@@ -11,6 +11,7 @@
 # a statement that must be in the script.
 # With --random N [SEED], N generated pairs (test/schema/random.sql) take
 # the place of the corpus: the property that any schema round-trips.
+# test/schema/pending/ holds cases that still fail (not run unless named).
 # Run inside a cluster (PG* set), e.g.:  pg_virtualenv bash test/schema/run.sh
 # Ends with "N passed, N failed".
 set -uo pipefail
