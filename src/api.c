@@ -1126,6 +1126,26 @@ migrate_snapshot(PG_FUNCTION_ARGS)
 	PG_RETURN_JSONB_P(snap);
 }
 
+/* rows of a diff result in the shape of diff() */
+static void
+emit_diff(FunctionCallInfo fcinfo, DiffResult *r)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	int			i;
+
+	for (i = 0; i < r->n; i++)
+	{
+		Datum		values[4];
+		bool		nulls[4] = {false, false, false, false};
+
+		values[0] = Int32GetDatum(i + 1);
+		values[1] = CStringGetTextDatum(r->statements[i]);
+		values[2] = diffrun_hazard_array(r->hazards[i]);
+		values[3] = BoolGetDatum(r->transactional[i]);
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+}
+
 static Jsonb *
 required_jsonb(FunctionCallInfo fcinfo, int n, const char *name)
 {
@@ -1144,23 +1164,9 @@ migrate_diff(PG_FUNCTION_ARGS)
 	Jsonb	   *to = required_jsonb(fcinfo, 1, "to_snapshot");
 	Jsonb	   *renames = PG_ARGISNULL(2) ? NULL : PG_GETARG_JSONB_P(2);
 	bool		concurrently = bool_arg(fcinfo, 3, "concurrently", false);
-	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
-	DiffResult *r;
-	int			i;
 
 	InitMaterializedSRF(fcinfo, 0);
-	r = diffrun(from, to, renames, concurrently);
-	for (i = 0; i < r->n; i++)
-	{
-		Datum		values[4];
-		bool		nulls[4] = {false, false, false, false};
-
-		values[0] = Int32GetDatum(i + 1);
-		values[1] = CStringGetTextDatum(r->statements[i]);
-		values[2] = diffrun_hazard_array(r->hazards[i]);
-		values[3] = BoolGetDatum(r->transactional[i]);
-		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
-	}
+	emit_diff(fcinfo, diffrun(from, to, renames, concurrently));
 	return (Datum) 0;
 }
 
@@ -1213,26 +1219,6 @@ require_at_heads(const char *function)
 						   util_join_some(st.pending, 5)),
 				 errhint("Run migrate.upgrade('heads') first: migrate.%s() compares the desired schema with the head schema.",
 						 function)));
-}
-
-/* rows of a diff result in the shape of diff() */
-static void
-emit_diff(FunctionCallInfo fcinfo, DiffResult *r)
-{
-	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
-	int			i;
-
-	for (i = 0; i < r->n; i++)
-	{
-		Datum		values[4];
-		bool		nulls[4] = {false, false, false, false};
-
-		values[0] = Int32GetDatum(i + 1);
-		values[1] = CStringGetTextDatum(r->statements[i]);
-		values[2] = diffrun_hazard_array(r->hazards[i]);
-		values[3] = BoolGetDatum(r->transactional[i]);
-		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
-	}
 }
 
 /* renames the other way: {"to key": "from key"} */

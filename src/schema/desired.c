@@ -62,11 +62,10 @@ static Jsonb *
 public_only(Jsonb *snap)
 {
 	StringInfoData s;
-	char	   *text = JsonbToCString(NULL, &snap->root, VARSIZE(snap));
-	Datum		j = DirectFunctionCall1(jsonb_in, CStringGetDatum(text));
 	Datum		obj;
 
-	obj = DirectFunctionCall2(jsonb_object_field, j, CStringGetTextDatum("objects"));
+	obj = DirectFunctionCall2(jsonb_object_field, JsonbPGetDatum(snap),
+							  CStringGetTextDatum("objects"));
 	obj = DirectFunctionCall2(jsonb_object_field, obj, CStringGetTextDatum("schema public"));
 	initStringInfo(&s);
 	appendStringInfo(&s, "{\"format\": 1, \"objects\": {\"schema public\": %s}}",

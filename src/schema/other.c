@@ -87,27 +87,21 @@ const char *const other_reader =
 " FROM pg_identify_object(x0.cls::regclass, x0.oid, 0) io) x";
 
 static void
-other_report(Diff *d, Step *n, const char *key, const char *change)
-{
-	diff_not_diffed(d, n, key, change);
-}
-
-static void
 other_create(Diff *d, Pair *p, Step *n)
 {
-	other_report(d, n, p->key, "is new");
+	diff_not_diffed(d, n, p->key, "is new");
 }
 
 static void
 other_drop(Diff *d, Pair *p, Step *n)
 {
-	other_report(d, n, p->key, "is gone");
+	diff_not_diffed(d, n, p->key, "is gone");
 }
 
 static void
 other_alter(Diff *d, Pair *p, Step *unused)
 {
-	other_report(d, diff_node(d, p, PH_ALTER), p->key, "changed");
+	diff_not_diffed(d, diff_node(d, p, PH_ALTER), p->key, "changed");
 }
 
 const Kind	other_kind = {
