@@ -107,14 +107,63 @@ print_written(const char *path, const char *id)
 		printf("Generating %s ... done\n", path);
 }
 
+/*
+ * revision --autogenerate: the bodies are the diff from the head schema to
+ * the desired one and back (autogen.c), in the database given or in
+ * scratch databases (--dev-url).  A plan that deletes data needs
+ * --allow-destructive; nothing is written otherwise.
+ */
+static bool
+autogenerate(const char *conninfo, char **upgrade, char **downgrade,
+			 bool *transactional)
+{
+	Job			job = {0};
+	DiffRows	up,
+				down;
+	bool		up_tx,
+				down_tx;
+	bool		ok;
+	int			i;
+
+	job.conninfo = conninfo;
+	initPQExpBuffer(&job.out);
+	initPQExpBuffer(&job.steps);
+	if (opt.dev_url == NULL && !session_open(&job))
+		return false;
+	ok = autogen_plan(opt.dev_url ? NULL : &job, &up, &down);
+	session_close(&job);
+	if (!ok)
+		return false;
+	for (i = 0; i < up.n && !opt.allow_destructive; i++)
+		if (strstr(up.hazards[i], "deletes_data"))
+		{
+			report_fail("Nothing was written. If that is meant, add --allow-destructive; if an object was renamed, say so with --rename 'table public.old=table public.new'.",
+						"the upgrade would delete data: %s", up.statement[i]);
+			return false;
+		}
+	for (i = 0; i < up.n; i++)
+		if (strstr(up.hazards[i], "not_diffed"))
+			fprintf(stderr, "%s: warning: %s\n", progname, up.statement[i] + 3);
+	if (up.n == 0 && !opt.quiet && !opt.json)
+		fprintf(stderr, "%s: the desired schema equals the head schema: the revision has no statements\n",
+				progname);
+	*upgrade = up.n ? autogen_script(&up, &up_tx) : pg_strdup("-- no schema changes\n");
+	*downgrade = down.n ? autogen_script(&down, &down_tx) : pg_strdup("-- no schema changes\n");
+	*transactional = (up.n == 0 || up_tx) && (down.n == 0 || down_tx);
+	return true;
+}
+
 int
-verb_revision(void)
+verb_revision(const char *conninfo)
 {
 	MigDir		dir;
 	char	   *id;
 	char	   *parent = NULL;
 	char	   *path;
 	char	   *deps = NULL;
+	char	   *upgrade = NULL;
+	char	   *downgrade = NULL;
+	bool		transactional = true;
 
 	if (!files_read(opt.dir, &dir))
 		return EXIT_ERROR;
@@ -185,8 +234,11 @@ verb_revision(void)
 		}
 		deps = list.data;
 	}
+	if (opt.autogenerate && !autogenerate(conninfo, &upgrade, &downgrade, &transactional))
+		return interrupted ? EXIT_CANCELED : EXIT_ERROR;
 	path = files_write_revision(&dir, id, opt.message, parent ? &parent : NULL,
-								parent ? 1 : 0, opt.branch_label, deps);
+								parent ? 1 : 0, opt.branch_label, deps,
+								upgrade, downgrade, transactional);
 	if (path == NULL)
 		return EXIT_ERROR;
 	print_written(path, id);
@@ -238,7 +290,8 @@ verb_merge(void)
 			if (i != j && files_is_ancestor(&dir, parents[i], parents[j]))
 				return fail("Merge revisions of different branches: a merge of a revision with its own descendant changes nothing.",
 							"revision \"%s\" is an ancestor of \"%s\"", parents[i], parents[j]);
-	path = files_write_revision(&dir, id, opt.message, parents, n, NULL, NULL);
+	path = files_write_revision(&dir, id, opt.message, parents, n, NULL, NULL,
+								NULL, NULL, true);
 	if (path == NULL)
 		return EXIT_ERROR;
 	print_written(path, id);

@@ -466,7 +466,8 @@ slug(const char *message)
 char *
 files_write_revision(MigDir *dir, const char *id, const char *message,
 					 char **parents, int nparents, const char *labels,
-					 const char *depends_on)
+					 const char *depends_on, const char *upgrade,
+					 const char *downgrade, bool transactional)
 {
 	char	   *s = slug(message ? message : "");
 	char	   *path = psprintf("%s/%s%s%s.sql", dir->path, id, s[0] ? "_" : "", s);
@@ -492,7 +493,10 @@ files_write_revision(MigDir *dir, const char *id, const char *message,
 		appendPQExpBuffer(&text, "-- migrate:branch-labels %s\n", labels);
 	if (depends_on)
 		appendPQExpBuffer(&text, "-- migrate:depends-on %s\n", depends_on);
-	appendPQExpBufferStr(&text, "-- migrate:upgrade\n\n-- migrate:downgrade\n\n");
+	if (!transactional)
+		appendPQExpBufferStr(&text, "-- migrate:transactional false\n");
+	appendPQExpBuffer(&text, "-- migrate:upgrade\n%s\n-- migrate:downgrade\n%s\n",
+					  upgrade ? upgrade : "", downgrade ? downgrade : "");
 	if (!script_parse(text.data, text.len, &f, &err))
 	{
 		report_fail(NULL, "the new revision would not parse: line %d: %s", err.line, err.message);

@@ -13,7 +13,7 @@
 
 #include "pg_migrate.h"
 
-#define PG_MIGRATE_VERSION "0.4"
+#define PG_MIGRATE_VERSION "0.5"
 
 /* marks "-N" arguments while getopt runs (see main) */
 #define TARGET_MARK '\001'
@@ -33,6 +33,8 @@ MigDir		migdir;
 #define O_EXITCODE	0x0040
 #define O_DOWNGRADE	0x0080
 #define O_PRUNE		0x0100
+#define O_AUTOGEN	0x0400		/* --autogenerate --allow-destructive */
+#define O_SCHEMA	0x0800		/* --schema --dev-url --rename --concurrently */
 
 typedef struct Command
 {
@@ -51,12 +53,19 @@ static const Command commands[] = {
 	{"init", NULL, NULL, verb_init, 0, 0, 0, "init",
 	"Create the migrations directory (--dir) and install the migrate extension\n"
 	"in each database (CREATE EXTENSION IF NOT EXISTS migrate).\n"},
-	{"revision", NULL, NULL, NULL, O_MSG | O_REVISION | O_REVID, 0, 0,
+	{"revision", NULL, NULL, NULL, O_MSG | O_REVISION | O_REVID | O_AUTOGEN | O_SCHEMA, 0, 0,
 		"revision -m MESSAGE [--head REV] [--branch-label LABEL] [--depends-on REV]\n"
-		"                    [--rev-id ID] [--splice]",
+		"                    [--rev-id ID] [--splice]\n"
+		"  revision --autogenerate -m MESSAGE --schema FILE|DIR [--dev-url CONNSTR]\n"
+		"                    [--allow-destructive] [--rename OLD=NEW]... [--concurrently]",
 		"Write a new revision file <id>_<message>.sql in the migrations directory,\n"
 		"on top of the head of the files (no database needed).  Edit its upgrade\n"
 		"and downgrade sections, then run \"pg_migrate upgrade\".\n\n"
+		"With --autogenerate the sections are written for you: the statements that\n"
+		"take the head schema of the files to the schema --schema describes, and\n"
+		"back, each after its hazards.  The head schema is the database's (-d; at\n"
+		"the heads of the files, with migrate.allow_autogenerate on), or, with\n"
+		"--dev-url, built in scratch databases created there and dropped after.\n\n"
 		"Options:\n"
 		"  -m, --message=MESSAGE      what the revision does (required)\n"
 		"      --head=REV             build on REV (an id, a prefix, label@head, or\n"
@@ -66,7 +75,17 @@ static const Command commands[] = {
 		"      --depends-on=REV[,...] revisions that must be applied first\n"
 		"      --rev-id=ID            the revision id (default: 12 random hex digits)\n"
 		"      --splice               allow --head to name a revision that is not a\n"
-		"                             head (starts a branch)\n"},
+		"                             head (starts a branch)\n"
+		"      --autogenerate         write the statements from the schema diff\n"
+		"      --schema=FILE|DIR      the desired schema: a .sql file, or a directory\n"
+		"                             whose .sql files run in name order\n"
+		"      --dev-url=CONNSTR      a server where scratch databases may be created\n"
+		"                             (needs CREATEDB, and superuser for the extension)\n"
+		"      --allow-destructive    write an upgrade that deletes data\n"
+		"      --rename=OLD=NEW       an object renamed, not dropped and added, e.g.\n"
+		"                             'table public.users=public.people'; repeatable\n"
+		"      --concurrently         build indexes CONCURRENTLY (a non-transactional\n"
+		"                             revision)\n"},
 	{"create", "revision", NULL, NULL, O_MSG | O_REVISION | O_REVID, 0, 0, "create -m MESSAGE [...]", "An alias of \"revision\".\n"},
 	{"merge", NULL, NULL, NULL, O_MSG | O_REVID, 0, -1, "merge -m MESSAGE [REV... | heads]",
 		"Write a revision that merges the given revisions (default: every head of\n"
@@ -120,10 +139,35 @@ static const Command commands[] = {
 		"Options:\n"
 		"      --exit-code            exit with 3 when anything is pending\n"
 		"  -v, --verbose              list the files and revisions that differ\n"},
-	{"check", NULL, NULL, verb_check, 0, 0, 0, "check",
+	{"check", NULL, NULL, verb_check, O_SCHEMA, 0, 0, "check [--schema FILE|DIR [--dev-url CONNSTR]]",
 		"Run migrate.verify() and compare the files with the database; exit with 3\n"
 		"on any problem (an applied revision edited, a revision no file carries, a\n"
-		"version row the graph does not explain).  Nothing is changed.\n"},
+		"version row the graph does not explain).  Nothing is changed.\n\n"
+		"With --schema, also compare the head schema with the one the file or\n"
+		"directory describes (Alembic's check): a difference is a problem, and\n"
+		"\"pg_migrate revision --autogenerate\" would write it.  With --dev-url,\n"
+		"the head schema of the files is built in a scratch database instead and\n"
+		"no other database is used (for CI).\n\n"
+		"Options:\n"
+		"      --schema=FILE|DIR      the desired schema\n"
+		"      --dev-url=CONNSTR      build both schemas in scratch databases there\n"
+		"      --rename=OLD=NEW       as for revision --autogenerate\n"},
+	{"diff", NULL, NULL, NULL, O_SCHEMA | O_DOWNGRADE | O_EXITCODE, 0, 0,
+		"diff --schema FILE|DIR [--dev-url CONNSTR] [--downgrade] [--exit-code]",
+		"Print the statements that take the head schema to the one --schema\n"
+		"describes, each after its hazards, as revision --autogenerate would\n"
+		"write them; nothing is written or changed.\n\n"
+		"Options:\n"
+		"      --schema=FILE|DIR      the desired schema\n"
+		"      --dev-url=CONNSTR      build both schemas in scratch databases there\n"
+		"                             instead of using the database (-d)\n"
+		"      --downgrade            the statements back instead\n"
+		"      --exit-code            exit with 3 when there is a difference\n"
+		"      --rename=OLD=NEW, --concurrently   as for revision --autogenerate\n"},
+	{"drift", NULL, NULL, verb_drift, 0, 0, 0, "drift",
+		"Show what changed in each database's schema outside migrations since the\n"
+		"last upgrade, downgrade or stamp (migrate.drift()), with the statement\n"
+		"that would undo each change; exit with 3 on any.  Nothing is changed.\n"},
 	{"sql", NULL, NULL, verb_sql, O_DOWNGRADE, 0, 1, "sql [--downgrade] [FROM:]TARGET",
 		"Print the SQL script an upgrade (or downgrade) to TARGET would run, version\n"
 		"table statements included, for review or for psql (alembic upgrade --sql).\n\n"
@@ -154,7 +198,12 @@ usage(void)
 		   "  stamp TARGET...       set the version rows without running scripts\n"
 		   "  status                files, applied revisions and pending steps\n"
 		   "  check                 verify the database against the files\n"
-		   "  sql [FROM:]TARGET     print the SQL an upgrade would run\n\n"
+		   "  sql [FROM:]TARGET     print the SQL an upgrade would run\n"
+		   "  revision --autogenerate -m MESSAGE --schema FILE|DIR\n"
+		   "                        write a revision from the schema diff\n"
+		   "  diff --schema FILE|DIR\n"
+		   "                        print the statements from the head schema to FILE\n"
+		   "  drift                 show schema changes made outside migrations\n\n"
 		   "Run \"%s COMMAND --help\" for a command's own options.\n\n", progname);
 	printf("Connection options:\n"
 		   "  -d, --dbname=CONNSTR     database to use: a name, a connection string or a\n"
@@ -175,7 +224,7 @@ usage(void)
 		   "Passwords (from .pgpass, PGPASSWORD or a connection string) are never\n"
 		   "printed.\n\n");
 	printf("Exit status: 0 success, 1 error, 2 usage error, 3 something pending or\n"
-		   "different (status --exit-code, check), 130 interrupted (Ctrl-C; 143 for\n"
+		   "different (status --exit-code, check, drift, diff --exit-code), 130 interrupted (Ctrl-C; 143 for\n"
 		   "SIGTERM).\n");
 }
 
@@ -448,6 +497,12 @@ main(int argc, char **argv)
 		{"prune", no_argument, NULL, 15},
 		{"version", no_argument, NULL, 'V'},
 		{"help", no_argument, NULL, 16},
+		{"autogenerate", no_argument, NULL, 17},
+		{"schema", required_argument, NULL, 18},
+		{"dev-url", required_argument, NULL, 19},
+		{"allow-destructive", no_argument, NULL, 20},
+		{"rename", required_argument, NULL, 21},
+		{"concurrently", no_argument, NULL, 22},
 		{NULL, 0, NULL, 0}
 	};
 	Fleet		fleet = {0};
@@ -582,6 +637,33 @@ main(int argc, char **argv)
 			case 16:
 				help = true;
 				break;
+			case 17:
+				opt.autogenerate = true;
+				use_option(&used, O_AUTOGEN, c);
+				break;
+			case 18:
+				opt.schema = optarg;
+				use_option(&used, O_SCHEMA, c);
+				break;
+			case 19:
+				opt.dev_url = optarg;
+				use_option(&used, O_SCHEMA, c);
+				break;
+			case 20:
+				opt.allow_destructive = true;
+				use_option(&used, O_AUTOGEN, c);
+				break;
+			case 21:
+				if (strchr(optarg, '=') == NULL || optarg[0] == '=' || strchr(optarg, '=')[1] == '\0')
+					usage_error("--rename takes OLD=NEW, such as 'table public.users=public.people', not \"%s\"", optarg);
+				opt.renames = pg_realloc(opt.renames, (opt.nrenames + 1) * sizeof(char *));
+				opt.renames[opt.nrenames++] = optarg;
+				use_option(&used, O_SCHEMA, c);
+				break;
+			case 22:
+				opt.concurrently = true;
+				use_option(&used, O_SCHEMA, c);
+				break;
 			case '?':
 				/* -? asks for help; anything else getopt refused */
 				if (strcmp(argv[optind - 1], "-?") == 0)
@@ -662,10 +744,18 @@ main(int argc, char **argv)
 		usage_error("--each and --dry-run cannot be combined");
 	if (strcmp(cmd->name, "sql") == 0 && opt.downgrade && opt.nargs == 0)
 		usage_error("sql --downgrade needs a target");
+	if (strcmp(opt.verb, "revision") == 0 && !opt.autogenerate && (used & O_SCHEMA))
+		usage_error("option --%s needs --autogenerate", option_name(long_options, used_codes[11]));
+	if (strcmp(opt.verb, "revision") == 0 && opt.allow_destructive && !opt.autogenerate)
+		usage_error("option --allow-destructive needs --autogenerate");
+	if ((opt.autogenerate || strcmp(opt.verb, "diff") == 0) && opt.schema == NULL)
+		usage_error("%s needs the desired schema: --schema FILE|DIR", opt.autogenerate ? "revision --autogenerate" : cmd->name);
+	if (strcmp(opt.verb, "check") == 0 && (used & O_SCHEMA) && opt.schema == NULL)
+		usage_error("option --%s needs --schema", option_name(long_options, used_codes[11]));
 
 	/* the commands that need no database */
-	if (strcmp(opt.verb, "revision") == 0)
-		return verb_revision();
+	if (strcmp(opt.verb, "revision") == 0 && !opt.autogenerate)
+		return verb_revision(NULL);
 	if (strcmp(opt.verb, "merge") == 0)
 		return verb_merge();
 
@@ -686,7 +776,7 @@ main(int argc, char **argv)
 		else if (!opt.quiet && !opt.json)
 			printf("Created directory %s.\n", opt.dir);
 	}
-	else if (!files_read(opt.dir, &migdir))
+	else if (strcmp(opt.verb, "drift") != 0 && !files_read(opt.dir, &migdir))
 		exit(EXIT_ERROR);
 
 	if (opt.prune && migdir.n == 0)
@@ -706,6 +796,21 @@ main(int argc, char **argv)
 						"file \"%s\" names no database", dbname_file);
 			exit(EXIT_ERROR);
 		}
+	}
+	/* the schema diff's verbs that use one database, or none (--dev-url) */
+	if (opt.autogenerate || strcmp(opt.verb, "diff") == 0 ||
+		(strcmp(opt.verb, "check") == 0 && opt.dev_url))
+	{
+		if (opt.dev_url && fleet.n > 0)
+			usage_error("--dev-url builds the schemas in scratch databases: leave out -d");
+		if (fleet.n > 1)
+			usage_error("%s works on one database; %d were given", cmd->name, fleet.n);
+		session_install_signals();
+		if (strcmp(opt.verb, "revision") == 0)
+			return verb_revision(fleet.n ? fleet.jobs[0].conninfo : NULL);
+		if (strcmp(opt.verb, "diff") == 0)
+			return verb_diff(fleet.n ? fleet.jobs[0].conninfo : NULL);
+		return verb_check_scratch();
 	}
 	if (fleet.n == 0)
 		add_job(&fleet, NULL);	/* libpq's environment */

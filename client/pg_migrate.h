@@ -57,7 +57,8 @@ extern int	files_resolve(MigDir *dir, const char *spec, const char *what);
 extern char *files_write_revision(MigDir *dir, const char *id,
 								  const char *message, char **parents,
 								  int nparents, const char *labels,
-								  const char *depends_on);
+								  const char *depends_on, const char *upgrade,
+								  const char *downgrade, bool transactional);
 extern char *files_new_id(void);
 
 /* ---------- options ---------- */
@@ -86,6 +87,13 @@ typedef struct Options
 	const char *depends_on;
 	const char *rev_id;
 	const char *range;
+	bool		autogenerate;	/* revision --autogenerate */
+	const char *schema;			/* --schema FILE|DIR: the desired schema */
+	const char *dev_url;		/* where scratch databases may be made */
+	bool		allow_destructive;
+	bool		concurrently;
+	char	  **renames;		/* --rename OLD=NEW, as given */
+	int			nrenames;
 	char	  **args;			/* the verb's positional arguments */
 	int			nargs;
 	const char *host;
@@ -102,6 +110,7 @@ extern MigDir migdir;
 typedef struct Job
 {
 	const char *conninfo;		/* as given: never printed */
+	const char *dbname;			/* overrides the conninfo's (scratch databases) */
 	char	   *label;			/* printable: no password */
 	PGconn	   *conn;
 	PGconn	   *side;			/* for looking at lock holders; opened on need */
@@ -176,9 +185,28 @@ extern int	verb_stamp(Job *job);
 extern int	verb_status(Job *job);
 extern int	verb_check(Job *job);
 extern int	verb_sql(Job *job);
+extern int	verb_drift(Job *job);
+extern int	verb_upgrade_to(Job *job, const char *target);
+extern bool verbs_begin_at_heads(Job *job);
+
+/* ---------- the schema diff from the command line (autogen.c) ---------- */
+
+typedef struct DiffRows
+{
+	int			n;
+	char	  **statement;
+	char	  **hazards;		/* space-separated labels */
+	bool	   *transactional;
+} DiffRows;
+
+extern bool autogen_plan(Job *job, DiffRows *up, DiffRows *down);
+extern char *autogen_script(const DiffRows *rows, bool *transactional);
+extern int	autogen_check_rows(Job *job, const DiffRows *up);
+extern int	verb_diff(const char *conninfo);
+extern int	verb_check_scratch(void);
 
 /* the verbs that need no database (files.c) */
-extern int	verb_revision(void);
+extern int	verb_revision(const char *conninfo);
 extern int	verb_merge(void);
 
 #endif							/* PG_MIGRATE_H */

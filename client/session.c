@@ -215,8 +215,8 @@ session_label(const char *conninfo)
 static PGconn *
 connect_as(Job *job, const char *appname)
 {
-	const char *keys[8];
-	const char *vals[8];
+	const char *keys[9];
+	const char *vals[9];
 	int			n = 0;
 
 	if (opt.host)
@@ -242,6 +242,12 @@ connect_as(Job *job, const char *appname)
 	/* last, so that its settings win: expand_dbname reads it whole */
 	keys[n] = "dbname";
 	vals[n++] = job->conninfo ? job->conninfo : "";
+	/* a second dbname is a plain name, and wins over the first's */
+	if (job->dbname)
+	{
+		keys[n] = "dbname";
+		vals[n++] = job->dbname;
+	}
 	keys[n] = NULL;
 	vals[n] = NULL;
 	return PQconnectdbParams(keys, vals, 1);
@@ -255,7 +261,9 @@ connect_as(Job *job, const char *appname)
 bool
 session_open(Job *job)
 {
-	if (job->label == NULL)
+	if (job->label == NULL && job->dbname)
+		job->label = pg_strdup(job->dbname);
+	else if (job->label == NULL)
 		job->label = session_label(job->conninfo ? job->conninfo : "");
 	job->conn = connect_as(job, "pg_migrate");
 	if (PQstatus(job->conn) != CONNECTION_OK)
@@ -286,7 +294,7 @@ session_open(Job *job)
 		job->conn = NULL;
 		return false;
 	}
-	if (job->conninfo == NULL || job->conninfo[0] == '\0')
+	if ((job->conninfo == NULL || job->conninfo[0] == '\0') && job->dbname == NULL)
 	{
 		pg_free(job->label);
 		job->label = pg_strdup(PQdb(job->conn));

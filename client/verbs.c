@@ -38,6 +38,8 @@ typedef struct SyncCounts
 	PQExpBufferData json;		/* files that are not unchanged */
 } SyncCounts;
 
+static const char *ids_of(const char *array_text);
+
 static int
 finish(Job *job, int code)
 {
@@ -236,6 +238,47 @@ begin_synced(Job *job, SyncCounts *c, bool read_only)
 		return false;
 	}
 	return true;
+}
+
+/*
+ * For the schema diff: BEGIN, sync, and require the database at the heads
+ * of the files, the schema a new revision starts from.  The transaction
+ * stays open for the caller, who rolls it back.
+ */
+bool
+verbs_begin_at_heads(Job *job)
+{
+	SyncCounts	c;
+	PGresult   *res;
+	bool		ok = false;
+
+	job->quiet_sync = true;
+	if (!begin_synced(job, &c, false))
+		return false;
+	res = session_query(job, "SELECT coalesce(cardinality(pending), 0), pending::text, problem"
+						" FROM migrate.status()", 0, NULL);
+	if (!session_ok(job, res, NULL))
+		;
+	else if (!PQgetisnull(res, 0, 2))
+	{
+		strcpy(job->sqlstate, "55000");
+		report_error(job, "database %s has a problem: %s", job->label, PQgetvalue(res, 0, 2));
+		report_detail(job, "hint", "Run \"pg_migrate check\" to see it; the schema is compared at the heads of the files.");
+	}
+	else if (atoi(PQgetvalue(res, 0, 0)) > 0)
+	{
+		strcpy(job->sqlstate, "55000");
+		report_error(job, "database %s is not at the heads of the files", job->label);
+		report_detail(job, "detail", psprintf("%s revision(s) are pending: %s.", PQgetvalue(res, 0, 0),
+											  ids_of(PQgetvalue(res, 0, 1))));
+		report_detail(job, "hint", "Run \"pg_migrate upgrade heads\" first, or pass --dev-url to build the head schema in a scratch database.");
+	}
+	else
+		ok = true;
+	PQclear(res);
+	if (!ok)
+		rollback(job);
+	return ok;
 }
 
 /* ---------- backups ---------- */
@@ -881,6 +924,13 @@ verb_upgrade(Job *job)
 	return apply(job, "upgrade", opt.nargs > 0 ? opt.args[0] : "head");
 }
 
+/* upgrade without the verb: a scratch database of the schema diff */
+int
+verb_upgrade_to(Job *job, const char *target)
+{
+	return apply(job, "upgrade", target);
+}
+
 int
 verb_downgrade(Job *job)
 {
@@ -1247,6 +1297,19 @@ verb_check(Job *job)
 	int			problems = 0;
 	int			i;
 
+	/* --schema: the head schema against the desired one, then the rest */
+	if (opt.schema)
+	{
+		DiffRows	up;
+		int			r;
+
+		if (!autogen_plan(job, &up, NULL))
+			return finish(job, EXIT_ERROR);
+		r = autogen_check_rows(job, &up);
+		if (r != EXIT_OK)
+			problems++;
+	}
+
 	if (!begin_synced(job, &c, true))
 		return finish(job, EXIT_ERROR);
 	if (!c.compared)
@@ -1282,7 +1345,8 @@ verb_check(Job *job)
 			report_line(job, false, "No problems found in database %s.", job->label);
 		return EXIT_OK;
 	}
-	job->json_extra = psprintf("\"files\": [%s]", c.json.data);
+	job->json_extra = psprintf("%s%s\"files\": [%s]", job->json_extra ? job->json_extra : "",
+							   job->json_extra ? ", " : "", c.json.data);
 	return EXIT_PENDING;
 }
 
@@ -1318,4 +1382,56 @@ verb_sql(Job *job)
 	}
 	PQclear(res);
 	return EXIT_OK;
+}
+
+/*
+ * drift: what changed in the schema outside migrations since the last
+ * upgrade, downgrade or stamp recorded it, with the statement that would
+ * undo each change.  Exit 3 on any.
+ */
+int
+verb_drift(Job *job)
+{
+	PGresult   *res;
+	PQExpBufferData json;
+	int			i;
+
+	if (!check_extension(job))
+		return finish(job, EXIT_ERROR);
+	res = session_query(job, "SELECT object, change, statement, coalesce(array_to_string(hazards, ' '), '')"
+						" FROM migrate.drift()", 0, NULL);
+	if (!session_ok(job, res, NULL))
+	{
+		PQclear(res);
+		return finish(job, EXIT_ERROR);
+	}
+	initPQExpBuffer(&json);
+	for (i = 0; i < PQntuples(res); i++)
+	{
+		const char *stmt = PQgetvalue(res, i, 2);
+		char	   *o = json_string(PQgetvalue(res, i, 0));
+		char	   *s = json_string(stmt);
+
+		report_line(job, false, "%-8s %s", PQgetvalue(res, i, 1), PQgetvalue(res, i, 0));
+		report_line(job, false, "         undo: %s%s%s%s%s", stmt, strncmp(stmt, "--", 2) == 0 ? "" : ";",
+					PQgetvalue(res, i, 3)[0] ? "  (" : "", PQgetvalue(res, i, 3),
+					PQgetvalue(res, i, 3)[0] ? ")" : "");
+		appendPQExpBuffer(&json, "%s{\"object\": %s, \"change\": \"%s\", \"statement\": %s}",
+						  i ? ", " : "", o, PQgetvalue(res, i, 1), s);
+		pg_free(o);
+		pg_free(s);
+	}
+	job->json_extra = psprintf("\"drift\": [%s]", json.data);
+	termPQExpBuffer(&json);
+	if (PQntuples(res) == 0)
+	{
+		if (!opt.quiet)
+			report_line(job, false, "No drift in database %s: its schema is the one its migrations left.", job->label);
+		PQclear(res);
+		return EXIT_OK;
+	}
+	report_line(job, false, "Database %s has drifted: %d change%s made outside migrations.",
+				job->label, PQntuples(res), PQntuples(res) == 1 ? "" : "s");
+	PQclear(res);
+	return EXIT_PENDING;
 }

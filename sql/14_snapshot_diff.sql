@@ -39,7 +39,24 @@ CREATE TABLE public.o (b text, a int);
 CREATE SEQUENCE public.s;
 SELECT nextval('public.s'), nextval('public.s');
 SELECT migrate.snapshot('{public}')->>'fingerprint' = :'f1' AS same_fingerprint;
+SELECT migrate.snapshot('{public}') AS reordered \gset
 ROLLBACK;
+BEGIN;
+CREATE TABLE public.o (a int, b text);
+CREATE SEQUENCE public.s;
+SELECT count(*) AS no_statements FROM migrate.diff(migrate.snapshot('{public}'), :'reordered');
+ROLLBACK;
+
+-- a position orders columns: a new table's, and those added to a table
+BEGIN;
+CREATE SCHEMA ord;
+CREATE TABLE ord.o (zeta int, alpha text, mid bigint);
+SELECT migrate.snapshot('{ord}') AS ordered \gset
+ALTER TABLE ord.o ADD COLUMN yes int, ADD COLUMN abc int;
+SELECT migrate.snapshot('{ord}') AS grown \gset
+ROLLBACK;
+SELECT statement FROM migrate.diff(migrate.snapshot('{}'), :'ordered');
+SELECT statement FROM migrate.diff(:'ordered', :'grown');
 
 -- a schema equals itself; the empty schema set is an empty snapshot
 SELECT count(*) FROM migrate.diff(migrate.snapshot(), migrate.snapshot());

@@ -1,8 +1,10 @@
 /*
  * column.c
- *		Columns of tables: read one object per column (its position is left
- *		out, so two tables that differ only in column order are equal), and
- *		add, drop and alter them.
+ *		Columns of tables: read one object per column, and add, drop and
+ *		alter them.  A column's position only orders the columns of a new
+ *		table and of one table's additions: two tables that differ only in
+ *		column order are equal (PostgreSQL cannot reorder columns), and the
+ *		fingerprint leaves positions out.
  *
  * A column a table inherits (every column of a partition) comes and goes
  * with the parent's column and follows its type; only what may differ
@@ -13,13 +15,14 @@
 #include "schema.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 const char *const column_reader =
 "SELECT 'pg_class'::regclass::oid, c.oid, a.attnum::int,"
 " 'column ' || c.qn || '.' || quote_ident(a.attname),"
 " jsonb_build_object('kind', 'column', 'table', c.qn,"
-"  'name', quote_ident(a.attname),"
+"  'name', quote_ident(a.attname), 'position', a.attnum::int,"
 "  'type', format_type(a.atttypid, a.atttypmod),"
 "  'not_null', a.attnotnull,"
 "  'default', CASE WHEN a.attgenerated = '' THEN pg_get_expr(ad.adbin, ad.adrelid) END,"
@@ -136,6 +139,15 @@ identity_options(Diff *d, const JNode *was, const JNode *now, bool alter,
 }
 
 /* "name type [COLLATE c] [DEFAULT e | GENERATED ...] [NOT NULL]" */
+int
+column_position(const Pair *p)
+{
+	const SObj *o = p->to ? p->to : p->from;
+	const char *pos = o ? json_str(o->def, "position") : NULL;
+
+	return pos ? (int) strtol(pos, NULL, 10) : 0;
+}
+
 const char *
 column_definition(Diff *d, const SObj *o)
 {

@@ -552,7 +552,7 @@ alter_common(Diff *d, Pair *p)
 static void
 decide(Diff *d)
 {
-	static const char *const generic[] = {"deps", "comment", "acl", "owner", NULL};
+	static const char *const generic[] = {"deps", "comment", "acl", "owner", "position", NULL};
 	int			i;
 
 	for (i = 0; i < d->npairs; i++)
@@ -722,9 +722,64 @@ link_pair(Diff *d, Pair *p)
 	}
 }
 
+/* whether a table pair goes from logged to unlogged (1), back (-1), or neither */
+static int
+logged_change(const Pair *t)
+{
+	bool		was,
+				now;
+
+	if (t->kind != &table_kind || t->alter == NULL || t->from == NULL || t->to == NULL)
+		return 0;
+	was = json_bool(t->from->def, "unlogged");
+	now = json_bool(t->to->def, "unlogged");
+	return was == now ? 0 : now ? 1 : -1;
+}
+
+/*
+ * A logged table may not reference an unlogged one: between two tables a
+ * foreign key links, the referencing one goes unlogged first and logged
+ * last.
+ */
+static void
+link_logged(Diff *d)
+{
+	int			i,
+				side,
+				j;
+
+	for (i = 0; i < d->npairs; i++)
+	{
+		Pair	   *p = &d->pairs[i];
+		Pair	   *t = p->container;
+
+		if (p->kind != &constraint_kind || t == NULL || logged_change(t) == 0)
+			continue;
+		for (side = 0; side < 2; side++)
+		{
+			Pair	  **uses = side ? p->uses_to : p->uses_from;
+			int			n = side ? p->nuses_to : p->nuses_from;
+
+			for (j = 0; j < n; j++)
+			{
+				Pair	   *r = uses[j]->kind == &column_kind && uses[j]->container ?
+					uses[j]->container : uses[j];
+
+				if (r == t || logged_change(r) != logged_change(t))
+					continue;
+				if (logged_change(t) > 0)
+					diff_before(t->alter, r->alter);
+				else
+					diff_before(r->alter, t->alter);
+			}
+		}
+	}
+}
+
 /*
  * Relations and types share a namespace whatever their kind: a view that
  * replaces a table of the same name is created after the table is gone.
+ * So do functions of the same argument types (a parameter renamed).
  */
 static int
 cmp_name(const void *a, const void *b)
@@ -734,6 +789,20 @@ cmp_name(const void *a, const void *b)
 
 	return strcmp(json_str((pa->from ? pa->from : pa->to)->def, "name"),
 				  json_str((pb->from ? pb->from : pb->to)->def, "name"));
+}
+
+/* two functions of one name that may exist together: a new overload */
+static bool
+overloads(const Pair *gone, const Pair *made)
+{
+	const char *was,
+			   *now;
+
+	if (gone->kind != &function_kind || made->kind != &function_kind)
+		return false;
+	was = json_str(gone->from->def, "arg_types");
+	now = json_str(made->to->def, "arg_types");
+	return was && now && strcmp(was, now) != 0;
 }
 
 static void
@@ -758,7 +827,8 @@ link_same_names(Diff *d)
 			;
 		for (a = i; a < j; a++)
 			for (b = i; b < j && j - i <= 8; b++)
-				if (a != b && byname[a]->drop && byname[b]->create)
+				if (a != b && byname[a]->drop && byname[b]->create &&
+					!overloads(byname[a], byname[b]))
 					diff_before(byname[a]->drop, byname[b]->create);
 	}
 }
@@ -809,6 +879,7 @@ diff_run_trees(Arena *a, JNode *from_root, JNode *to_root,
 	for (i = 0; i < d->npairs; i++)
 		link_pair(d, &d->pairs[i]);
 	link_same_names(d);
+	link_logged(d);
 	/* the from side's statements use the new names: renames go first */
 	for (i = 0; i < d->npairs; i++)
 		if (d->pairs[i].rename)

@@ -18,6 +18,7 @@ const char *const function_reader =
 "  'name', ns.q || '.' || quote_ident(p.proname),"
 "  'owner', quote_ident(pg_get_userbyid(p.proowner)),"
 "  'args', pg_get_function_identity_arguments(p.oid),"
+"  'arg_types', oidvectortypes(p.proargtypes),"
 "  'arguments', pg_get_function_arguments(p.oid),"
 "  'result', pg_get_function_result(p.oid),"
 "  'procedure', p.prokind = 'p',"

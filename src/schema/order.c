@@ -6,7 +6,7 @@
  *
  * Correctness comes from the edges alone.  Among nodes that are ready at
  * the same time a heap picks drops before alterations before creations,
- * then by kind and by key, so that the same input always gives the same
+ * then by kind and by key (a table's columns by position), so that the same input always gives the same
  * script and a reader finds a table's statements near each other.
  */
 #include "schema.h"
@@ -20,6 +20,11 @@ node_cmp(const Step *a, const Step *b)
 
 	if (a->order != b->order)
 		return a->order < b->order ? -1 : 1;
+	/* one table's columns in the order the table has them */
+	if (a->pair->kind == &column_kind && b->pair->kind == &column_kind &&
+		a->pair->container == b->pair->container && a->pair != b->pair &&
+		column_position(a->pair) != column_position(b->pair))
+		return column_position(a->pair) < column_position(b->pair) ? -1 : 1;
 	c = strcmp(a->pair->key, b->pair->key);
 	if (c != 0)
 		return c;

@@ -258,6 +258,7 @@ extern const Kind composite_kind;
 extern const Kind sequence_kind;
 extern const Kind table_kind;
 extern const Kind column_kind;
+extern int	column_position(const Pair *p);
 extern const Kind constraint_kind;
 extern const Kind index_kind;
 extern const Kind function_kind;

@@ -10,6 +10,7 @@
  */
 #include "schema.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 const char *const table_reader =
@@ -77,6 +78,30 @@ security(Diff *d, Step *n, const char *name, const SObj *from, const SObj *to)
 				  name, was_forced ? "NO FORCE" : "FORCE");
 }
 
+
+static int
+cmp_position(const void *a, const void *b)
+{
+	int			x = column_position(*(Pair *const *) a);
+	int			y = column_position(*(Pair *const *) b);
+
+	if (x != y)
+		return x < y ? -1 : 1;
+	return strcmp((*(Pair *const *) a)->key, (*(Pair *const *) b)->key);
+}
+
+/* a new table's columns in the order the desired table has them */
+static Pair **
+by_position(Diff *d, Pair **cols, int n)
+{
+	Pair	  **sorted = arena_alloc(d->arena, sizeof(Pair *) * (n + 1));
+
+	if (n > 0)
+		memcpy(sorted, cols, sizeof(Pair *) * n);
+	qsort(sorted, n, sizeof(Pair *), cmp_position);
+	return sorted;
+}
+
 static void
 table_create(Diff *d, Pair *p, Step *n)
 {
@@ -101,6 +126,7 @@ table_create(Diff *d, Pair *p, Step *n)
 	{
 		buf_add(&b, " (");
 		cols = diff_children(d, arena_printf(d->arena, "column %s.", name), &ncols);
+		cols = by_position(d, cols, ncols);
 		for (i = 0; i < ncols; i++)
 		{
 			/* inherited columns come from the parents named below */
