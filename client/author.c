@@ -117,7 +117,7 @@ static bool
 autogenerate(const char *conninfo, char **upgrade, char **downgrade,
 			 bool *transactional)
 {
-	Job			job = {0};
+	Job			job;
 	DiffRows	up,
 				down;
 	bool		up_tx,
@@ -125,25 +125,33 @@ autogenerate(const char *conninfo, char **upgrade, char **downgrade,
 	bool		ok;
 	int			i;
 
-	job.conninfo = conninfo;
-	initPQExpBuffer(&job.out);
-	initPQExpBuffer(&job.steps);
-	if (opt.dev_url == NULL && !session_open(&job))
-		return false;
-	ok = autogen_plan(opt.dev_url ? NULL : &job, &up, &down);
+	job_init(&job, conninfo, NULL);
+	if (opt.dev_url)
+		job.label = pg_strdup("(scratch)");
+	ok = (opt.dev_url || session_open(&job)) &&
+		autogen_plan(&job, opt.dev_url != NULL, &up, &down);
 	session_close(&job);
-	if (!ok)
-		return false;
-	for (i = 0; i < up.n && !opt.allow_destructive; i++)
+	for (i = 0; ok && i < up.n && !opt.allow_destructive; i++)
 		if (strstr(up.hazards[i], "deletes_data"))
 		{
-			report_fail("Nothing was written. If that is meant, add --allow-destructive; if an object was renamed, say so with --rename 'table public.old=table public.new'.",
-						"the upgrade would delete data: %s", up.statement[i]);
-			return false;
+			const char *hint = "Nothing was written. If that is meant, add --allow-destructive; if an object was renamed, say so with --rename 'table public.old=table public.new'.";
+
+			report_fail(hint, "the upgrade would delete data: %s", up.statement[i]);
+			job.error = psprintf("the upgrade would delete data: %s", up.statement[i]);
+			job.error_hint = pg_strdup(hint);
+			ok = false;
 		}
+	if (!ok)
+	{
+		job.result = interrupted ? EXIT_CANCELED : EXIT_ERROR;
+		if (opt.json)
+			report_json(&job, NULL);
+		return false;
+	}
 	for (i = 0; i < up.n; i++)
 		if (strstr(up.hazards[i], "not_diffed"))
-			fprintf(stderr, "%s: warning: %s\n", progname, up.statement[i] + 3);
+			fprintf(stderr, "%s: warning: %s: write its statement in place of that comment in the file\n",
+					progname, up.statement[i] + 3);
 	if (up.n == 0 && !opt.quiet && !opt.json)
 		fprintf(stderr, "%s: the desired schema equals the head schema: the revision has no statements\n",
 				progname);
@@ -234,6 +242,9 @@ verb_revision(const char *conninfo)
 		}
 		deps = list.data;
 	}
+	/* with --head, the diff starts from that revision's schema */
+	if (opt.head)
+		opt.diff_base = parent ? parent : "";
 	if (opt.autogenerate && !autogenerate(conninfo, &upgrade, &downgrade, &transactional))
 		return interrupted ? EXIT_CANCELED : EXIT_ERROR;
 	path = files_write_revision(&dir, id, opt.message, parent ? &parent : NULL,

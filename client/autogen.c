@@ -52,6 +52,12 @@ add_file(Source *src, const char *path)
 		return false;
 	}
 	fclose(fp);
+	/* a byte order mark is not SQL: editors on some systems write one */
+	if (text.len >= 3 && memcmp(text.data, "\xEF\xBB\xBF", 3) == 0)
+	{
+		memmove(text.data, text.data + 3, text.len - 2);
+		text.len -= 3;
+	}
 	if (strlen(text.data) != text.len)
 	{
 		report_fail("A schema file is SQL text.", "file \"%s\" contains a zero byte", path);
@@ -100,7 +106,7 @@ add_directory(Source *src, const char *path)
 		{
 			if (S_ISDIR(st.st_mode))
 				ok = add_directory(src, full);
-			else if (S_ISREG(st.st_mode) && len > 4 && strcmp(name + len - 4, ".sql") == 0)
+			else if (S_ISREG(st.st_mode) && len > 4 && pg_strcasecmp(name + len - 4, ".sql") == 0)
 				ok = add_file(src, full);
 		}
 		pg_free(full);
@@ -228,13 +234,15 @@ fetch_value(Job *job, const char *sql, int nparams, const char *const *params,
 			const char *what)
 {
 	PGresult   *res = session_query(job, sql, nparams, params);
+	const char *msg = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
 	char	   *v = NULL;
 
-	if (session_ok(job, res, what))
+	if (PQresultStatus(res) == PGRES_TUPLES_OK)
 		v = pg_strdup(PQgetvalue(res, 0, 0));
-	else if (PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) &&
-			 strstr(PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY), "desired schema is not allowed"))
-		report_detail(job, "hint", "Or leave this database alone: pass --dev-url with a server where pg_migrate may create scratch databases.");
+	else
+		report_server_error_hint(job, res, what,
+								 msg && strstr(msg, "desired schema is not allowed") ?
+								 "Or leave this database alone: pass --dev-url with a server where pg_migrate may create scratch databases." : NULL);
 	PQclear(res);
 	return v;
 }
@@ -276,12 +284,13 @@ typedef struct Scratch
 	bool		created[2];
 } Scratch;
 
-static void
+void
 job_init(Job *job, const char *conninfo, const char *dbname)
 {
 	memset(job, 0, sizeof(*job));
 	job->conninfo = conninfo;
 	job->dbname = dbname;
+	job->started = now_seconds();
 	initPQExpBuffer(&job->out);
 	initPQExpBuffer(&job->steps);
 }
@@ -325,10 +334,15 @@ run_source(Job *job, const Source *src)
 			int			line = error_line(src->texts[i], res);
 			const char *msg = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
 
-			report_server_error(job, res, line ? psprintf("file \"%s\" line %d", src->names[i], line)
-								: psprintf("file \"%s\"", src->names[i]));
+			const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+			const char *hint = NULL;
+
 			if (msg && strstr(msg, "at or near \"\\"))
-				report_detail(job, "hint", "A schema file is SQL for the server: psql's backslash commands (\\i, \\set, ...) cannot be used in it.");
+				hint = "A schema file is SQL for the server: psql's backslash commands (\\i, \\set, ...) cannot be used in it.";
+			else if (state && strcmp(state, "25001") == 0)
+				hint = "A schema file describes the schema, in one transaction: leave out CONCURRENTLY, VACUUM and the like (revision --autogenerate --concurrently writes CONCURRENTLY for you).";
+			report_server_error_hint(job, res, line ? psprintf("file \"%s\" line %d", src->names[i], line)
+									 : psprintf("file \"%s\"", src->names[i]), hint);
 			PQclear(res);
 			return false;
 		}
@@ -343,20 +357,30 @@ scratch_open(Scratch *s, int i, Job *job)
 	char	   *sql = psprintf("CREATE DATABASE %s TEMPLATE template0 ENCODING 'UTF8' LC_COLLATE 'C' LC_CTYPE 'C'",
 							   s->names[i]);
 
-	if (!session_command(&s->admin, sql))
+	PGresult   *res = session_query(&s->admin, sql, 0, NULL);
+
+	if (PQresultStatus(res) != PGRES_COMMAND_OK)
 	{
-		report_detail(&s->admin, "hint", "--dev-url names a server where this role may CREATE DATABASE, with migrate installed (make install).");
+		report_server_error_hint(&s->admin, res, "could not create a scratch database",
+								 "--dev-url names a server where this role may CREATE DATABASE.");
+		PQclear(res);
 		return false;
 	}
+	PQclear(res);
 	s->created[i] = true;
 	job_init(job, opt.dev_url, s->names[i]);
 	if (!session_open(job))
 		return false;
-	if (!session_command(job, "SET client_min_messages = warning; CREATE EXTENSION migrate; RESET client_min_messages"))
+	/* the desired SQL's notices (drop cascades to ...) are not news */
+	res = session_query(job, "SET client_min_messages = warning; CREATE EXTENSION migrate", 0, NULL);
+	if (PQresultStatus(res) != PGRES_COMMAND_OK)
 	{
-		report_detail(job, "hint", "CREATE EXTENSION migrate in a scratch database needs a superuser on --dev-url.");
+		report_server_error_hint(job, res, "could not create extension migrate in a scratch database",
+								 "The scratch databases need migrate installed on the --dev-url server (make install) and a role that may create it (a superuser).");
+		PQclear(res);
 		return false;
 	}
+	PQclear(res);
 	return true;
 }
 
@@ -380,8 +404,21 @@ scratch_drop(Scratch *s)
 	session_close(&s->admin);
 }
 
+/* the first error of a scratch job, as the run's for --json */
+static void
+adopt_error(Job *report, const Job *from)
+{
+	if (report->error || from->error == NULL)
+		return;
+	report->error = from->error;
+	report->error_detail = from->error_detail;
+	report->error_hint = from->error_hint;
+	report->error_context = from->error_context;
+	memcpy(report->sqlstate, from->sqlstate, sizeof(report->sqlstate));
+}
+
 static bool
-plan_in_scratch(DiffRows *up, DiffRows *down)
+plan_in_scratch(Job *report, DiffRows *up, DiffRows *down)
 {
 	Scratch		s;
 	Source		src;
@@ -405,14 +442,14 @@ plan_in_scratch(DiffRows *up, DiffRows *down)
 	/* the head schema: the files applied, as "pg_migrate upgrade heads" */
 	if (!scratch_open(&s, 0, &s.head))
 		goto done;
-	if (migdir.n > 0)
+	if (opt.diff_base ? opt.diff_base[0] != '\0' : migdir.n > 0)
 	{
 		opt.quiet = true;
-		ok = verb_upgrade_to(&s.head, "heads") == EXIT_OK;
+		ok = verb_upgrade_to(&s.head, opt.diff_base ? opt.diff_base : "heads") == EXIT_OK;
 		opt.quiet = quiet;
 		if (!ok)
 		{
-			report_detail(&s.head, "detail", "The files were being applied to a scratch database, to build the head schema.");
+			report_detail(&s.head, "context", "while applying the migration files to a scratch database, to build the head schema");
 			goto done;
 		}
 		ok = false;
@@ -426,21 +463,30 @@ plan_in_scratch(DiffRows *up, DiffRows *down)
 		(down == NULL || fetch_diff(&s.head, desired, head, true, down));
 done:
 	opt.quiet = quiet;
+	adopt_error(report, &s.admin);
+	adopt_error(report, &s.head);
+	adopt_error(report, &s.desired);
 	scratch_drop(&s);
+	if (interrupted && report->error == NULL)
+	{
+		report->error = pg_strdup("canceled by user");
+		strcpy(report->sqlstate, "57014");
+	}
 	return ok && !interrupted;
 }
 
 /*
  * The diff from the head schema to the desired one (up) and back (down,
- * unless NULL): in job's database, or with job NULL in scratch databases.
+ * unless NULL): in job's database, or in scratch databases (job then only
+ * gets the error, for --json).
  */
 bool
-autogen_plan(Job *job, DiffRows *up, DiffRows *down)
+autogen_plan(Job *job, bool scratch, DiffRows *up, DiffRows *down)
 {
 	memset(up, 0, sizeof(*up));
 	if (down)
 		memset(down, 0, sizeof(*down));
-	return job ? plan_in_database(job, up, down) : plan_in_scratch(up, down);
+	return scratch ? plan_in_scratch(job, up, down) : plan_in_database(job, up, down);
 }
 
 /* rows as a revision's section: statements, each after its hazards */
@@ -502,8 +548,13 @@ autogen_check_rows(Job *job, const DiffRows *up)
 
 		report_line(job, false, "  %.*s%s", (int) len, st, st[len] ? " ..." : "");
 	}
-	report_line(job, false, "hint: run \"pg_migrate revision --autogenerate -m MESSAGE --schema %s\" to write them as a revision.",
-				opt.schema);
+	for (i = 0; i < up->n && strcmp(up->hazards[i], "not_diffed") == 0; i++)
+		;
+	if (i == up->n)
+		report_line(job, false, "hint: the diff does not write these objects: put their statements in a revision by hand (\"pg_migrate revision -m MESSAGE\").");
+	else
+		report_line(job, false, "hint: run \"pg_migrate revision --autogenerate -m MESSAGE --schema %s\" to write them as a revision.",
+					opt.schema);
 	return EXIT_PENDING;
 }
 
@@ -524,20 +575,21 @@ verb_diff(const char *conninfo)
 	bool		ok;
 
 	job_init(&job, conninfo, NULL);
-	if (opt.dev_url == NULL && !session_open(&job))
-		return EXIT_ERROR;
-	ok = autogen_plan(opt.dev_url ? NULL : &job, &up, &down);
+	if (opt.dev_url)
+		job.label = pg_strdup("(scratch)");
+	ok = (opt.dev_url || session_open(&job)) &&
+		autogen_plan(&job, opt.dev_url != NULL, &up, &down);
 	session_close(&job);
-	if (!ok)
-		return interrupted ? EXIT_CANCELED : EXIT_ERROR;
 	rows = opt.downgrade ? &down : &up;
+	job.result = !ok ? (interrupted ? EXIT_CANCELED : EXIT_ERROR) :
+		opt.exit_code && rows->n > 0 ? EXIT_PENDING : EXIT_OK;
 	if (opt.json)
 	{
 		PQExpBufferData j;
 		int			i;
 
 		initPQExpBuffer(&j);
-		for (i = 0; i < rows->n; i++)
+		for (i = 0; ok && i < rows->n; i++)
 		{
 			char	   *s = json_string(rows->statement[i]);
 			char	   *h = json_string(rows->hazards[i]);
@@ -545,12 +597,11 @@ verb_diff(const char *conninfo)
 			appendPQExpBuffer(&j, "%s{\"statement\": %s, \"hazards\": %s, \"transactional\": %s}",
 							  i ? ", " : "", s, h, rows->transactional[i] ? "true" : "false");
 		}
-		printf("{\"verb\": \"diff\", \"result\": \"ok\", \"exit_code\": %d, \"statements\": [%s]}\n",
-			   opt.exit_code && rows->n > 0 ? EXIT_PENDING : EXIT_OK, j.data);
+		report_json(&job, psprintf("\"statements\": [%s]", j.data));
 	}
-	else if (rows->n > 0)
+	else if (ok && rows->n > 0)
 		fputs(autogen_script(rows, &tx), stdout);
-	return opt.exit_code && rows->n > 0 ? EXIT_PENDING : EXIT_OK;
+	return job.result;
 }
 
 /*
@@ -566,11 +617,12 @@ verb_check_scratch(void)
 
 	job_init(&job, NULL, NULL);
 	job.label = pg_strdup("(scratch)");
-	if (!autogen_plan(NULL, &up, NULL))
-		return interrupted ? EXIT_CANCELED : EXIT_ERROR;
-	r = autogen_check_rows(&job, &up);
+	if (!autogen_plan(&job, true, &up, NULL))
+		r = interrupted ? EXIT_CANCELED : EXIT_ERROR;
+	else
+		r = autogen_check_rows(&job, &up);
+	job.result = r;
 	if (opt.json)
-		printf("{\"verb\": \"check\", \"result\": \"%s\", \"exit_code\": %d, %s}\n",
-			   r == EXIT_OK ? "ok" : "pending", r, job.json_extra);
+		report_json(&job, job.json_extra);
 	return r;
 }

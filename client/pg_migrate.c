@@ -151,7 +151,7 @@ static const Command commands[] = {
 		"Options:\n"
 		"      --schema=FILE|DIR      the desired schema\n"
 		"      --dev-url=CONNSTR      build both schemas in scratch databases there\n"
-		"      --rename=OLD=NEW       as for revision --autogenerate\n"},
+		"      --rename=OLD=NEW, --concurrently   as for revision --autogenerate\n"},
 	{"diff", NULL, NULL, NULL, O_SCHEMA | O_DOWNGRADE | O_EXITCODE, 0, 0,
 		"diff --schema FILE|DIR [--dev-url CONNSTR] [--downgrade] [--exit-code]",
 		"Print the statements that take the head schema to the one --schema\n"

@@ -90,6 +90,8 @@ typedef struct Options
 	bool		autogenerate;	/* revision --autogenerate */
 	const char *schema;			/* --schema FILE|DIR: the desired schema */
 	const char *dev_url;		/* where scratch databases may be made */
+	const char *diff_base;		/* revision --head: the revision built on ("" for
+								 * base); NULL: the heads */
 	bool		allow_destructive;
 	bool		concurrently;
 	char	  **renames;		/* --rename OLD=NEW, as given */
@@ -158,6 +160,8 @@ extern void report_error(Job *job, const char *fmt,...)
 			pg_attribute_printf(2, 3);
 extern void report_detail(Job *job, const char *kind, const char *text);
 extern void report_server_error(Job *job, const PGresult *res, const char *what);
+extern void report_server_error_hint(Job *job, const PGresult *res,
+									 const char *what, const char *more_hint);
 extern void report_step(Job *job, const char *revision, const char *operation,
 						const char *message, const char *duration);
 extern void report_progress(Job *job, int done);
@@ -199,7 +203,8 @@ typedef struct DiffRows
 	bool	   *transactional;
 } DiffRows;
 
-extern bool autogen_plan(Job *job, DiffRows *up, DiffRows *down);
+extern bool autogen_plan(Job *job, bool scratch, DiffRows *up, DiffRows *down);
+extern void job_init(Job *job, const char *conninfo, const char *dbname);
 extern char *autogen_script(const DiffRows *rows, bool *transactional);
 extern int	autogen_check_rows(Job *job, const DiffRows *up);
 extern int	verb_diff(const char *conninfo);

@@ -128,11 +128,19 @@ report_error(Job *job, const char *fmt,...)
 	pg_free(msg);
 }
 
-/* "detail", "hint" or "context" lines, one per line of text. */
+/*
+ * "detail", "hint" or "context" lines, one per line of text; a job's
+ * first detail and hint after its error go to --json too.
+ */
 void
 report_detail(Job *job, const char *kind, const char *text)
 {
 	const char *p = text;
+
+	if (text && job->error && strcmp(kind, "detail") == 0 && job->error_detail == NULL)
+		job->error_detail = pg_strdup(text);
+	else if (text && job->error && strcmp(kind, "hint") == 0 && job->error_hint == NULL)
+		job->error_hint = pg_strdup(text);
 
 	while (p && *p)
 	{
@@ -149,6 +157,14 @@ report_detail(Job *job, const char *kind, const char *text)
 void
 report_server_error(Job *job, const PGresult *res, const char *what)
 {
+	report_server_error_hint(job, res, what, NULL);
+}
+
+/* The same, with more_hint after the server's hint (or as the hint). */
+void
+report_server_error_hint(Job *job, const PGresult *res, const char *what,
+						 const char *more_hint)
+{
 	const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
 	const char *msg = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
 	const char *detail = PQresultErrorField(res, PG_DIAG_MESSAGE_DETAIL);
@@ -156,6 +172,8 @@ report_server_error(Job *job, const PGresult *res, const char *what)
 	const char *context = PQresultErrorField(res, PG_DIAG_CONTEXT);
 	char	   *conn_msg = NULL;
 
+	if (more_hint)
+		hint = hint ? psprintf("%s %s", hint, more_hint) : more_hint;
 	if (msg == NULL)
 	{
 		/* no server error: the connection failed */

@@ -255,8 +255,14 @@ verbs_begin_at_heads(Job *job)
 	job->quiet_sync = true;
 	if (!begin_synced(job, &c, false))
 		return false;
-	res = session_query(job, "SELECT coalesce(cardinality(pending), 0), pending::text, problem"
-						" FROM migrate.status()", 0, NULL);
+	/* revision --head REV: at REV exactly ("" for base: nothing applied) */
+	if (opt.diff_base)
+		res = session_query(job, "SELECT CASE WHEN coalesce(current, '{}') = $1::text[] THEN 0 ELSE 1 END,"
+							" coalesce(current, '{}')::text, problem FROM migrate.status()", 1,
+							(const char *[]) {opt.diff_base[0] ? psprintf("{%s}", opt.diff_base) : "{}"});
+	else
+		res = session_query(job, "SELECT coalesce(cardinality(pending), 0), pending::text, problem"
+							" FROM migrate.status()", 0, NULL);
 	if (!session_ok(job, res, NULL))
 		;
 	else if (!PQgetisnull(res, 0, 2))
@@ -265,11 +271,22 @@ verbs_begin_at_heads(Job *job)
 		report_error(job, "database %s has a problem: %s", job->label, PQgetvalue(res, 0, 2));
 		report_detail(job, "hint", "Run \"pg_migrate check\" to see it; the schema is compared at the heads of the files.");
 	}
-	else if (atoi(PQgetvalue(res, 0, 0)) > 0)
+	else if (opt.diff_base && atoi(PQgetvalue(res, 0, 0)) > 0)
 	{
 		strcpy(job->sqlstate, "55000");
+		report_error(job, "database %s is not at %s, the revision the new one builds on",
+					 job->label, opt.diff_base[0] ? opt.diff_base : "base");
+		report_detail(job, "detail", psprintf("Its version rows are: %s.", PQgetvalue(res, 0, 1)[2] ?
+											  ids_of(PQgetvalue(res, 0, 1)) : "none"));
+		report_detail(job, "hint", "Pass --dev-url to build that schema in a scratch database, or bring the database there first.");
+	}
+	else if (atoi(PQgetvalue(res, 0, 0)) > 0)
+	{
+		int			n = atoi(PQgetvalue(res, 0, 0));
+
+		strcpy(job->sqlstate, "55000");
 		report_error(job, "database %s is not at the heads of the files", job->label);
-		report_detail(job, "detail", psprintf("%s revision(s) are pending: %s.", PQgetvalue(res, 0, 0),
+		report_detail(job, "detail", psprintf("%d revision%s pending: %s.", n, n == 1 ? " is" : "s are",
 											  ids_of(PQgetvalue(res, 0, 1))));
 		report_detail(job, "hint", "Run \"pg_migrate upgrade heads\" first, or pass --dev-url to build the head schema in a scratch database.");
 	}
@@ -1303,7 +1320,7 @@ verb_check(Job *job)
 		DiffRows	up;
 		int			r;
 
-		if (!autogen_plan(job, &up, NULL))
+		if (!autogen_plan(job, false, &up, NULL))
 			return finish(job, EXIT_ERROR);
 		r = autogen_check_rows(job, &up);
 		if (r != EXIT_OK)

@@ -30,19 +30,22 @@ SELECT count(*) AS migrate_objects FROM jsonb_each(migrate.snapshot()->'objects'
 
 -- neither sequence values nor column order count
 BEGIN;
-CREATE TABLE public.o (a int, b text);
+CREATE TABLE public.o (a int, b text, "position" int);
+COMMENT ON COLUMN public.o.b IS '"position": 1, ';
 CREATE SEQUENCE public.s;
 SELECT migrate.snapshot('{public}')->>'fingerprint' AS f1 \gset
 ROLLBACK;
 BEGIN;
-CREATE TABLE public.o (b text, a int);
+CREATE TABLE public.o ("position" int, b text, a int);
+COMMENT ON COLUMN public.o.b IS '"position": 1, ';
 CREATE SEQUENCE public.s;
 SELECT nextval('public.s'), nextval('public.s');
 SELECT migrate.snapshot('{public}')->>'fingerprint' = :'f1' AS same_fingerprint;
 SELECT migrate.snapshot('{public}') AS reordered \gset
 ROLLBACK;
 BEGIN;
-CREATE TABLE public.o (a int, b text);
+CREATE TABLE public.o (a int, b text, "position" int);
+COMMENT ON COLUMN public.o.b IS '"position": 1, ';
 CREATE SEQUENCE public.s;
 SELECT count(*) AS no_statements FROM migrate.diff(migrate.snapshot('{public}'), :'reordered');
 ROLLBACK;

@@ -194,7 +194,7 @@ command_exit_is([ @app, 'drift' ], 0, 'drift: none once undone');
 # ---------------------------------------------------------------------------
 put('03_more.sql', "CREATE TABLE tags (name text PRIMARY KEY);\n");
 command_fails_like([ @app, 'diff', '--schema', $schema ],
-	qr/error: could not build the desired schema: building a desired schema is not allowed in this database\n(.*\n)*.*hint: On a development database, a superuser can allow it(.*\n)*.*hint: Or leave this database alone: pass --dev-url/,
+	qr/error: could not build the desired schema: building a desired schema is not allowed in this database\n(.*\n)*.*hint: On a development database, a superuser can allow it: .* Or leave this database alone: pass --dev-url/,
 	'without the setting: the server refuses, and both ways out are named');
 $node->safe_psql('postgres', 'ALTER DATABASE app SET migrate.allow_autogenerate = on');
 command_like([ @app, 'diff', '--schema', $schema ], qr/\ACREATE TABLE public\.tags \(\n    name text NOT NULL\n\);\nALTER TABLE public\.tags ADD CONSTRAINT tags_pkey PRIMARY KEY \(name\);\n\z/,
@@ -205,7 +205,7 @@ is($node->safe_psql('app', 'SELECT count(*) FROM users'), '1', 'and the data is 
 command_ok([ @app, 'revision', '--autogenerate', '-m', 'Tags', '--rev-id', 'g4', '--schema', $schema ],
 	'revision --autogenerate against the database');
 like(slurp_rev('g4'), qr/^-- migrate:revises g3$/m, 'g4 revises g3');
-command_fails_like([ @app, 'diff', '--schema', $schema ], qr/error: database app is not at the heads of the files\n.*detail: 1 revision\(s\) are pending: g4\.\n.*hint: Run "pg_migrate upgrade heads" first, or pass --dev-url/,
+command_fails_like([ @app, 'diff', '--schema', $schema ], qr/error: database app is not at the heads of the files\n.*detail: 1 revision is pending: g4\.\n.*hint: Run "pg_migrate upgrade heads" first, or pass --dev-url/,
 	'a database behind the files is refused: the head schema would be wrong');
 command_ok([ @app, 'upgrade' ], 'upgrade to g4');
 command_like([ @app, 'check', '--schema', $schema ], qr/The head schema is the one .* describes\.\nNo problems found in database app\./,
@@ -243,6 +243,36 @@ command_fails_like([ @pgm, 'diff', '--schema', $schema, '--dev-url', $dev ],
 unlink "$schema/06_bad.sql";
 is(scratch_left(), '0', 'no scratch database is ever left behind');
 
+# --json reports a failure too, with its detail and hint
+put('06_bad.sql', "CREATE TABLE bad (id integr);\n");
+{
+	my ($out) = run_command([ @pgm, '--json', 'diff', '--schema', $schema, '--dev-url', $dev ]);
+	my $j = decode_json($out);
+	is($j->{result}, 'failed', 'diff --json: a failure is an object too');
+	like($j->{error}{message}, qr/file ".*06_bad\.sql" line 1: type "integr" does not exist/, '... with the error');
+}
+{
+	my ($out) = run_command([ @app, '--json', 'diff', '--schema', $schema ]);
+	my $j = decode_json($out);
+	is($j->{error}{sqlstate}, '55000', 'diff --json in a database not at the heads: the SQLSTATE');
+	like($j->{error}{detail}, qr/revisions? (is|are) pending/, '... the detail');
+	like($j->{error}{hint}, qr/--dev-url/, '... and the hint');
+}
+unlink "$schema/06_bad.sql";
+
+# a byte order mark at the start of a file is not SQL
+put('06_bom.sql', "\xEF\xBB\xBFCREATE TABLE bom (id int);\n");
+like((run_command([ @pgm, 'diff', '--schema', $schema, '--dev-url', $dev ]))[0], qr/CREATE TABLE public\.bom/,
+	'a file with a byte order mark is read');
+unlink "$schema/06_bom.sql";
+
+# only objects the diff does not write differ: the hint says to write them by hand
+{
+	my ($out) = run_command([ @pgm, 'check', '--schema', $schema, '--dev-url', $dev ]);
+	like($out, qr/hint: the diff does not write these objects: put their statements in a revision by hand/,
+		'check: objects the diff does not write are for a hand-written revision');
+}
+
 # Ctrl-C while the desired schema is being built: the scratch databases go
 put('07_slow.sql', "SELECT pg_sleep(120);\n");
 {
@@ -258,5 +288,45 @@ put('07_slow.sql', "SELECT pg_sleep(120);\n");
 	is(scratch_left(), '0', '... and both scratch databases were dropped');
 }
 unlink "$schema/07_slow.sql";
+
+# ---------------------------------------------------------------------------
+# --head: the diff starts from that revision's schema, not every head's
+# ---------------------------------------------------------------------------
+{
+	my $bdir = new_dir();
+	my $bschema = PostgreSQL::Test::Utils::tempdir() . '/bschema';
+	mkdir $bschema or die;
+	write_rev($bdir, 'b0.sql', id => 'b0', up => 'CREATE TABLE ta (id int);', down => 'DROP TABLE ta;');
+	write_rev($bdir, 'b1.sql', id => 'b1', revises => 'b0', up => 'CREATE TABLE tb (id int);', down => 'DROP TABLE tb;');
+	write_rev($bdir, 'b2.sql', id => 'b2', revises => 'b0', up => 'CREATE TABLE tc (id int);', down => 'DROP TABLE tc;');
+	open my $fh, '>', "$bschema/s.sql" or die;
+	print $fh "CREATE TABLE ta (id int); CREATE TABLE tb (id int); CREATE TABLE tb2 (id int);\n";
+	close $fh;
+	command_ok([ 'pg_migrate', '--dir', $bdir, 'revision', '--autogenerate', '-m', 'on b1', '--head', 'b1', '--rev-id', 'b3',
+			'--schema', $bschema, '--dev-url', $dev ], '--head on one of two branches');
+	my $b3 = PostgreSQL::Test::Utils::slurp_file("$bdir/b3_on_b1.sql");
+	like($b3, qr/-- migrate:upgrade\nCREATE TABLE public\.tb2 \(/, '... the diff starts from that branch: only tb2 is new');
+	unlike($b3, qr/tc/, '... and the other branch is not in it');
+	$node->safe_psql('postgres', 'CREATE DATABASE branches');
+	command_ok([ 'pg_migrate', '--dir', $bdir, '-d', $node->connstr('branches'), 'init' ], 'init a database for it');
+	command_ok([ 'pg_migrate', '--dir', $bdir, '-d', $node->connstr('branches'), 'upgrade', 'heads' ], 'the revision applies with both branches');
+
+	# a routine whose body (not BEGIN ATOMIC) uses a column added in the same revision
+	open $fh, '>', "$bschema/s.sql" or die;
+	print $fh "CREATE TABLE ta (id int); CREATE TABLE tb (id int); CREATE TABLE tb2 (id int);\n"
+	  . "CREATE PROCEDURE p(x int) LANGUAGE sql AS 'INSERT INTO ta VALUES (x)';\n";
+	close $fh;
+	command_ok([ 'pg_migrate', '--dir', $bdir, 'revision', '--autogenerate', '-m', 'p', '--head', 'b3', '--rev-id', 'b4',
+			'--schema', $bschema, '--dev-url', $dev ], 'a procedure');
+	open $fh, '>', "$bschema/s.sql" or die;
+	print $fh "CREATE TABLE ta (id int, n int); CREATE TABLE tb (id int); CREATE TABLE tb2 (id int);\n"
+	  . "CREATE PROCEDURE p(x int) LANGUAGE sql AS 'INSERT INTO ta VALUES (x, x)';\n";
+	close $fh;
+	command_ok([ 'pg_migrate', '--dir', $bdir, 'revision', '--autogenerate', '-m', 'p uses n', '--head', 'b4', '--rev-id', 'b5',
+			'--schema', $bschema, '--dev-url', $dev ], 'the procedure changed to use a new column');
+	like(PostgreSQL::Test::Utils::slurp_file("$bdir/b5_p_uses_n.sql"), qr/ADD COLUMN n integer;\nCREATE OR REPLACE PROCEDURE/,
+		'... the column comes first');
+	command_ok([ 'pg_migrate', '--dir', $bdir, '-d', $node->connstr('branches'), 'upgrade', 'heads' ], '... and the revisions apply');
+}
 
 done_testing();

@@ -508,6 +508,15 @@ create_object(Diff *d, Pair *p)
 	if (k == &column_kind && p->container && p->container->to &&
 		(p->container->from == NULL || p->container->recreate))
 		n = diff_node(d, p->container, PH_POST);
+	diff_new_extras(d, p, n);
+}
+
+/* what a new object has beyond its definition: its comment and privileges */
+void
+diff_new_extras(Diff *d, Pair *p, Step *n)
+{
+	const Kind *k = obj_kind(p->to);
+
 	diff_comment(d, n, NULL, p->to);
 	if (k->grants)
 	{
@@ -534,10 +543,13 @@ alter_common(Diff *d, Pair *p)
 	const char *was = json_str(p->from->def, "owner");
 	const char *now = json_str(p->to->def, "owner");
 
-	if (!json_equal(json_get(p->from->def, "comment"),
-					json_get(p->to->def, "comment")))
+	/* a type replaced in its alteration got these as a new one */
+	if (p->replaced)
+		;
+	else if (!json_equal(json_get(p->from->def, "comment"),
+						 json_get(p->to->def, "comment")))
 		diff_comment(d, diff_node(d, p, PH_ALTER), p->from, p->to);
-	if (p->kind->grants &&
+	if (p->kind->grants && !p->replaced &&
 		!json_equal(json_get(p->from->def, "acl"), json_get(p->to->def, "acl")))
 		p->kind->grants(d, diff_node(d, p, PH_ALTER), p->to,
 						json_get(p->from->def, "acl"),
@@ -575,6 +587,9 @@ decide(Diff *d)
 			p->alter->dead = true;
 		if (p->recreate && p->post)
 			p->post->dead = true;
+		/* a function's CREATE OR REPLACE gives way to its new definition */
+		if (p->recreate && p->create)
+			p->create->first = p->create->last = NULL;
 		if (p->recreate)
 			p->alter = p->post = NULL;
 	}
@@ -676,6 +691,13 @@ link_pair(Diff *d, Pair *p)
 	/* a post step (dropping a replaced type) waits for its users' changes */
 	for (i = 0; p->post && i < p->nusers_from; i++)
 		diff_before(p->users_from[i]->alter, p->post);
+	/* a replaced type's rebuilt users go before it is renamed aside */
+	for (i = 0; p->replaced && i < p->nusers_from; i++)
+	{
+		diff_before(p->users_from[i]->drop, p->alter);
+		/* and the old domain over the old type goes before it */
+		diff_before(p->users_from[i]->post, p->post);
+	}
 	if (p->alter && p->alter_before)
 	{
 		diff_before(p->alter, p->alter_before->drop);
@@ -692,8 +714,10 @@ link_pair(Diff *d, Pair *p)
 	{
 		Pair	   *u = p->uses_from[i];
 
+		/* a function replaced in place does so in its create node */
 		if (u->drop)
-			diff_before(p->drop ? p->drop : p->alter, u->drop);
+			diff_before(p->drop ? p->drop : p->alter ? p->alter :
+						p->from ? p->create : NULL, u->drop);
 		/* unless u's alteration is what lets p go (OWNED BY NONE) */
 		if (u->alter && p->drop && u->alter_before != p)
 			diff_before(p->drop, u->alter);

@@ -72,9 +72,14 @@ function_alter(Diff *d, Pair *p, Step *unused)
 			diff_recreate(d, p);
 			return;
 		}
+	/*
+	 * CREATE OR REPLACE with the creations: a body (not BEGIN ATOMIC) names
+	 * tables and columns without a recorded dependency, and its check at
+	 * creation needs the new ones to exist.
+	 */
 	if (!json_equal(json_get(p->from->def, "definition"),
 					json_get(p->to->def, "definition")))
-		emit_definition(d, diff_node(d, p, PH_ALTER), p->to);
+		emit_definition(d, diff_node(d, p, PH_CREATE), p->to);
 }
 
 static void

@@ -115,6 +115,7 @@ typedef struct Pair
 	struct Pair *container;		/* table of a column, index, trigger... */
 	bool		recreate;		/* dropped and created again */
 	bool		breaks_dependents;	/* its change needs dependents rebuilt */
+	bool		replaced;		/* a new object made in its alteration */
 	Step	   *rename;			/* before anything else: see rename.c */
 	Step	   *drop;
 	Step	   *alter;
@@ -227,6 +228,7 @@ extern void diff_emit_outside(Diff *d, Step *n, unsigned hazards,
 			__attribute__((format(printf, 4, 5)));
 extern void diff_before(Step *first, Step *then);
 extern void diff_comment(Diff *d, Step *n, const SObj *from, const SObj *to);
+extern void diff_new_extras(Diff *d, Pair *p, Step *n);
 extern void diff_grants(Diff *d, Step *n, const JNode *from_acl,
 						const JNode *to_acl, const char *on,
 						const char *column);

@@ -35,9 +35,10 @@ const char *const type_reader =
 "  'checks', CASE WHEN t.typtype = 'd' THEN"
 "   (SELECT jsonb_object_agg(quote_ident(k.conname), pg_get_constraintdef(k.oid))"
 "    FROM pg_constraint k WHERE k.contypid = t.oid) END,"
+/* [name, type] pairs in their order: a row literal depends on it */
 "  'attributes', CASE WHEN t.typtype = 'c' THEN"
-"   (SELECT jsonb_object_agg(quote_ident(a.attname),"
-"     format_type(a.atttypid, a.atttypmod))"
+"   (SELECT jsonb_agg(jsonb_build_array(quote_ident(a.attname),"
+"     format_type(a.atttypid, a.atttypmod)) ORDER BY a.attnum)"
 "    FROM pg_attribute a WHERE a.attrelid = t.typrelid AND a.attnum > 0"
 "    AND NOT a.attisdropped) END,"
 "  'comment', " SNAP_COMMENT("pg_type", "t.oid", "0") ","
@@ -151,13 +152,19 @@ last_part(const char *qualified)
 	return last;
 }
 
+static void domain_create(Diff *d, Pair *p, Step *n);
+static const char *row_conversion(Diff *d, Pair *p, const char *col);
+
 /*
- * A new enum in place of the old: the old is renamed aside first, each
- * column using it is converted in its own alteration (so that views over
- * the column are rebuilt around it), and the old type goes last.
+ * A new type in place of the old (an enum losing or reordering labels, a
+ * domain over another base type): the old is renamed aside first, each
+ * column using it is converted through text in its own alteration (so
+ * that views over the column are rebuilt around it), and the old type
+ * goes last.
  */
 static void
-enum_replace(Diff *d, Pair *p, Step *n)
+type_replace(Diff *d, Pair *p, Step *n,
+			 void (*create) (Diff *, Pair *, Step *), unsigned drop_hazards)
 {
 	const char *name = type_name(d, p->to);
 	const char *last = last_part(name);
@@ -168,8 +175,28 @@ enum_replace(Diff *d, Pair *p, Step *n)
 	int			i;
 
 	diff_emit(d, n, 0, "ALTER TYPE %s RENAME TO %s", name, aside);
-	diff_emit(d, n, 0, "CREATE TYPE %s AS ENUM (%s)", name,
-			  labels_list(d, json_get(p->to->def, "labels")));
+	create(d, p, n);
+	diff_new_extras(d, p, n);
+	p->replaced = true;
+	/*
+	 * What names the type in a signature or an expression (a function, a
+	 * check, an index predicate, a view) would go on naming the old one:
+	 * rebuilt, dropped before the rename (see link_pair).
+	 */
+	for (i = 0; i < p->nusers_from; i++)
+	{
+		Pair	   *u = p->users_from[i];
+
+		if (u->from && u->to &&
+			(u->kind == &function_kind || u->kind == &constraint_kind ||
+			 u->kind == &index_kind || u->kind == &view_kind ||
+			 u->kind == &matview_kind || u->kind == &policy_kind))
+			diff_recreate(d, u);
+		/* a domain over it is replaced the same way, over the new one */
+		else if (u->from && u->to && u->kind == &domain_kind && !u->replaced &&
+				 u->alter == NULL && strcmp(diff_str(d, u->to, "base"), name) == 0)
+			type_replace(d, u, diff_node(d, u, PH_ALTER), domain_create, 0);
+	}
 	for (i = 0; i < p->nusers_from; i++)
 	{
 		Pair	   *u = p->users_from[i];
@@ -194,11 +221,18 @@ enum_replace(Diff *d, Pair *p, Step *n)
 		if (dflt)
 			diff_emit(d, un, HZ_ACCESS_EXCLUSIVE,
 					  "ALTER TABLE %s ALTER COLUMN %s DROP DEFAULT", table, col);
-		diff_emit(d, un, HZ_ACCESS_EXCLUSIVE | HZ_REWRITES_TABLE | HZ_DATA_DEPENDENT,
-				  "ALTER TABLE %s ALTER COLUMN %s TYPE %s USING %s::text%s::%s",
-				  table, col, type, col, strcmp(type, array) == 0 ? "[]" : "", type);
+		if (p->kind == &composite_kind && strcmp(type, name) == 0)
+			diff_emit(d, un, HZ_ACCESS_EXCLUSIVE | HZ_REWRITES_TABLE | HZ_DATA_DEPENDENT,
+					  "ALTER TABLE %s ALTER COLUMN %s TYPE %s USING %s",
+					  table, col, type, row_conversion(d, p, col));
+		else
+			diff_emit(d, un, HZ_ACCESS_EXCLUSIVE | HZ_REWRITES_TABLE | HZ_DATA_DEPENDENT,
+					  "ALTER TABLE %s ALTER COLUMN %s TYPE %s USING %s::text%s::%s",
+					  table, col, type, col, strcmp(type, array) == 0 ? "[]" : "", type);
+		/* a changed default is set by the column's own alteration */
 		dflt = json_str(u->to->def, "default");
-		if (dflt)
+		if (dflt && json_str(u->from->def, "default") &&
+			strcmp(dflt, json_str(u->from->def, "default")) == 0)
 			diff_emit(d, un, HZ_ACCESS_EXCLUSIVE,
 					  "ALTER TABLE %s ALTER COLUMN %s SET DEFAULT %s", table, col, dflt);
 		/* before the column's own changes, which speak of the new type */
@@ -209,8 +243,8 @@ enum_replace(Diff *d, Pair *p, Step *n)
 			un->last = conv.last;
 		u->breaks_dependents = true;
 	}
-	diff_emit(d, diff_node(d, p, PH_POST), HZ_IRREVERSIBLE, "DROP TYPE %.*s%s",
-			  (int) (last - name), name, aside);
+	diff_emit(d, diff_node(d, p, PH_POST), drop_hazards, "DROP %s %.*s%s",
+			  p->kind == &domain_kind ? "DOMAIN" : "TYPE", (int) (last - name), name, aside);
 }
 
 /*
@@ -252,7 +286,8 @@ enum_alter(Diff *d, Pair *p, Step *unused)
 	n = diff_node(d, p, PH_ALTER);
 	if (!only_added(was, now))
 	{
-		enum_replace(d, p, n);
+		/* a label removed is gone for good */
+		type_replace(d, p, n, enum_create, HZ_IRREVERSIBLE);
 		return;
 	}
 	for (i = 0; i < now->n; i++)
@@ -329,7 +364,7 @@ domain_alter(Diff *d, Pair *p, Step *unused)
 	if (!json_equal(json_get(from->def, "base"), json_get(to->def, "base")) ||
 		!json_equal(json_get(from->def, "collation"), json_get(to->def, "collation")))
 	{
-		diff_recreate(d, p);
+		type_replace(d, p, diff_node(d, p, PH_ALTER), domain_create, 0);
 		return;
 	}
 	n = diff_node(d, p, PH_ALTER);
@@ -373,6 +408,30 @@ const Kind	domain_kind = {
 
 /* ---------- composite types ---------- */
 
+/* a composite type's attributes: [name, type] pairs in order */
+static const char *
+attr_name(const JNode *a)
+{
+	return a->type == J_ARRAY && a->n == 2 && a->items[0]->type == J_STRING ?
+		a->items[0]->str : NULL;
+}
+
+static const char *
+attr_type(const JNode *attrs, const char *name)
+{
+	int			i;
+
+	for (i = 0; name && attrs && attrs->type == J_ARRAY && i < attrs->n; i++)
+	{
+		const JNode *a = attrs->items[i];
+
+		if (attr_name(a) && strcmp(attr_name(a), name) == 0 &&
+			a->items[1]->type == J_STRING)
+			return a->items[1]->str;
+	}
+	return NULL;
+}
+
 static void
 composite_create(Diff *d, Pair *p, Step *n)
 {
@@ -381,11 +440,88 @@ composite_create(Diff *d, Pair *p, Step *n)
 	int			i;
 
 	buf_init(&b, d->arena);
-	for (i = 0; attrs && attrs->type == J_OBJECT && i < attrs->n; i++)
-		if (attrs->items[i]->type == J_STRING)
-			buf_addf(&b, "%s%s %s", b.len ? ", " : "", attrs->keys[i],
-					 attrs->items[i]->str);
+	for (i = 0; attrs && attrs->type == J_ARRAY && i < attrs->n; i++)
+	{
+		const char *name = attr_name(attrs->items[i]);
+
+		if (name && attr_type(attrs, name))
+			buf_addf(&b, "%s%s %s", b.len ? ", " : "", name, attr_type(attrs, name));
+	}
 	diff_emit(d, n, 0, "CREATE TYPE %s AS (%s)", type_name(d, p->to), b.data);
+}
+
+/* a column's value as a row of the new type: kept attributes cast, new ones NULL */
+static const char *
+row_conversion(Diff *d, Pair *p, const char *col)
+{
+	const JNode *was = json_get(p->from->def, "attributes");
+	const JNode *now = json_get(p->to->def, "attributes");
+	Buf			b;
+	int			i;
+
+	buf_init(&b, d->arena);
+	buf_add(&b, "ROW(");
+	for (i = 0; now && now->type == J_ARRAY && i < now->n; i++)
+	{
+		const char *name = attr_name(now->items[i]);
+		const char *type = attr_type(now, name);
+
+		if (name == NULL || type == NULL)
+			continue;
+		if (attr_type(was, name))
+			buf_addf(&b, "%s(%s).%s::%s", i ? ", " : "", col, name, type);
+		else
+			buf_addf(&b, "%sNULL::%s", i ? ", " : "", type);
+	}
+	buf_addf(&b, ")::%s", type_name(d, p->to));
+	return b.data;
+}
+
+/*
+ * Whether ALTER TYPE can get there: the kept attributes in their order,
+ * then the new ones (ADD ATTRIBUTE appends), and no table column of the
+ * type (PostgreSQL refuses to alter a type a column stores).
+ */
+static bool
+alterable(Diff *d, Pair *p)
+{
+	const JNode *was = json_get(p->from->def, "attributes");
+	const JNode *now = json_get(p->to->def, "attributes");
+	const char *name = type_name(d, p->to);
+	int			i,
+				j = 0;
+	bool		added = false;
+
+	for (i = 0; i < p->nusers_from; i++)
+	{
+		const Pair *u = p->users_from[i];
+		const char *type = u->from ? json_str(u->from->def, "type") : NULL;
+		size_t		len = strlen(name);
+
+		if (u->kind == &column_kind && type && strncmp(type, name, len) == 0 &&
+			(type[len] == '\0' || strcmp(type + len, "[]") == 0))
+			return false;
+	}
+	for (i = 0; now && now->type == J_ARRAY && i < now->n; i++)
+	{
+		const char *attr = attr_name(now->items[i]);
+
+		if (attr_type(was, attr) == NULL)
+		{
+			added = true;
+			continue;
+		}
+		if (added)
+			return false;
+		/* the next kept attribute of the old order must be this one */
+		while (was && j < was->n && attr_type(now, attr_name(was->items[j])) == NULL)
+			j++;
+		if (was == NULL || j >= was->n || attr_name(was->items[j]) == NULL ||
+			strcmp(attr_name(was->items[j]), attr) != 0)
+			return false;
+		j++;
+	}
+	return true;
 }
 
 static void
@@ -394,26 +530,35 @@ composite_alter(Diff *d, Pair *p, Step *unused)
 	const JNode *was = json_get(p->from->def, "attributes");
 	const JNode *now = json_get(p->to->def, "attributes");
 	const char *name = type_name(d, p->to);
-	Step	   *n = diff_node(d, p, PH_ALTER);
+	Step	   *n;
 	int			i;
 
-	for (i = 0; was && was->type == J_OBJECT && i < was->n; i++)
-		if (json_get(now, was->keys[i]) == NULL)
-			diff_emit(d, n, HZ_DELETES_DATA | HZ_IRREVERSIBLE,
-					  "ALTER TYPE %s DROP ATTRIBUTE %s", name, was->keys[i]);
-	for (i = 0; now && now->type == J_OBJECT && i < now->n; i++)
+	if (json_equal(was, now))
+		return;
+	n = diff_node(d, p, PH_ALTER);
+	if (!alterable(d, p))
 	{
-		const JNode *before = json_get(was, now->keys[i]);
+		/* an attribute gone or a value cast can lose data */
+		type_replace(d, p, n, composite_create, HZ_IRREVERSIBLE);
+		return;
+	}
+	for (i = 0; was && was->type == J_ARRAY && i < was->n; i++)
+		if (attr_name(was->items[i]) && attr_type(now, attr_name(was->items[i])) == NULL)
+			diff_emit(d, n, HZ_DELETES_DATA | HZ_IRREVERSIBLE,
+					  "ALTER TYPE %s DROP ATTRIBUTE %s", name, attr_name(was->items[i]));
+	for (i = 0; now && now->type == J_ARRAY && i < now->n; i++)
+	{
+		const char *attr = attr_name(now->items[i]);
+		const char *before = attr_type(was, attr);
+		const char *type = attr_type(now, attr);
 
-		if (now->items[i]->type != J_STRING)
+		if (attr == NULL || type == NULL)
 			continue;
 		if (before == NULL)
-			diff_emit(d, n, 0, "ALTER TYPE %s ADD ATTRIBUTE %s %s", name,
-					  now->keys[i], now->items[i]->str);
-		else if (!json_equal(before, now->items[i]))
+			diff_emit(d, n, 0, "ALTER TYPE %s ADD ATTRIBUTE %s %s", name, attr, type);
+		else if (strcmp(before, type) != 0)
 			diff_emit(d, n, HZ_DATA_DEPENDENT,
-					  "ALTER TYPE %s ALTER ATTRIBUTE %s TYPE %s", name,
-					  now->keys[i], now->items[i]->str);
+					  "ALTER TYPE %s ALTER ATTRIBUTE %s TYPE %s", name, attr, type);
 	}
 }
 

@@ -3,7 +3,8 @@
  *		Views and materialized views, as pg_get_viewdef() prints them.  A
  *		changed view is dropped and created again, and so is everything
  *		built on it; so is a view over a column whose type changes, which
- *		PostgreSQL would otherwise refuse to alter.
+ *		PostgreSQL would otherwise refuse to alter.  Defaults and comments of
+ *		a view's columns are set after it is created and altered in place.
  */
 #include "schema.h"
 
@@ -17,8 +18,19 @@ const char *const view_reader =
 "  'definition', pg_get_viewdef(c.oid),"
 "  'options', (SELECT jsonb_agg(o ORDER BY o) FROM unnest(c.reloptions) o),"
 "  'comment', " SNAP_COMMENT("pg_class", "c.oid", "0") ","
+"  'column_comments', (SELECT jsonb_object_agg(quote_ident(a.attname), d.description)"
+"   FROM pg_attribute a JOIN pg_description d ON d.classoid = 'pg_class'::regclass"
+"   AND d.objoid = c.oid AND d.objsubid = a.attnum"
+"   WHERE a.attrelid = c.oid AND a.attnum > 0),"
+"  'column_defaults', (SELECT jsonb_object_agg(quote_ident(a.attname), pg_get_expr(ad.adbin, ad.adrelid))"
+"   FROM pg_attrdef ad JOIN pg_attribute a ON a.attrelid = ad.adrelid AND a.attnum = ad.adnum"
+"   WHERE ad.adrelid = c.oid),"
 "  'acl', " SNAP_ACL("c.relacl", "r", "c.relowner") ")"
 " FROM rel c WHERE c.relkind IN ('v', 'm')"
+" UNION ALL"
+/* a column default's dependencies are its view's */
+" SELECT 'pg_attrdef'::regclass::oid, ad.oid, 0, 'view ' || c.qn, NULL"
+" FROM rel c JOIN pg_attrdef ad ON ad.adrelid = c.oid WHERE c.relkind = 'v'"
 " UNION ALL"
 /* dependencies are recorded for the view's rule */
 " SELECT 'pg_rewrite'::regclass::oid, r.oid, 0,"
@@ -72,6 +84,45 @@ options_of(Diff *d, const SObj *o)
 	return b.data;
 }
 
+/*
+ * The defaults and comments of a view's columns, from what the from side
+ * had (NULL: nothing, a new view) to what the to side has.
+ */
+static void
+view_columns(Diff *d, Step *n, const SObj *from, const SObj *to)
+{
+	static const char *const fields[] = {"column_defaults", "column_comments"};
+	const char *name = diff_str(d, to, "name");
+	int			f,
+				i;
+
+	for (f = 0; f < 2; f++)
+	{
+		const JNode *was = from ? json_get(from->def, fields[f]) : NULL;
+		const JNode *now = json_get(to->def, fields[f]);
+
+		/* what went first, then what is new or changed */
+		for (i = 0; was && was->type == J_OBJECT && i < was->n; i++)
+			if (json_str(now, was->keys[i]) == NULL)
+				diff_emit(d, n, 0, f == 0 ? "ALTER VIEW %s ALTER COLUMN %s DROP DEFAULT"
+						  : "COMMENT ON COLUMN %s.%s IS NULL", name, was->keys[i]);
+		for (i = 0; now && now->type == J_OBJECT && i < now->n; i++)
+		{
+			const char *v = json_str(now, now->keys[i]);
+			const char *old = json_str(was, now->keys[i]);
+
+			if (v == NULL || (old && strcmp(old, v) == 0))
+				continue;
+			if (f == 0)
+				diff_emit(d, n, 0, "ALTER VIEW %s ALTER COLUMN %s SET DEFAULT %s",
+						  name, now->keys[i], v);
+			else
+				diff_emit(d, n, 0, "COMMENT ON COLUMN %s.%s IS %s", name,
+						  now->keys[i], diff_literal(d, v));
+		}
+	}
+}
+
 static void
 view_create(Diff *d, Pair *p, Step *n)
 {
@@ -82,6 +133,7 @@ view_create(Diff *d, Pair *p, Step *n)
 	else
 		diff_emit(d, n, 0, "CREATE VIEW %s%s AS\n%s", diff_str(d, p->to, "name"),
 				  options_of(d, p->to), query_of(d, p->to));
+	view_columns(d, n, NULL, p->to);
 }
 
 static void
@@ -95,7 +147,13 @@ view_drop(Diff *d, Pair *p, Step *n)
 static void
 view_alter(Diff *d, Pair *p, Step *unused)
 {
-	diff_recreate(d, p);
+	static const char *const in_place[] = {"deps", "comment", "acl", "owner",
+	"column_defaults", "column_comments", NULL};
+
+	if (!json_equal_except(p->from->def, p->to->def, in_place))
+		diff_recreate(d, p);
+	else
+		view_columns(d, diff_node(d, p, PH_ALTER), p->from, p->to);
 }
 
 static const char *

@@ -1,5 +1,8 @@
--- Pending: a case from the adversarial review of the diff (issue 11) that
--- still fails; see README "Not handled yet".  Move it to cases/ when fixed.
+-- An enum loses a label while a domain, a function, a default and an array
+-- column use it: the domain is replaced over the new type, the function
+-- rebuilt, the columns converted.
+-- up-hazards: access_exclusive, data_dependent, irreversible, rewrites_table
+-- down-hazards: access_exclusive
 -- before
 CREATE TYPE mood AS ENUM ('sad', 'ok', 'happy');
 CREATE DOMAIN dmood AS mood CHECK (VALUE <> 'sad');

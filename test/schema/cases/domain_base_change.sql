@@ -1,5 +1,7 @@
--- Pending: a case from the adversarial review of the diff (issue 11) that
--- still fails; see README "Not handled yet".  Move it to cases/ when fixed.
+-- A domain over another base type while a column and a view use it: the
+-- new domain beside the old, the column converted, the view rebuilt.
+-- up-hazards: access_exclusive, data_dependent, rewrites_table
+-- down-hazards: access_exclusive, data_dependent, rewrites_table
 -- before
 CREATE DOMAIN money2 AS numeric(10,2) CHECK (VALUE >= 0);
 CREATE TABLE t (id int, m money2);

@@ -1,5 +1,7 @@
--- Pending: a case from the adversarial review of the diff (issue 11) that
--- still fails; see README "Not handled yet".  Move it to cases/ when fixed.
+-- A view rebuilt for a column's new type keeps its comment, its columns'
+-- defaults and comments, its privileges and its INSTEAD OF trigger.
+-- up-hazards: access_exclusive, data_dependent, rewrites_table
+-- down-hazards: access_exclusive, data_dependent, rewrites_table
 -- before
 DO $$BEGIN CREATE ROLE schema_reader; EXCEPTION WHEN duplicate_object THEN NULL; END$$;
 CREATE TABLE t (id int, n int);
