@@ -153,7 +153,8 @@ last_part(const char *qualified)
 }
 
 static void domain_create(Diff *d, Pair *p, Step *n);
-static const char *row_conversion(Diff *d, Pair *p, const char *col);
+static void composite_create(Diff *d, Pair *p, Step *n);
+static const char *row_conversion(Diff *d, const Pair *p, const char *col);
 
 /*
  * A new type in place of the old (an enum losing or reordering labels, a
@@ -164,7 +165,8 @@ static const char *row_conversion(Diff *d, Pair *p, const char *col);
  */
 static void
 type_replace(Diff *d, Pair *p, Step *n,
-			 void (*create) (Diff *, Pair *, Step *), unsigned drop_hazards)
+			 void (*create) (Diff *, Pair *, Step *), unsigned drop_hazards,
+			 const Pair *rows)
 {
 	const char *name = type_name(d, p->to);
 	const char *last = last_part(name);
@@ -172,8 +174,11 @@ type_replace(Diff *d, Pair *p, Step *n,
 		arena_printf(d->arena, "\"migrate_old_%s", last + 1) :
 		arena_printf(d->arena, "migrate_old_%s", last);
 	const char *array = arena_printf(d->arena, "%s[]", name);
-	int			i;
+	int			i,
+				j;
 
+	/* what an in-place alteration said, the new definition says */
+	n->first = n->last = NULL;
 	diff_emit(d, n, 0, "ALTER TYPE %s RENAME TO %s", name, aside);
 	create(d, p, n);
 	diff_new_extras(d, p, n);
@@ -192,10 +197,18 @@ type_replace(Diff *d, Pair *p, Step *n,
 			 u->kind == &index_kind || u->kind == &view_kind ||
 			 u->kind == &matview_kind || u->kind == &policy_kind))
 			diff_recreate(d, u);
-		/* a domain over it is replaced the same way, over the new one */
+		/*
+		 * A domain over it, or a composite type with an attribute of it, is
+		 * replaced the same way, over the new one; a domain over a
+		 * composite converts rows attribute by attribute, as its base does.
+		 */
 		else if (u->from && u->to && u->kind == &domain_kind && !u->replaced &&
-				 u->alter == NULL && strcmp(diff_str(d, u->to, "base"), name) == 0)
-			type_replace(d, u, diff_node(d, u, PH_ALTER), domain_create, 0);
+				 strcmp(diff_str(d, u->to, "base"), name) == 0)
+			type_replace(d, u, diff_node(d, u, PH_ALTER), domain_create, 0,
+						 p->kind == &composite_kind ? p : rows);
+		else if (u->from && u->to && u->kind == &composite_kind && !u->replaced)
+			type_replace(d, u, diff_node(d, u, PH_ALTER), composite_create,
+						 drop_hazards, u);
 	}
 	for (i = 0; i < p->nusers_from; i++)
 	{
@@ -207,12 +220,23 @@ type_replace(Diff *d, Pair *p, Step *n,
 		Step	   *un;
 		Step		conv;
 
+		/* an inherited column follows its parent's conversion */
 		if (u->kind != &column_kind || u->from == NULL || u->to == NULL ||
-			u->recreate)
+			u->recreate || json_str(u->from->def, "inherited_from"))
 			continue;
 		type = diff_str(d, u->to, "type");
 		if (strcmp(type, name) != 0 && strcmp(type, array) != 0)
 			continue;
+		/* a foreign key between two such columns cannot span both types */
+		for (j = 0; j < u->nusers_from; j++)
+		{
+			Pair	   *k = u->users_from[j];
+			const char *def = k->from ? json_str(k->from->def, "definition") : NULL;
+
+			if (k->kind == &constraint_kind && k->to && def &&
+				strncmp(def, "FOREIGN KEY", 11) == 0)
+				diff_recreate(d, k);
+		}
 		un = &conv;
 		memset(&conv, 0, sizeof(conv));
 		table = diff_str(d, u->to, "table");
@@ -221,10 +245,11 @@ type_replace(Diff *d, Pair *p, Step *n,
 		if (dflt)
 			diff_emit(d, un, HZ_ACCESS_EXCLUSIVE,
 					  "ALTER TABLE %s ALTER COLUMN %s DROP DEFAULT", table, col);
-		if (p->kind == &composite_kind && strcmp(type, name) == 0)
+		if (rows && strcmp(type, name) == 0)
 			diff_emit(d, un, HZ_ACCESS_EXCLUSIVE | HZ_REWRITES_TABLE | HZ_DATA_DEPENDENT,
-					  "ALTER TABLE %s ALTER COLUMN %s TYPE %s USING %s",
-					  table, col, type, row_conversion(d, p, col));
+					  "ALTER TABLE %s ALTER COLUMN %s TYPE %s USING %s%s%s",
+					  table, col, type, row_conversion(d, rows, col),
+					  rows != p ? "::" : "", rows != p ? name : "");
 		else
 			diff_emit(d, un, HZ_ACCESS_EXCLUSIVE | HZ_REWRITES_TABLE | HZ_DATA_DEPENDENT,
 					  "ALTER TABLE %s ALTER COLUMN %s TYPE %s USING %s::text%s::%s",
@@ -263,6 +288,10 @@ label_used(Diff *d, const char *name, const char *label)
 				f;
 
 	for (i = 0; i < d->npairs; i++)
+	{
+		const JNode *checks = d->pairs[i].to ? json_get(d->pairs[i].to->def, "checks") : NULL;
+		int			k;
+
 		for (f = 0; d->pairs[i].to && fields[f]; f++)
 		{
 			const char *text = json_str(d->pairs[i].to->def, fields[f]);
@@ -270,6 +299,12 @@ label_used(Diff *d, const char *name, const char *label)
 			if (text && strstr(text, pattern))
 				return true;
 		}
+		/* a domain's checks, by name */
+		for (k = 0; checks && checks->type == J_OBJECT && k < checks->n; k++)
+			if (checks->items[k]->type == J_STRING &&
+				strstr(checks->items[k]->str, pattern))
+				return true;
+	}
 	return false;
 }
 
@@ -287,7 +322,7 @@ enum_alter(Diff *d, Pair *p, Step *unused)
 	if (!only_added(was, now))
 	{
 		/* a label removed is gone for good */
-		type_replace(d, p, n, enum_create, HZ_IRREVERSIBLE);
+		type_replace(d, p, n, enum_create, HZ_IRREVERSIBLE, NULL);
 		return;
 	}
 	for (i = 0; i < now->n; i++)
@@ -361,10 +396,13 @@ domain_alter(Diff *d, Pair *p, Step *unused)
 	Step	   *n;
 	int			i;
 
+	/* replaced already, over a replaced base: its definition says it all */
+	if (p->replaced)
+		return;
 	if (!json_equal(json_get(from->def, "base"), json_get(to->def, "base")) ||
 		!json_equal(json_get(from->def, "collation"), json_get(to->def, "collation")))
 	{
-		type_replace(d, p, diff_node(d, p, PH_ALTER), domain_create, 0);
+		type_replace(d, p, diff_node(d, p, PH_ALTER), domain_create, 0, NULL);
 		return;
 	}
 	n = diff_node(d, p, PH_ALTER);
@@ -452,7 +490,7 @@ composite_create(Diff *d, Pair *p, Step *n)
 
 /* a column's value as a row of the new type: kept attributes cast, new ones NULL */
 static const char *
-row_conversion(Diff *d, Pair *p, const char *col)
+row_conversion(Diff *d, const Pair *p, const char *col)
 {
 	const JNode *was = json_get(p->from->def, "attributes");
 	const JNode *now = json_get(p->to->def, "attributes");
@@ -469,7 +507,13 @@ row_conversion(Diff *d, Pair *p, const char *col)
 		if (name == NULL || type == NULL)
 			continue;
 		if (attr_type(was, name))
-			buf_addf(&b, "%s(%s).%s::%s", i ? ", " : "", col, name, type);
+		{
+			Pair	   *t = diff_find(d, arena_printf(d->arena, "type %s", type));
+
+			/* a replaced type has no cast from its old self but text */
+			buf_addf(&b, "%s(%s).%s%s::%s", i ? ", " : "", col, name,
+					 t && t->replaced ? "::text" : "", type);
+		}
 		else
 			buf_addf(&b, "%sNULL::%s", i ? ", " : "", type);
 	}
@@ -533,13 +577,13 @@ composite_alter(Diff *d, Pair *p, Step *unused)
 	Step	   *n;
 	int			i;
 
-	if (json_equal(was, now))
+	if (json_equal(was, now) || p->replaced)
 		return;
 	n = diff_node(d, p, PH_ALTER);
 	if (!alterable(d, p))
 	{
 		/* an attribute gone or a value cast can lose data */
-		type_replace(d, p, n, composite_create, HZ_IRREVERSIBLE);
+		type_replace(d, p, n, composite_create, HZ_IRREVERSIBLE, p);
 		return;
 	}
 	for (i = 0; was && was->type == J_ARRAY && i < was->n; i++)

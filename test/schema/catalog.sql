@@ -50,6 +50,10 @@ SELECT line FROM (
     CASE WHEN a.attcollation <> t.typcollation THEN a.attcollation::regcollation::text END,
     pg_temp.privs(a.attacl, NULL, NULL), col_description(r.oid, a.attnum),
     (SELECT array_agg(o ORDER BY o) FROM unnest(a.attoptions) o WHERE o NOT LIKE 'pg\_attver=%'))
+    -- a composite type's attribute order is part of it (row literals); a
+    -- table's is not compared (ADD COLUMN appends)
+    || CASE WHEN r.relkind = 'c' THEN format(' position=%s', (SELECT count(*) FROM pg_attribute b
+         WHERE b.attrelid = a.attrelid AND b.attnum > 0 AND NOT b.attisdropped AND b.attnum <= a.attnum)) ELSE '' END
   FROM rels r JOIN pg_attribute a ON a.attrelid = r.oid AND a.attnum > 0 AND NOT a.attisdropped
   JOIN pg_type t ON t.oid = a.atttypid
   LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
