@@ -125,12 +125,7 @@ autogenerate(const char *conninfo, char **upgrade, char **downgrade,
 	bool		ok;
 	int			i;
 
-	job_init(&job, conninfo, NULL);
-	if (opt.dev_url)
-		job.label = pg_strdup("(scratch)");
-	ok = (opt.dev_url || session_open(&job)) &&
-		autogen_plan(&job, opt.dev_url != NULL, &up, &down);
-	session_close(&job);
+	ok = autogen_run(&job, conninfo, &up, &down);
 	for (i = 0; ok && i < up.n && !opt.allow_destructive; i++)
 		if (strstr(up.hazards[i], "deletes_data"))
 		{

@@ -489,6 +489,25 @@ autogen_plan(Job *job, bool scratch, DiffRows *up, DiffRows *down)
 	return scratch ? plan_in_scratch(job, up, down) : plan_in_database(job, up, down);
 }
 
+/*
+ * The plan for one run of revision --autogenerate or diff: in the
+ * database of conninfo, or (--dev-url) in scratch databases; job gets the
+ * connection's label and any error, for --json.
+ */
+bool
+autogen_run(Job *job, const char *conninfo, DiffRows *up, DiffRows *down)
+{
+	bool		ok;
+
+	job_init(job, conninfo, NULL);
+	if (opt.dev_url)
+		job->label = pg_strdup("(scratch)");
+	ok = (opt.dev_url || session_open(job)) &&
+		autogen_plan(job, opt.dev_url != NULL, up, down);
+	session_close(job);
+	return ok;
+}
+
 /* rows as a revision's section: statements, each after its hazards */
 char *
 autogen_script(const DiffRows *rows, bool *transactional)
@@ -574,12 +593,7 @@ verb_diff(const char *conninfo)
 	bool		tx;
 	bool		ok;
 
-	job_init(&job, conninfo, NULL);
-	if (opt.dev_url)
-		job.label = pg_strdup("(scratch)");
-	ok = (opt.dev_url || session_open(&job)) &&
-		autogen_plan(&job, opt.dev_url != NULL, &up, &down);
-	session_close(&job);
+	ok = autogen_run(&job, conninfo, &up, &down);
 	rows = opt.downgrade ? &down : &up;
 	job.result = !ok ? (interrupted ? EXIT_CANCELED : EXIT_ERROR) :
 		opt.exit_code && rows->n > 0 ? EXIT_PENDING : EXIT_OK;

@@ -205,6 +205,8 @@ typedef struct DiffRows
 
 extern bool autogen_plan(Job *job, bool scratch, DiffRows *up, DiffRows *down);
 extern void job_init(Job *job, const char *conninfo, const char *dbname);
+extern bool autogen_run(Job *job, const char *conninfo, DiffRows *up,
+						DiffRows *down);
 extern char *autogen_script(const DiffRows *rows, bool *transactional);
 extern int	autogen_check_rows(Job *job, const DiffRows *up);
 extern int	verb_diff(const char *conninfo);
