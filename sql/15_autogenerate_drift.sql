@@ -84,6 +84,26 @@ ALTER TABLE users DROP COLUMN note;
 COMMENT ON TABLE users IS NULL;
 SELECT count(*) AS drift_after_undo FROM migrate.drift();
 
+-- version rows set in a subtransaction that rolls back record nothing:
+-- an index made by hand is still drift after the commit
+CREATE INDEX sneaky2 ON users (name);
+BEGIN;
+SAVEPOINT s;
+SELECT count(*) AS stamped FROM migrate.stamp('a4');
+ROLLBACK TO SAVEPOINT s;
+COMMIT;
+SELECT object, change FROM migrate.drift();
+-- released, the subtransaction's stamp counts: the schema is recorded
+BEGIN;
+SAVEPOINT s;
+SELECT count(*) AS stamped FROM migrate.stamp('a4');
+RELEASE SAVEPOINT s;
+COMMIT;
+SELECT count(*) AS drift_after_released_stamp FROM migrate.drift();
+DROP INDEX sneaky2;
+SELECT count(*) AS stamped FROM migrate.stamp('a4');
+SELECT count(*) AS drift_after_restamp FROM migrate.drift();
+
 -- what the desired SQL may not hold
 SELECT migrate.desired_snapshot('BEGIN; CREATE TABLE t (id int); COMMIT;');
 SELECT migrate.desired_snapshot('CREATE TABLE t (id int); CREATE INDEX CONCURRENTLY ON t (id);');

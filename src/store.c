@@ -1103,6 +1103,44 @@ store_log_checksums(void)
 }
 
 /*
+ * The upgrades and stamps in migrate.log of ids, for history(), in
+ * SPI_tuptable as (revision, operation, started_at, applied_by, duration,
+ * sqlstate, error, id), in no order.  A page looks its ids up in the index
+ * on (revision, id); a long list reads the whole log in one sequential
+ * scan instead, as
+ * estimating "= ANY" over 100,000 elements alone costs more than that.
+ */
+#define STORE_HISTORY_LOOKUPS 1000
+
+int
+store_history_log(List *ids)
+{
+	StoreMode	m;
+	int			rc;
+	Oid			argtype = TEXTARRAYOID;
+	Datum		arg;
+	MemoryContext caller = CurrentMemoryContext;
+	bool		all = list_length(ids) > STORE_HISTORY_LOOKUPS;
+
+	arg = all ? (Datum) 0 : util_list_to_array(ids);
+	store_enter(&m);
+	rc = SPI_execute_with_args(all
+							   ? "SELECT revision, operation, started_at, applied_by,"
+							   " duration, sqlstate, error, id"
+							   " FROM migrate.log WHERE operation IN ('upgrade', 'stamp')"
+							   : "SELECT revision, operation, started_at, applied_by,"
+							   " duration, sqlstate, error, id"
+							   " FROM migrate.log WHERE revision = ANY ($1)"
+							   " AND operation IN ('upgrade', 'stamp')",
+							   all ? 0 : 1, &argtype, &arg, NULL, true, 0);
+	store_leave(&m);
+	MemoryContextSwitchTo(caller);
+	if (rc != SPI_OK_SELECT)
+		elog(ERROR, "reading migrate.log failed: %s", SPI_result_code_string(rc));
+	return (int) SPI_processed;
+}
+
+/*
  * Run a catalog query (no parameters) in bookkeeping mode, so the
  * caller's search_path cannot capture a function or operator in it.  The
  * plan is prepared on first use and kept in *plan.  Results are in
@@ -1135,9 +1173,31 @@ store_run_catalog(SPIPlanPtr *plan, const char *sql)
 	return rc;
 }
 
-/* the transaction in which migrate last changed the version rows */
+/*
+ * The transaction in which migrate last changed the version rows, and the
+ * outermost open (sub)transaction that did: a change rolled back with its
+ * subtransaction (ROLLBACK TO SAVEPOINT after an upgrade) is no change,
+ * or the commit would record the schema as it is for version rows that
+ * did not move, and a hand-made change would vanish from drift().
+ */
 static LocalTransactionId version_changed_lxid = InvalidLocalTransactionId;
+static SubTransactionId version_changed_subid = InvalidSubTransactionId;
 static LocalTransactionId schema_recorded_lxid = InvalidLocalTransactionId;
+
+static void
+version_subxact_callback(SubXactEvent event, SubTransactionId mySubid,
+						 SubTransactionId parentSubid, void *arg)
+{
+	if (version_changed_lxid != MyProc->lxid || mySubid != version_changed_subid)
+		return;
+	if (event == SUBXACT_EVENT_COMMIT_SUB)
+		version_changed_subid = parentSubid;
+	else if (event == SUBXACT_EVENT_ABORT_SUB)
+	{
+		version_changed_lxid = InvalidLocalTransactionId;
+		version_changed_subid = InvalidSubTransactionId;
+	}
+}
 
 /*
  * Whether this transaction changed the version rows through migrate (an
@@ -1162,8 +1222,19 @@ void
 store_set_version(List *before, List *after)
 {
 	Datum		values[2];
+	static bool registered = false;
 
-	version_changed_lxid = MyProc->lxid;
+	if (!registered)
+	{
+		RegisterSubXactCallback(version_subxact_callback, NULL);
+		registered = true;
+	}
+	/* an enclosing level that already changed them stays the one to watch */
+	if (version_changed_lxid != MyProc->lxid)
+	{
+		version_changed_lxid = MyProc->lxid;
+		version_changed_subid = GetCurrentSubTransactionId();
+	}
 
 	values[0] = util_list_to_array(util_list_minus(before, after));
 	values[1] = util_list_to_array(util_list_minus(after, before));

@@ -161,6 +161,10 @@ snapshot_take(Datum schemas, bool all, bool after_changes)
 	(void) set_config_option("search_path", "pg_catalog, pg_temp",
 							 PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE,
 							 true, 0, false);
+	/* the query's cost estimate invites JIT, which costs far more than it saves */
+	(void) set_config_option("jit", "off",
+							 PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE,
+							 true, 0, false);
 	if (snapshot_plan == NULL)
 	{
 		Oid			types[1] = {TEXTARRAYOID};
