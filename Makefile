@@ -3,7 +3,7 @@ MODULE_big = migrate
 OBJS = src/migrate.o src/api.o src/sync.o src/register.o src/check.o src/offline.o \
        src/runner.o src/statements.o src/catalog.o src/lock.o \
        src/cache.o src/store.o src/plan.o src/graph.o \
-       src/guard.o src/script.o src/target.o src/util.o \
+       src/guard.o src/script.o src/target.o src/util.o src/render.o \
        src/schema/snapshot.o src/schema/diffrun.o src/schema/diff.o \
        src/schema/order.o src/schema/json.o src/schema/namespace.o \
        src/schema/extension.o src/schema/collation.o src/schema/type.o \
@@ -13,9 +13,10 @@ OBJS = src/migrate.o src/api.o src/sync.o src/register.o src/check.o src/offline
        src/schema/other.o src/schema/rename.o src/schema/desired.o \
        src/schema/record.o
 
-EXTENSION = migrate
+EXTENSION = migrate migrate_tap
 DATA = migrate--0.1.sql migrate--0.1--0.2.sql migrate--0.2--0.3.sql \
-       migrate--0.3--0.4.sql migrate--0.4--0.5.sql migrate--0.5.sql
+       migrate--0.3--0.4.sql migrate--0.4--0.5.sql migrate--0.5--0.6.sql \
+       migrate--0.6.sql migrate_tap--0.6.sql
 PGFILEDESC = "migrate - Alembic-style schema migrations inside PostgreSQL"
 
 REGRESS = $(patsubst sql/%.sql,%,$(sort $(wildcard sql/*.sql)))

@@ -13,7 +13,7 @@
 
 #include "pg_migrate.h"
 
-#define PG_MIGRATE_VERSION "0.5"
+#define PG_MIGRATE_VERSION "0.6"
 
 /* marks "-N" arguments while getopt runs (see main) */
 #define TARGET_MARK '\001'
@@ -35,6 +35,7 @@ MigDir		migdir;
 #define O_PRUNE		0x0100
 #define O_AUTOGEN	0x0400		/* --autogenerate --allow-destructive */
 #define O_SCHEMA	0x0800		/* --schema --dev-url --rename --concurrently */
+#define O_GRAPH		0x1000		/* -o --since --depth */
 
 typedef struct Command
 {
@@ -124,7 +125,10 @@ static const Command commands[] = {
 		"List the revisions, newest first, like alembic history.\n\n"
 		"Options:\n"
 		"  -r, --rev-range=RANGE      a:b, a:, :b, current: (Alembic's ranges)\n"
-		"  -v, --verbose              one block per revision, with whether it is applied\n"},
+		"  -v, --verbose              one block per revision: whether it is applied,\n"
+		"                             when, by which role and in how long (from\n"
+		"                             migrate.log), and the error of a failed last\n"
+		"                             attempt\n"},
 	{"heads", NULL, NULL, verb_heads, 0, 0, 0, "heads [-v]", "Show the heads of the revision graph.\n"},
 	{"branches", NULL, NULL, verb_branches, 0, 0, 0, "branches", "Show the branch points and the revisions after each.\n"},
 	{"show", NULL, NULL, verb_show, 0, 1, 1, "show REV", "Show one revision: its place in the graph, its file and its scripts.\n"},
@@ -173,6 +177,17 @@ static const Command commands[] = {
 		"table statements included, for review or for psql (alembic upgrade --sql).\n\n"
 		"Options:\n"
 		"      --downgrade            the downgrade script instead\n"},
+	{"graph", NULL, NULL, verb_graph, O_GRAPH, 0, 0, "graph [-o FILE] [--since REV] [--depth N]",
+		"Draw the revision graph (migrate.graph()): merges, branch labels,\n"
+		"dependencies dashed, applied revisions filled, heads double-bordered, the\n"
+		"applied heads in bold.  Without -o, print it as Graphviz DOT text.\n\n"
+		"Options:\n"
+		"  -o, --output=FILE          write FILE; .dot or .gv: DOT text, any other\n"
+		"                             extension (.svg, .png, .pdf): rendered by\n"
+		"                             Graphviz's dot, or, without Graphviz, DOT text\n"
+		"                             written to FILE.dot instead, with a warning\n"
+		"      --since=REV            only REV and what came after it\n"
+		"      --depth=N              only N levels below the heads (1: the heads)\n"},
 	{NULL}
 };
 
@@ -203,7 +218,8 @@ usage(void)
 		   "                        write a revision from the schema diff\n"
 		   "  diff --schema FILE|DIR\n"
 		   "                        print the statements from the head schema to FILE\n"
-		   "  drift                 show schema changes made outside migrations\n\n"
+		   "  drift                 show schema changes made outside migrations\n"
+		   "  graph [-o FILE]       draw the revision graph (Graphviz DOT, SVG, PNG)\n\n"
 		   "Run \"%s COMMAND --help\" for a command's own options.\n\n", progname);
 	printf("Connection options:\n"
 		   "  -d, --dbname=CONNSTR     database to use: a name, a connection string or a\n"
@@ -503,6 +519,9 @@ main(int argc, char **argv)
 		{"allow-destructive", no_argument, NULL, 20},
 		{"rename", required_argument, NULL, 21},
 		{"concurrently", no_argument, NULL, 22},
+		{"output", required_argument, NULL, 'o'},
+		{"since", required_argument, NULL, 23},
+		{"depth", required_argument, NULL, 24},
 		{NULL, 0, NULL, 0}
 	};
 	Fleet		fleet = {0};
@@ -526,7 +545,7 @@ main(int argc, char **argv)
 			strspn(argv[i] + 1, "0123456789") == strlen(argv[i] + 1))
 			argv[i] = psprintf("%c%s", TARGET_MARK, argv[i]);
 
-	while ((c = getopt_long(argc, argv, "d:h:p:U:j:qvm:yr:V?", long_options, NULL)) != -1)
+	while ((c = getopt_long(argc, argv, "d:h:p:U:j:qvm:yr:o:V?", long_options, NULL)) != -1)
 	{
 		/* "-m -1": an option's value is not a target */
 		if (optarg && optarg[0] == TARGET_MARK)
@@ -664,6 +683,25 @@ main(int argc, char **argv)
 				opt.concurrently = true;
 				use_option(&used, O_SCHEMA, c);
 				break;
+			case 'o':
+				opt.output = optarg;
+				use_option(&used, O_GRAPH, c);
+				break;
+			case 23:
+				opt.since = optarg;
+				use_option(&used, O_GRAPH, c);
+				break;
+			case 24:
+				{
+					char	   *end;
+					long		n = strtol(optarg, &end, 10);
+
+					if (*end || n < 1 || n > 1000000)
+						usage_error("--depth must be a positive number of levels, not \"%s\"", optarg);
+					opt.depth = (int) n;
+				}
+				use_option(&used, O_GRAPH, c);
+				break;
 			case '?':
 				/* -? asks for help; anything else getopt refused */
 				if (strcmp(argv[optind - 1], "-?") == 0)
@@ -752,6 +790,13 @@ main(int argc, char **argv)
 		usage_error("%s needs the desired schema: --schema FILE|DIR", opt.autogenerate ? "revision --autogenerate" : cmd->name);
 	if (strcmp(opt.verb, "check") == 0 && (used & O_SCHEMA) && opt.schema == NULL)
 		usage_error("option --%s needs --schema", option_name(long_options, used_codes[11]));
+	if (opt.output)
+	{
+		const char *ext = strrchr(opt.output, '.');
+
+		if (ext == NULL || ext[1] == '\0' || strchr(ext, '/') != NULL)
+			usage_error("cannot tell the picture format of \"%s\": end the file name with .svg, .png, .pdf or .dot", opt.output);
+	}
 
 	/* the commands that need no database */
 	if (strcmp(opt.verb, "revision") == 0 && !opt.autogenerate)

@@ -94,6 +94,9 @@ typedef struct Options
 								 * base); NULL: the heads */
 	bool		allow_destructive;
 	bool		concurrently;
+	const char *output;			/* graph -o FILE */
+	const char *since;			/* graph --since REV */
+	int			depth;			/* graph --depth N; 0: all */
 	char	  **renames;		/* --rename OLD=NEW, as given */
 	int			nrenames;
 	char	  **args;			/* the verb's positional arguments */
@@ -190,6 +193,7 @@ extern int	verb_status(Job *job);
 extern int	verb_check(Job *job);
 extern int	verb_sql(Job *job);
 extern int	verb_drift(Job *job);
+extern int	verb_graph(Job *job);
 extern int	verb_upgrade_to(Job *job, const char *target);
 extern bool verbs_begin_at_heads(Job *job);
 

@@ -524,6 +524,93 @@ relative_target(const char *target)
 		spec.kind == TARGET_RELATIVE || spec.has_delta;
 }
 
+/* A step that failed, kept past its PGresult until the rollback is done. */
+typedef struct FailedStep
+{
+	char	   *revision;		/* NULL: not a revision's script */
+	const char *operation;
+	char		sqlstate[6];
+	char	   *message;
+	double		seconds;
+} FailedStep;
+
+/*
+ * What failed, from the error: the revision named by the server's context
+ * line ("while applying revision "x" (upgrade)"), else fallback (a
+ * non-transactional statement the client ran itself), else nothing: an
+ * error of migrate's own, such as an out-of-date plan, is not a step's.
+ */
+static void
+failed_step(const PGresult *res, const char *fallback, const char *direction,
+			double seconds, FailedStep *f)
+{
+	const char *context = PQresultErrorField(res, PG_DIAG_CONTEXT);
+	const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+	const char *message = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
+	const char *at = context ? strstr(context, "while applying revision \"") : NULL;
+
+	memset(f, 0, sizeof(*f));
+	if (at)
+	{
+		const char *id = at + strlen("while applying revision \"");
+		const char *end = strchr(id, '"');
+
+		if (end)
+		{
+			f->revision = pnstrdup(id, end - id);
+			f->operation = strncmp(end, "\" (downgrade)", 13) == 0 ? "downgrade" : "upgrade";
+		}
+	}
+	else if (fallback)
+	{
+		f->revision = pg_strdup(fallback);
+		f->operation = direction;
+	}
+	if (state == NULL || strlen(state) != 5 || message == NULL)
+	{
+		pg_free(f->revision);
+		f->revision = NULL;
+		return;
+	}
+	strcpy(f->sqlstate, state);
+	f->message = pg_strdup(message);
+	f->seconds = seconds;
+}
+
+/*
+ * Log a failed step once its transaction is rolled back
+ * (migrate.record_failure()), so that history -v shows it.  Quietly
+ * nothing for an extension older than 0.6 or a role without the grant:
+ * the failure itself, already reported, is what the user needs.
+ */
+static void
+record_failed_step(Job *job, FailedStep *f)
+{
+	char		secs[32];
+	const char *params[5];
+	PGresult   *res;
+
+	if (f->revision == NULL || interrupted || PQstatus(job->conn) != CONNECTION_OK ||
+		PQtransactionStatus(job->conn) != PQTRANS_IDLE)
+		return;
+	snprintf(secs, sizeof(secs), "%.6f", f->seconds);
+	params[0] = f->revision;
+	params[1] = f->operation;
+	params[2] = f->sqlstate;
+	params[3] = f->message;
+	params[4] = secs;
+	res = PQexecParams(job->conn,
+					   "SELECT migrate.record_failure($1, $2, $3, $4, make_interval(secs => $5::float8))"
+					   " FROM pg_extension WHERE extname = 'migrate'"
+					   " AND string_to_array(extversion, '.')::int[] >= '{0,6}'"
+					   " AND has_function_privilege('migrate.record_failure(text, text, text, text, interval)', 'EXECUTE')",
+					   5, NULL, params, NULL, NULL, 0);
+	PQclear(res);
+	pg_free(f->revision);
+	pg_free(f->message);
+	f->revision = NULL;
+}
+
 #define IS_OPENER(s) (strncmp((s), "SELECT migrate.apply_step(", 26) == 0 || \
 					  strncmp((s), "SELECT migrate.begin_step(", 26) == 0)
 #define IS_CLOSER(s) (strncmp((s), "SELECT migrate.apply_step(", 26) == 0 || \
@@ -547,6 +634,7 @@ run_statements(Job *job, SyncCounts *c, const char *direction, const char *targe
 	for (;;)
 	{
 		PGresult   *plan = session_query(job, sql, 1, &target);
+		FailedStep	failed;
 		char	   *rev = NULL;
 		double		step_start = 0;
 		int			statement = 0;
@@ -604,7 +692,10 @@ run_statements(Job *job, SyncCounts *c, const char *direction, const char *targe
 					break;
 				}
 				report_server_error(job, res, NULL);
+				failed_step(res, statement > 0 ? rev : NULL, direction, now_seconds() - step_start, &failed);
 				PQclear(res);
+				/* autocommit: the failed statement is rolled back already */
+				record_failed_step(job, &failed);
 				if (statement > 0)
 					report_line(job, true, "%s: context: while applying non-transactional revision \"%s\" (%s), statement %d",
 								progname, rev, direction, statement);
@@ -812,6 +903,7 @@ apply(Job *job, const char *direction, const char *target)
 {
 	SyncCounts c;
 	PGresult   *res;
+	FailedStep	failed;
 	char	   *sql;
 	int			steps = -3;		/* not counted yet */
 	int			i;
@@ -899,8 +991,10 @@ apply(Job *job, const char *direction, const char *target)
 			return run_statements(job, &c, direction, target);
 		}
 		report_server_error(job, res, NULL);
+		failed_step(res, NULL, direction, 0, &failed);
 		PQclear(res);
 		rollback(job);
+		record_failed_step(job, &failed);
 		if (interrupted)
 			report_detail(job, "detail", "Canceled by user: the whole run was rolled back; nothing was applied.");
 		else if (PQstatus(job->conn) != CONNECTION_BAD)
@@ -1126,7 +1220,13 @@ verb_history(Job *job)
 	const char *range = opt.range ? opt.range : (opt.nargs > 0 ? opt.args[0] : NULL);
 	PGresult   *res = read_query(job,
 								 "SELECT revision, down_revisions, coalesce(message, ''), is_head, is_base,"
-								 " is_merge, is_branch_point, applied FROM migrate.history($1)",
+								 " is_merge, is_branch_point, applied,"
+								 /* to_jsonb: a database not yet at 0.6 has no such columns */
+								 " (to_jsonb(h) ->> 'applied_at')::timestamptz(0)::text,"
+								 " to_jsonb(h) ->> 'applied_by',"
+								 " round(extract(epoch FROM (to_jsonb(h) ->> 'duration')::interval) * 1000, 1)::text,"
+								 " to_jsonb(h) ->> 'last_error'"
+								 " FROM migrate.history($1) h",
 								 1, &range);
 	int			i;
 
@@ -1146,7 +1246,14 @@ verb_history(Job *job)
 			report_line(job, false, "Rev: %s%s%s%s", PQgetvalue(res, i, 0), head ? " (head)" : "",
 						branch ? " (branchpoint)" : "", merge ? " (mergepoint)" : "");
 			report_line(job, false, "%s: %s", merge ? "Merges" : "Parent", from);
-			report_line(job, false, "Applied: %s", applied ? "yes" : "no");
+			if (applied && !PQgetisnull(res, i, 8))
+				report_line(job, false, "Applied: yes, %s by %s%s%s%s", PQgetvalue(res, i, 8),
+							PQgetvalue(res, i, 9), PQgetisnull(res, i, 10) ? " (stamped)" : " in ",
+							PQgetvalue(res, i, 10), PQgetisnull(res, i, 10) ? "" : " ms");
+			else
+				report_line(job, false, "Applied: %s", applied ? "yes" : "no");
+			if (!PQgetisnull(res, i, 11))
+				report_line(job, false, "Last attempt failed: %s", PQgetvalue(res, i, 11));
 			report_line(job, false, "%s", "");
 			report_line(job, false, "    %s", PQgetvalue(res, i, 2));
 			report_line(job, false, "%s", "");
@@ -1451,4 +1558,174 @@ verb_drift(Job *job)
 				job->label, PQntuples(res), PQntuples(res) == 1 ? "" : "s");
 	PQclear(res);
 	return EXIT_PENDING;
+}
+
+/* The extension in the open session is at least version; else say so. */
+static bool
+extension_at_least(Job *job, const char *version, const char *what)
+{
+	PGresult   *res = session_query(job,
+									"SELECT extversion, string_to_array(extversion, '.')::int[] >= string_to_array($1, '.')::int[]"
+									" FROM pg_extension WHERE extname = 'migrate'",
+									1, &version);
+	bool		ok = session_ok(job, res, "could not look up extension migrate") &&
+		PQntuples(res) == 1 && strcmp(PQgetvalue(res, 0, 1), "t") == 0;
+
+	if (!ok && PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1)
+	{
+		strcpy(job->sqlstate, "0A000");
+		report_error(job, "extension \"migrate\" in database %s is version %s; %s needs %s",
+					 job->label, PQgetvalue(res, 0, 0), what, version);
+		report_detail(job, "hint", "Run ALTER EXTENSION migrate UPDATE in that database.");
+	}
+	PQclear(res);
+	return ok;
+}
+
+/* Write text to path (replacing it); false after reporting why not. */
+static bool
+write_text_file(Job *job, const char *path, const char *text)
+{
+	FILE	   *fp = fopen(path, "w");
+
+	if (fp == NULL || fputs(text, fp) == EOF || fclose(fp) != 0)
+	{
+		report_error(job, "could not write file \"%s\": %s", path, strerror(errno));
+		report_detail(job, "hint", "Check that the directory exists and is writable, or pick another -o FILE.");
+		return false;
+	}
+	return true;
+}
+
+/*
+ * Run dot -T<format> -o file with the DOT text on its standard input.
+ * 127: dot is not installed (execvp failed); otherwise dot's exit status.
+ */
+static int
+run_dot(const char *format, const char *file, const char *text)
+{
+	int			fds[2];
+	pid_t		pid;
+	int			status;
+	size_t		len = strlen(text);
+	size_t		done = 0;
+
+	if (pipe(fds) != 0)
+		return -1;
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid == 0)
+	{
+		char	   *targ = psprintf("-T%s", format);
+
+		dup2(fds[0], 0);
+		close(fds[0]);
+		close(fds[1]);
+		execlp("dot", "dot", targ, "-o", file, (char *) NULL);
+		_exit(127);
+	}
+	close(fds[0]);
+	/* dot may exit early on a bad format: a broken pipe is its error to tell */
+	signal(SIGPIPE, SIG_IGN);
+	while (done < len)
+	{
+		ssize_t		w = write(fds[1], text + done, len - done);
+
+		if (w <= 0)
+			break;
+		done += w;
+	}
+	close(fds[1]);
+	if (waitpid(pid, &status, 0) != pid)
+		return -1;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+/*
+ * graph: migrate.graph() as DOT text on standard output, or -o FILE: DOT
+ * for .dot/.gv, else rendered by Graphviz, whose output format is the
+ * file's extension.  Without Graphviz the DOT text still lands, next to
+ * the file asked for, so the picture can be drawn elsewhere.
+ */
+int
+verb_graph(Job *job)
+{
+	const char *ext = opt.output ? strrchr(opt.output, '.') : NULL;
+	char	   *depth = opt.depth > 0 ? psprintf("%d", opt.depth) : NULL;
+	const char *params[2] = {opt.since, depth};
+	SyncCounts c;
+	PGresult   *res;
+	const char *text;
+
+	if (opt.output && job->buffered)
+	{
+		report_error(job, "graph -o writes one file, but several databases were given");
+		report_detail(job, "hint", "Run graph once per database, each with its own -o FILE.");
+		return EXIT_USAGE;
+	}
+	if (!begin_synced(job, &c, true))
+		return finish(job, EXIT_ERROR);
+	if (!extension_at_least(job, "0.6", "pg_migrate graph"))
+	{
+		rollback(job);
+		return finish(job, EXIT_ERROR);
+	}
+	res = session_query(job, "SELECT migrate.graph('dot', $1, $2::int)", 2, params);
+	if (!session_ok(job, res, NULL))
+	{
+		PQclear(res);
+		rollback(job);
+		return finish(job, EXIT_ERROR);
+	}
+	rollback(job);
+	text = PQgetvalue(res, 0, 0);
+
+	if (opt.output == NULL)
+	{
+		size_t		len = strlen(text);
+
+		report_line(job, false, "%.*s", (int) (len > 0 && text[len - 1] == '\n' ? len - 1 : len), text);
+	}
+	else if (pg_strcasecmp(ext, ".dot") == 0 || pg_strcasecmp(ext, ".gv") == 0)
+	{
+		if (!write_text_file(job, opt.output, text))
+		{
+			PQclear(res);
+			return EXIT_ERROR;
+		}
+		report_line(job, false, "Wrote %s (Graphviz DOT).", opt.output);
+	}
+	else
+	{
+		int			rc = run_dot(ext + 1, opt.output, text);
+
+		if (rc == 127)
+		{
+			char	   *alt = psprintf("%.*s.dot", (int) (ext - opt.output), opt.output);
+
+			if (!write_text_file(job, alt, text))
+			{
+				PQclear(res);
+				return EXIT_ERROR;
+			}
+			report_line(job, true, "%s: warning: Graphviz's dot is not installed; wrote the DOT text to %s instead of %s",
+						progname, alt, opt.output);
+			report_line(job, true, "%s: hint: Install Graphviz (apt-get install graphviz) and run the command again, or run \"dot -T%s %s -o %s\".",
+						progname, ext + 1, alt, opt.output);
+		}
+		else if (rc != 0)
+		{
+			report_error(job, "dot could not draw %s (exit status %d)", opt.output, rc);
+			report_detail(job, "hint", "dot's own message is above; \"dot -T?\" lists the formats it can write.");
+			PQclear(res);
+			return EXIT_ERROR;
+		}
+		else
+			report_line(job, false, "Wrote %s.", opt.output);
+	}
+	job->json_extra = psprintf("\"dot\": %s", json_string(text));
+	PQclear(res);
+	return EXIT_OK;
 }

@@ -9,6 +9,7 @@
  */
 #include "postgres.h"
 
+#include "access/htup_details.h"
 #include "catalog/pg_type.h"
 #include "commands/event_trigger.h"
 #include "commands/trigger.h"
@@ -32,6 +33,7 @@
 #include "offline.h"
 #include "plan.h"
 #include "register.h"
+#include "render.h"
 #include "runner.h"
 #include "store.h"
 #include "sync.h"
@@ -54,6 +56,8 @@ PG_FUNCTION_INFO_V1(migrate_bases);
 PG_FUNCTION_INFO_V1(migrate_branches);
 PG_FUNCTION_INFO_V1(migrate_history);
 PG_FUNCTION_INFO_V1(migrate_show);
+PG_FUNCTION_INFO_V1(migrate_graph);
+PG_FUNCTION_INFO_V1(migrate_record_failure);
 PG_FUNCTION_INFO_V1(migrate_status);
 PG_FUNCTION_INFO_V1(migrate_upgrade_each);
 PG_FUNCTION_INFO_V1(migrate_downgrade_each);
@@ -944,32 +948,135 @@ migrate_branches(PG_FUNCTION_ARGS)
 	return (Datum) 0;
 }
 
+/*
+ * Where a page of history starts: after the revision after (-1: at the
+ * top).  The order stopped at the end of the page; a revision it never
+ * reached is outside the range, an error rather than an empty page, so a
+ * client paging with a stale id hears about it.
+ */
+static int
+history_page_start(Graph *g, StepPlan *plan, int after, const char *after_text)
+{
+	int			i;
+
+	if (after < 0)
+		return 0;
+	for (i = 0; i < plan->nsteps; i++)
+		if (plan->steps[i].rev == after)
+			return i + 1;
+	ereport(ERROR,
+			(errcode(MIGRATE_ERR_BAD_ARGUMENT),
+			 errmsg("revision \"%s\" is not in the history range", after_text),
+			 errdetail("\"after\" names the last revision of the previous page; the range lists %d revision%s.",
+					   plan->nsteps, plan->nsteps == 1 ? "" : "s"),
+			 errhint("Pass the revision column of the last row you read, with the same range.")));
+	return 0;					/* keep the compiler quiet */
+}
+
+/*
+ * history(range, page_size, after): Alembic's order, newest first, with
+ * when, by whom and how long each applied revision took and the error of
+ * a failed last attempt, from migrate.log.  The order is computed for the
+ * whole range (O(V+E) on the cached graph), but only the page is turned
+ * into rows and looked up in the log: a LIMIT on the call would not help,
+ * as PostgreSQL reads a set-returning function to the end first.  A
+ * database whose SQL is older than the library gets the older columns.
+ */
 Datum
 migrate_history(PG_FUNCTION_ARGS)
 {
 	char	   *range = text_arg(fcinfo, 0);
+	char	   *after = PG_NARGS() > 2 ? text_arg(fcinfo, 2) : NULL;
+	int			page_size = -1;
 	ReturnSetInfo *rsinfo;
 	Graph	   *g;
 	RevSet	   *version;
-	StepPlan	   *plan;
+	StepPlan   *plan;
 	bool	   *applied;
 	MemoryContext rowcxt;
-	int			i;
+	int			after_rev;
+	int			first,
+				last,
+				i;
+	bool		with_log;
+	bool		may_read_errors = false;
+	int		   *log_row = NULL;
+	int		   *ok_row = NULL;
+	int64	   *last_id;
+	int64	   *ok_id;
+	int			nlog = 0;
 
+	if (PG_NARGS() > 1 && !PG_ARGISNULL(1))
+	{
+		page_size = PG_GETARG_INT32(1);
+		if (page_size <= 0)
+			ereport(ERROR,
+					(errcode(MIGRATE_ERR_BAD_ARGUMENT),
+					 errmsg("page_size must be positive"),
+					 errdetail("page_size was %d.", page_size),
+					 errhint("Pass the number of rows you want, or NULL for the whole history.")));
+	}
 	InitMaterializedSRF(fcinfo, 0);
 	rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	with_log = rsinfo->setDesc->natts >= 12;
+	may_read_errors = with_log && store_may_read_scripts();
 	connect_spi();
 	g = load_state(&version);
-	plan = plan_history(g, version, range);
+	after_rev = after ? plan_resolve_one(g, after, "revision") : -1;
+	plan = plan_history(g, version, range, after_rev, page_size);
 	applied = plan_applied(g, version);
+	first = history_page_start(g, plan, after_rev, after);
+	last = page_size < 0 ? plan->nsteps : Min(plan->nsteps, first + page_size);
+
+	if (with_log && last > first)
+	{
+		List	   *ids = NIL;
+
+		for (i = first; i < last; i++)
+			ids = lappend(ids, REV_ID(g, plan->steps[i].rev));
+		nlog = store_history_log(ids);
+		/* the log row of each revision, by graph index */
+		log_row = palloc(Max(g->n, 1) * sizeof(int));
+		memset(log_row, -1, Max(g->n, 1) * sizeof(int));
+		/* per revision its latest row and its latest success */
+		last_id = palloc(Max(g->n, 1) * sizeof(int64));
+		ok_row = palloc(Max(g->n, 1) * sizeof(int));
+		memset(ok_row, -1, Max(g->n, 1) * sizeof(int));
+		ok_id = palloc(Max(g->n, 1) * sizeof(int64));
+		for (i = 0; i < nlog; i++)
+		{
+			HeapTuple	tup = SPI_tuptable->vals[i];
+			TupleDesc	desc = SPI_tuptable->tupdesc;
+			bool		isnull;
+			char	   *id = TextDatumGetCString(SPI_getbinval(tup, desc, 1, &isnull));
+			int64		logid = DatumGetInt64(SPI_getbinval(tup, desc, 8, &isnull));
+			int			r = graph_lookup(g, id);
+
+			pfree(id);
+			if (r < 0)
+				continue;
+			if (log_row[r] < 0 || logid > last_id[r])
+			{
+				log_row[r] = i;
+				last_id[r] = logid;
+			}
+			if (heap_attisnull(tup, 6, desc) && (ok_row[r] < 0 || logid > ok_id[r]))
+			{
+				ok_row[r] = i;
+				ok_id[r] = logid;
+			}
+		}
+	}
+
 	/* 100,000 rows: each row's datums are freed once the tuplestore has it */
 	rowcxt = AllocSetContextCreate(CurrentMemoryContext, "migrate history row",
 								   ALLOCSET_SMALL_SIZES);
-	for (i = 0; i < plan->nsteps; i++)
+	for (i = first; i < last; i++)
 	{
-		GraphRev   *rev = &g->revs[plan->steps[i].rev];
-		Datum		values[8];
-		bool		nulls[8] = {0};
+		int			r = plan->steps[i].rev;
+		GraphRev   *rev = &g->revs[r];
+		Datum		values[12];
+		bool		nulls[12] = {0};
 		MemoryContext old = MemoryContextSwitchTo(rowcxt);
 
 		values[0] = CStringGetTextDatum(GR_ID(g, rev));
@@ -982,13 +1089,152 @@ migrate_history(PG_FUNCTION_ARGS)
 		values[4] = BoolGetDatum(rev->ndown == 0);
 		values[5] = BoolGetDatum(rev->ndown > 1);
 		values[6] = BoolGetDatum(rev->nchildren > 1);
-		values[7] = BoolGetDatum(applied[plan->steps[i].rev]);
+		values[7] = BoolGetDatum(applied[r]);
+		if (with_log)
+		{
+			TupleDesc	desc = SPI_tuptable ? SPI_tuptable->tupdesc : NULL;
+			HeapTuple	last = log_row && log_row[r] >= 0 ? SPI_tuptable->vals[log_row[r]] : NULL;
+			HeapTuple	ok = ok_row && ok_row[r] >= 0 ? SPI_tuptable->vals[ok_row[r]] : NULL;
+			bool		isnull;
+
+			/* when, who, how long: the latest step that applied it, if it still is */
+			nulls[8] = nulls[9] = nulls[10] = true;
+			if (ok && applied[r])
+			{
+				values[8] = SPI_getbinval(ok, desc, 3, &isnull);
+				nulls[8] = false;
+				values[9] = CStringGetTextDatum(SPI_getvalue(ok, desc, 4));
+				nulls[9] = false;
+				/* a stamp ran nothing: no duration */
+				if (strcmp(SPI_getvalue(ok, desc, 2), "stamp") != 0)
+				{
+					values[10] = SPI_getbinval(ok, desc, 5, &isnull);
+					nulls[10] = false;
+				}
+			}
+
+			/*
+			 * The last attempt failed (upgrade_each and record_failure keep
+			 * such rows).  Error texts can quote data, so only script
+			 * readers see them.
+			 */
+			if (last && !heap_attisnull(last, 6, desc) && may_read_errors)
+				values[11] = CStringGetTextDatum(psprintf("%s: %s", SPI_getvalue(last, desc, 6),
+														  SPI_getvalue(last, desc, 7)));
+			else
+				nulls[11] = true;
+		}
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 		MemoryContextSwitchTo(old);
 		MemoryContextReset(rowcxt);
 	}
 	SPI_finish();
 	return (Datum) 0;
+}
+
+/*
+ * record_failure(revision, operation, sqlstate, message, duration): log a
+ * step that failed and was rolled back with its transaction, as
+ * upgrade_each() logs its own failures, so that history() can show it.  A
+ * client running one transaction per plan or per revision calls it after
+ * the rollback.  It changes nothing but migrate.log.
+ */
+Datum
+migrate_record_failure(PG_FUNCTION_ARGS)
+{
+	char	   *revision = required_text(fcinfo, 0, "revision");
+	char	   *operation = required_text(fcinfo, 1, "operation");
+	char	   *sqlstate = required_text(fcinfo, 2, "sqlstate");
+	char	   *message = required_text(fcinfo, 3, "message");
+	Interval   *duration;
+	Graph	   *g;
+	int			r;
+	StoredScript script;
+	TimestampTz started;
+
+	if (PG_ARGISNULL(4))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("argument \"%s\" must not be null", "duration"),
+				 errhint("Pass how long the step ran, or leave \"duration\" out for none.")));
+	duration = PG_GETARG_INTERVAL_P(4);
+	if (strcmp(operation, "upgrade") != 0 && strcmp(operation, "downgrade") != 0)
+		ereport(ERROR,
+				(errcode(MIGRATE_ERR_BAD_ARGUMENT),
+				 errmsg("invalid operation \"%s\"", operation),
+				 errhint("Pass 'upgrade' or 'downgrade'.")));
+	if (strlen(sqlstate) != 5 || strspn(sqlstate, "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ") != 5)
+		ereport(ERROR,
+				(errcode(MIGRATE_ERR_BAD_ARGUMENT),
+				 errmsg("invalid SQLSTATE \"%s\"", sqlstate),
+				 errdetail("A SQLSTATE is five digits or upper-case letters."),
+				 errhint("Pass the failed statement's SQLSTATE, such as '42P07'.")));
+	if (duration->month != 0 || duration->day != 0 || duration->time < 0)
+		ereport(ERROR,
+				(errcode(MIGRATE_ERR_BAD_ARGUMENT),
+				 errmsg("duration must be a non-negative time"),
+				 errhint("Pass the seconds the step ran, such as interval '1.5 s'.")));
+	connect_spi();
+	g = cache_graph();
+	r = graph_lookup(g, revision);
+	if (r < 0 || strcmp(REV_ID(g, r), revision) != 0)
+		ereport(ERROR,
+				(errcode(MIGRATE_ERR_UNKNOWN),
+				 errmsg("revision \"%s\" does not exist", revision),
+				 errdetail("record_failure() takes a registered revision's full id."),
+				 errhint("Call migrate.history() to list the known revisions.")));
+	script = store_get_script(revision);
+	started = GetCurrentTimestamp() - duration->time;
+	store_record_failure(revision, operation, script.checksum, started, duration,
+						 store_load_version(), sqlstate, message);
+	SPI_finish();
+	PG_RETURN_VOID();
+}
+
+/*
+ * graph(format, since, depth): the revision graph as Graphviz DOT, cut to
+ * what came after since and to depth levels below the heads.
+ */
+Datum
+migrate_graph(PG_FUNCTION_ARGS)
+{
+	char	   *format = required_text(fcinfo, 0, "format");
+	char	   *since = PG_NARGS() > 1 ? text_arg(fcinfo, 1) : NULL;
+	int			depth = 0;
+	Graph	   *g;
+	RevSet	   *version;
+	int			since_rev = -1;
+	char	   *dot;
+	text	   *result;
+
+	if (pg_strcasecmp(format, "dot") != 0)
+		ereport(ERROR,
+				(errcode(MIGRATE_ERR_BAD_ARGUMENT),
+				 errmsg("unknown graph format \"%s\"", format),
+				 errdetail("graph() writes Graphviz DOT."),
+				 errhint("Pass 'dot' (or leave format out) and render the text with Graphviz, e.g. \"dot -Tsvg\".")));
+	if (PG_NARGS() > 2 && !PG_ARGISNULL(2))
+	{
+		depth = PG_GETARG_INT32(2);
+		if (depth <= 0)
+			ereport(ERROR,
+					(errcode(MIGRATE_ERR_BAD_ARGUMENT),
+					 errmsg("depth must be positive"),
+					 errdetail("depth was %d.", depth),
+					 errhint("Pass how many levels below the heads to draw (1: the heads alone), or NULL for all.")));
+	}
+	connect_spi();
+	g = load_state(&version);
+	if (since != NULL)
+	{
+		since_rev = plan_resolve_one(g, since, "revision");
+		if (since_rev < 0)
+			since_rev = -1;		/* "base": everything */
+	}
+	dot = keep(render_dot(g, plan_applied(g, version), version, since_rev, depth));
+	SPI_finish();
+	result = cstring_to_text(dot);
+	PG_RETURN_TEXT_P(result);
 }
 
 Datum

@@ -484,6 +484,16 @@ topo_drop(TopoState *ts, TopoHead *h, int lc)
 	}
 }
 
+static int *toposort_upto(Graph *g, const bool *todo, const int *heads_in,
+						  int nheads_in, int after, int limit, int *nout);
+
+/* The whole order (see toposort_upto). */
+static int *
+toposort(Graph *g, const bool *todo, const int *heads_in, int nheads_in, int *nout)
+{
+	return toposort_upto(g, todo, heads_in, nheads_in, -1, -1, nout);
+}
+
 /*
  * Order the todo set so that every revision precedes its ancestors (the
  * downgrade order; upgrades run it reversed), exactly as Alembic's
@@ -494,11 +504,18 @@ topo_drop(TopoState *ts, TopoHead *h, int lc)
  * heads and what lies below them), so membership answers equal Alembic's.
  * A count per revision of the pending heads above it answers "does any
  * other head need it" at once; only when one does are the heads scanned
- * for the first.
+ * for the first.  With limit >= 0 the sort stops once it has emitted limit
+ * revisions after after (or from the start, after < 0): the order of the
+ * first page of a long history costs only that page's walk, after the
+ * ancestor counts of the heads.
  */
 static int *
-toposort(Graph *g, const bool *todo, const int *heads_in, int nheads_in, int *nout)
+toposort_upto(Graph *g, const bool *todo, const int *heads_in, int nheads_in,
+			  int after, int limit, int *nout)
 {
+	bool		counting = after < 0;
+	int			counted = 0;
+	bool		stopped = false;
 	int		   *local = palloc(Max(g->n, 1) * sizeof(int));
 	int			m = 0,
 				i,
@@ -559,6 +576,15 @@ toposort(Graph *g, const bool *todo, const int *heads_in, int nheads_in, int *no
 
 		out[n++] = c;
 		emitted[c] = true;
+		if (counting)
+			counted++;
+		else if (c == after)
+			counting = true;
+		if (limit >= 0 && counting && counted >= limit)
+		{
+			stopped = true;
+			break;
+		}
 		rev = &g->revs[c];
 		for (j = 0; j < rev->nnd; j++)
 		{
@@ -596,7 +622,7 @@ toposort(Graph *g, const bool *todo, const int *heads_in, int nheads_in, int *no
 			nheads++;
 		}
 	}
-	if (n != m)
+	if (n != m && !stopped)
 		elog(ERROR, "topological sort emitted %d of %d revisions", n, m);
 	*nout = n;
 	return out;
@@ -1242,10 +1268,11 @@ plan_stamp(Graph *g, RevSet *version, List *targets)
 
 /*
  * history(range): newest first in the downgrade order.  "a:b" runs from b
- * down to a, both inclusive; a must be an ancestor of b.
+ * down to a, both inclusive; a must be an ancestor of b.  With limit >= 0
+ * the order stops limit revisions after the revision after (-1: the top).
  */
 StepPlan *
-plan_history(Graph *g, RevSet *version, const char *range)
+plan_history(Graph *g, RevSet *version, const char *range, int after, int limit)
 {
 	IntList		upper = {0};
 	IntList		lower = {0};
@@ -1332,7 +1359,7 @@ plan_history(Graph *g, RevSet *version, const char *range)
 			if (!GRAPH_MARKED(g, i))
 				need[i] = false;
 	}
-	order = toposort(g, need, upper.v, upper.n, &n);
+	order = toposort_upto(g, need, upper.v, upper.n, after, limit, &n);
 	return make_plan(order, n, false);
 }
 

@@ -27,7 +27,8 @@ extern bool *plan_applied(Graph *g, RevSet *version);
 extern bool plan_mark_overlap(Graph *g, RevSet *version);
 extern StepPlan *plan_upgrade(Graph *g, RevSet *version, const char *target);
 extern StepPlan *plan_downgrade(Graph *g, RevSet *version, const char *target);
-extern StepPlan *plan_history(Graph *g, RevSet *version, const char *range);
+extern StepPlan *plan_history(Graph *g, RevSet *version, const char *range,
+							  int after, int limit);
 extern void plan_apply_step(Graph *g, RevSet *version, PlanStep *step);
 extern void plan_check_step(Graph *g, RevSet *version, PlanStep *step);
 extern List *plan_stamp(Graph *g, RevSet *version, List *targets);

@@ -85,6 +85,7 @@ extern void store_record_failure(const char *revision, const char *operation,
 extern void store_set_version(List *before, List *after);
 extern int	store_run_catalog(SPIPlanPtr *plan, const char *sql);
 extern List *store_log_checksums(void);
+extern int	store_history_log(List *ids);
 extern bool store_repairs_available(void);
 extern char *store_applied_checksum(const char *id);
 extern void store_record_repair(const char *id, const char *checksum,

@@ -6,7 +6,8 @@
 #                                headers, pgTAP, pg_prove, Alembic for the
 #                                differential test, IPC::Run for the TAP fault
 #                                tests, clang and its sanitizer runtime for
-#                                the fuzzers
+#                                the fuzzers, Graphviz for pictures of the
+#                                revision graph
 #   bash tools/setup.sh --demo   only what building and running it needs
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,7 +15,7 @@ cd "$(dirname "$0")/.."
 packages=(postgresql-15 postgresql-server-dev-15 make gcc)
 if [ "${1:-}" != "--demo" ]; then
     packages+=(postgresql-15-pgtap libtap-parser-sourcehandler-pgtap-perl python3-alembic
-               libipc-run-perl libio-pty-perl clang-14 libclang-rt-14-dev)
+               libipc-run-perl libio-pty-perl clang-14 libclang-rt-14-dev graphviz)
 fi
 need=()
 for pkg in "${packages[@]}"; do

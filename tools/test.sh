@@ -4,8 +4,10 @@
 # tests (test/psql), the schema diff corpus (test/schema), the pgbench
 # stress test (test/stress), the TAP fault
 # tests (t/, as the postgres user), pg_migrate's TAP tests (client/t), the
-# fuzzers (fuzz/, 60 s), and the differential test against real Alembic
-# (test/alembic).  Installs what it needs first.
+# fuzzers (fuzz/, 60 s), the differential test against real Alembic
+# (test/alembic), META.json against the PGXN spec (test/pgxn), and the
+# Debian packages built, installed and used (test/deb).  Installs what it
+# needs first.
 # Ends with one line "N passed, N failed"; exits non-zero on any failure.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -84,6 +86,11 @@ suite() {
     "$logdir/fuzz.log" bash fuzz/run.sh "${FUZZ_SECONDS:-60}"
 [ -f test/alembic/compare.py ] && suite "differential test against Alembic" \
     "$logdir/alembic.log" /usr/bin/python3 test/alembic/compare.py --seed 1 --cases "${ALEMBIC_CASES:-100}"
+[ -f test/pgxn/run.sh ] && suite "PGXN META.json (Meta Spec 1.0.0, and against the tree)" \
+    "$logdir/pgxn.log" bash test/pgxn/run.sh
+# last: it installs the packages over the source install, then restores it
+[ -f test/deb/run.sh ] && suite "Debian packages (dpkg-buildpackage, lintian, install, deploy examples/)" \
+    "$logdir/deb.log" bash test/deb/run.sh
 
 rm -rf "$logdir"
 echo "$passed passed, $failed failed"

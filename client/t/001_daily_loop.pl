@@ -52,7 +52,7 @@ command_fails_like([ 'pg_migrate', '--dbname-file', $empty_list, '--dir', Postgr
 # ---------------------------------------------------------------------------
 # init, create, edit, upgrade
 # ---------------------------------------------------------------------------
-command_like([ @pgm, 'init' ], qr/Created directory .*\nExtension migrate 0\.5 is installed in database app\./,
+command_like([ @pgm, 'init' ], qr/Created directory .*\nExtension migrate 0\.6 is installed in database app\./,
 	'init creates the directory and the extension');
 ok(-d $dir, 'the directory exists');
 command_like([ @pgm, 'init' ], qr/Directory .* exists\./, 'init again is harmless');

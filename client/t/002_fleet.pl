@@ -27,7 +27,7 @@ write_rev($dir, 'b2_orders.sql', id => 'b2', revises => 'a1', message => 'orders
 	down => 'DROP TABLE orders;');
 
 command_like([ 'pg_migrate', @d, '--dir', $dir, 'init' ],
-	qr/^tenant_1: Extension migrate 0\.5 is installed in database tenant_1\.\ntenant_1: ok/m,
+	qr/^tenant_1: Extension migrate 0\.6 is installed in database tenant_1\.\ntenant_1: ok/m,
 	'init on three databases, each line under its database');
 
 # tenant_2 already has a table "orders": b2 fails there

@@ -12,7 +12,7 @@ BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION migrate;
 
-SELECT plan(186);
+SELECT plan(194);
 
 \ir helpers.psql
 
@@ -59,14 +59,16 @@ SELECT results_eq(
           'migrate.desired_snapshot(text,text[])', 'migrate.diff(jsonb,jsonb,jsonb,boolean)',
           'migrate.downgrade(text,boolean)', 'migrate.downgrade_each(text)', 'migrate.downgrade_sql(text,text)',
           'migrate.downgrade_statements(text)', 'migrate.drift()', 'migrate.drop_revision(text)', 'migrate.end_step(text,text,text)',
-          'migrate.guard_drop()', 'migrate.heads()', 'migrate.history(text)', 'migrate.load(text)', 'migrate.merge(text[],text,text)',
+          'migrate.graph(text,text,integer)',
+          'migrate.guard_drop()', 'migrate.heads()', 'migrate.history(text,integer,text)', 'migrate.load(text)', 'migrate.merge(text[],text,text)',
+          'migrate.record_failure(text,text,text,text,interval)',
           'migrate.revision(text,text,text,text[],text,text[],text[],text,boolean)', 'migrate.revisions_changed()', 'migrate.show(text)',
           'migrate.snapshot(text[])',
           'migrate.stamp(text,boolean)', 'migrate.stamp(text[],boolean)', 'migrate.status()',
           'migrate.sync(text[],text[],boolean)',
           'migrate.upgrade(text,boolean)', 'migrate.upgrade_each(text)', 'migrate.upgrade_sql(text,text)',
           'migrate.upgrade_statements(text)', 'migrate.verify()'],
-    'the 35 routines of schema migrate are the ones whose NULL handling is tested here');
+    'the 37 routines of schema migrate are the ones whose NULL handling is tested here');
 SELECT throws_ok('SELECT migrate.revisions_changed()', '39P01', 'migrate.revisions_changed() must be called as a trigger',
     'the trigger function (no arguments) refuses a direct call');
 SELECT throws_ok('SELECT migrate.guard_drop()', '39P01', 'migrate.guard_drop() must be called as an event trigger',
@@ -160,6 +162,12 @@ SELECT results_eq($$SELECT * FROM migrate.stamp(ARRAY['base'])$$, '{}'::text[], 
 
 -- reading functions
 SELECT is((SELECT count(*)::int FROM migrate.history(NULL)), 4, 'history(NULL) is the whole history');
+SELECT is((SELECT count(*)::int FROM migrate.history(NULL, NULL, NULL)), 4, 'history(NULL, NULL, NULL): the whole history, not paged');
+SELECT throws_ok('SELECT migrate.graph(NULL)', '22004', 'argument "format" must not be null', 'graph(NULL) is refused');
+SELECT is(migrate.graph('dot', NULL, NULL), migrate.graph(), 'graph(''dot'', NULL, NULL) is the whole graph');
+SELECT throws_ok(format('SELECT migrate.record_failure(%s)', a), '22004', NULL, 'record_failure() refuses NULL in argument ' || i)
+  FROM unnest(ARRAY[$$NULL, 'upgrade', '42P01', 'x'$$, $$'n1', NULL, '42P01', 'x'$$, $$'n1', 'upgrade', NULL, 'x'$$,
+                    $$'n1', 'upgrade', '42P01', NULL$$, $$'n1', 'upgrade', '42P01', 'x', NULL$$]) WITH ORDINALITY AS t(a, i);
 SELECT throws_ok($$SELECT * FROM migrate.history('')$$,
     '22023', 'invalid history range ""', 'history('''') is refused (NULL is the whole history)');
 SELECT throws_ok($$SELECT * FROM migrate.show(NULL)$$,
@@ -623,7 +631,7 @@ SELECT results_eq('SELECT * FROM migrate.current()', ARRAY['o0'], 'the version t
 SELECT hasnt_table('own_side', 'no script''s first statement was left applied');
 SELECT is_empty('SELECT * FROM trace', 'no script''s writes were left');
 SELECT has_table('migrate', 'version', 'migrate.version is still there');
-SELECT is((SELECT extversion FROM pg_extension WHERE extname = 'migrate'), '0.5', 'the extension is still there');
+SELECT is((SELECT extversion FROM pg_extension WHERE extname = 'migrate'), '0.6', 'the extension is still there');
 
 -- runs that succeed although the script changed migrate's bookkeeping
 SELECT migrate.revision('deletes all revisions', 'DELETE FROM migrate.revisions', 'SELECT 1', id => 'p1', down_revision => '{o0}') \gset

@@ -138,6 +138,8 @@ INSERT INTO reads (q, scripts) VALUES
     ('SELECT b::text FROM migrate.branches() AS b', false),
     ('SELECT h::text FROM migrate.history() AS h', false),
     ($$SELECT h::text FROM migrate.history('p1:p3') AS h$$, false),
+    ($$SELECT h::text FROM migrate.history(page_size => 2, after => 'p3') AS h$$, false),
+    ('SELECT migrate.graph()', false),
     ('SELECT s::text FROM migrate.status() AS s', false),
     ('SELECT v::text FROM migrate.verify() AS v', false),
     ($$SELECT s::text FROM migrate.show('p2') AS s$$, true),
@@ -156,7 +158,7 @@ UPDATE reads SET as_reader = ARRAY(SELECT pg_temp.rows_or_error(q)) WHERE script
 RESET ROLE;
 REVOKE SELECT ON migrate.revisions FROM migrate_pgtap85_nobody;
 SELECT is_empty($$SELECT q, as_nobody[1] FROM reads WHERE NOT scripts AND (as_nobody[1] LIKE 'ERROR%' OR as_nobody IS NULL)$$,
-    'no grant: current, heads, bases, branches, history, status, verify all work');
+    'no grant: current, heads, bases, branches, history, graph, status, verify all work');
 SELECT is_empty($$SELECT q FROM reads WHERE NOT scripts AND as_nobody IS DISTINCT FROM as_owner$$,
     'and answer exactly what they answer the owner (8 queries)');
 SELECT is_empty($$SELECT q, as_nobody FROM reads
@@ -554,7 +556,7 @@ SELECT is_empty($$SELECT p.oid::regprocedure, p.proconfig FROM pg_proc p
 SELECT results_eq($$SELECT p.proname::text COLLATE "default" FROM pg_proc p
                      WHERE p.pronamespace = 'migrate'::regnamespace AND has_function_privilege('public', p.oid, 'EXECUTE')
                      ORDER BY 1$$,
-    ARRAY['bases', 'branches', 'current', 'diff', 'downgrade_sql', 'downgrade_statements', 'drift', 'heads', 'history',
+    ARRAY['bases', 'branches', 'current', 'diff', 'downgrade_sql', 'downgrade_statements', 'drift', 'graph', 'heads', 'history',
           'show', 'snapshot', 'status', 'upgrade_sql', 'upgrade_statements', 'verify'],
     'PUBLIC may execute exactly the reading functions');
 SELECT results_eq($$SELECT p.oid::regprocedure::text FROM pg_proc p
@@ -564,7 +566,7 @@ SELECT results_eq($$SELECT p.oid::regprocedure::text FROM pg_proc p
           'migrate.autogenerate(text,text,text[],jsonb,boolean,text,text,boolean)',
           'migrate.begin_step(text,text,text)', 'migrate.check_roundtrip(text)',
           'migrate.desired_snapshot(text,text[])', 'migrate.downgrade(text,boolean)', 'migrate.downgrade_each(text)', 'migrate.drop_revision(text)',
-          'migrate.end_step(text,text,text)', 'migrate.guard_drop()', 'migrate.load(text)', 'migrate.merge(text[],text,text)',
+          'migrate.end_step(text,text,text)', 'migrate.guard_drop()', 'migrate.load(text)', 'migrate.merge(text[],text,text)', 'migrate.record_failure(text,text,text,text,interval)',
           'migrate.revision(text,text,text,text[],text,text[],text[],text,boolean)', 'migrate.revisions_changed()',
           'migrate.stamp(text,boolean)', 'migrate.stamp(text[],boolean)', 'migrate.sync(text[],text[],boolean)',
           'migrate.upgrade(text,boolean)', 'migrate.upgrade_each(text)'],

@@ -120,7 +120,7 @@ for copy in R P; do
     same_files "$WORK/S.snap" "$WORK/$copy.snap" \
         "$what: revisions (scripts, checksums, created_at, position), version rows, log rows (every column) and both sequences identical"
     same_state "$what, before continuing" "$S" "$db"
-    is "$(q "$db" "SELECT extversion FROM pg_extension WHERE extname = 'migrate'")" "0.5" "$what: extension migrate 0.5"
+    is "$(q "$db" "SELECT extversion FROM pg_extension WHERE extname = 'migrate'")" "0.6" "$what: extension migrate 0.6"
     is "$(q "$db" "SELECT has_function_privilege('$ROLE', 'migrate.upgrade(text, boolean)', 'EXECUTE'),
                           has_function_privilege('$ROLE', 'migrate.load(text)', 'EXECUTE'),
                           has_function_privilege('$ROLE', 'migrate.stamp(text, boolean)', 'EXECUTE'),

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # A fresh CREATE EXTENSION migrate installs the current version from one
-# consolidated script (migrate--0.5.sql); ALTER EXTENSION migrate UPDATE
-# from 0.1, 0.2, 0.3 and 0.4 runs the update scripts instead.  All five must
+# consolidated script (migrate--0.6.sql); ALTER EXTENSION migrate UPDATE
+# from 0.1, 0.2, 0.3, 0.4 and 0.5 runs the update scripts instead.  All six must
 # give the same catalog (functions with result types, volatility,
 # comments and ACLs; table columns, constraints, indexes, ACLs; triggers
 # and event triggers; extension membership and pg_dump configuration),
@@ -45,51 +45,68 @@ catalog() {
     q "$1" "$sql" >"$WORK/$1.$2"
 }
 
-newdb U || exit 1     # 0.1, then ALTER EXTENSION UPDATE (0.1--0.2 ... 0.4--0.5)
-newdb V || exit 1     # 0.2, then ALTER EXTENSION UPDATE (0.2--0.3 ... 0.4--0.5)
-newdb W || exit 1     # 0.3, then ALTER EXTENSION UPDATE (0.3--0.4, 0.4--0.5)
-newdb X || exit 1     # 0.4, then ALTER EXTENSION UPDATE (0.4--0.5)
-newdb F || exit 1     # fresh CREATE EXTENSION migrate: migrate--0.5.sql alone
+newdb U || exit 1     # 0.1, then ALTER EXTENSION UPDATE (0.1--0.2 ... 0.5--0.6)
+newdb V || exit 1     # 0.2, then ALTER EXTENSION UPDATE (0.2--0.3 ... 0.5--0.6)
+newdb W || exit 1     # 0.3, then ALTER EXTENSION UPDATE (0.3--0.4 ... 0.5--0.6)
+newdb X || exit 1     # 0.4, then ALTER EXTENSION UPDATE (0.4--0.5, 0.5--0.6)
+newdb Y || exit 1     # 0.5, then ALTER EXTENSION UPDATE (0.5--0.6)
+newdb F || exit 1     # fresh CREATE EXTENSION migrate: migrate--0.6.sql alone
 ext_dir="$(pg_config --sharedir)/extension"
-check "the current version ships as one consolidated install script" test -f "$ext_dir/migrate--0.5.sql"
+check "the current version ships as one consolidated install script" test -f "$ext_dir/migrate--0.6.sql"
 is "$(q "$U" "CREATE EXTENSION migrate VERSION '0.1'; SELECT extversion FROM pg_extension WHERE extname = 'migrate'")" \
     "0.1" "CREATE EXTENSION migrate VERSION '0.1'"
 is "$(q "$U" "SELECT count(*) FROM pg_proc WHERE proname IN ('upgrade_sql', 'upgrade_statements', 'verify', 'guard_drop')")" 0 \
     "0.1 has none of 0.2's and 0.3's functions"
 is "$(q "$U" "ALTER EXTENSION migrate UPDATE; SELECT extversion FROM pg_extension WHERE extname = 'migrate'")" \
-    "0.5" "ALTER EXTENSION migrate UPDATE goes from 0.1 to 0.5"
+    "0.6" "ALTER EXTENSION migrate UPDATE goes from 0.1 to 0.6"
 is "$(q "$V" "CREATE EXTENSION migrate VERSION '0.2'; SELECT extversion FROM pg_extension WHERE extname = 'migrate'")" \
     "0.2" "CREATE EXTENSION migrate VERSION '0.2'"
 is "$(q "$V" "ALTER EXTENSION migrate UPDATE; SELECT extversion FROM pg_extension WHERE extname = 'migrate'")" \
-    "0.5" "ALTER EXTENSION migrate UPDATE goes from 0.2 to 0.5"
+    "0.6" "ALTER EXTENSION migrate UPDATE goes from 0.2 to 0.6"
 is "$(q "$W" "CREATE EXTENSION migrate VERSION '0.3'; SELECT count(*) FROM pg_proc WHERE proname = 'sync'")" \
     "0" "CREATE EXTENSION migrate VERSION '0.3' has no sync()"
 is "$(q "$W" "ALTER EXTENSION migrate UPDATE; SELECT extversion FROM pg_extension WHERE extname = 'migrate'")" \
-    "0.5" "ALTER EXTENSION migrate UPDATE goes from 0.3 to 0.5"
+    "0.6" "ALTER EXTENSION migrate UPDATE goes from 0.3 to 0.6"
 is "$(q "$X" "CREATE EXTENSION migrate VERSION '0.4'; SELECT count(*) FROM pg_proc WHERE proname IN ('snapshot', 'diff')")" \
     "0" "CREATE EXTENSION migrate VERSION '0.4' has no snapshot() or diff()"
 is "$(q "$X" "ALTER EXTENSION migrate UPDATE; SELECT extversion FROM pg_extension WHERE extname = 'migrate'")" \
-    "0.5" "ALTER EXTENSION migrate UPDATE goes from 0.4 to 0.5"
+    "0.6" "ALTER EXTENSION migrate UPDATE goes from 0.4 to 0.6"
+# the 0.6 library under 0.5's SQL: history() keeps its eight columns
+is "$(q "$Y" "CREATE EXTENSION migrate VERSION '0.5';
+             SELECT migrate.revision('one', 'CREATE TABLE y1 (a int)', 'DROP TABLE y1', id => 'y1');
+             SELECT count(*) FROM migrate.upgrade('heads');
+             SELECT count(*) FROM pg_proc WHERE proname = 'graph'")" \
+    "y1
+1
+0" "CREATE EXTENSION migrate VERSION '0.5' has no graph(), and migrates"
+is "$(q "$Y" "SELECT h::text FROM migrate.history() h")" "(y1,{},one,t,t,f,f,t)" \
+    "history() under 0.5's SQL returns its eight columns from the 0.6 library"
+is "$(q "$Y" "ALTER EXTENSION migrate UPDATE; SELECT extversion FROM pg_extension WHERE extname = 'migrate'")" \
+    "0.6" "ALTER EXTENSION migrate UPDATE goes from 0.5 to 0.6"
+is "$(q "$Y" "SELECT revision, applied, applied_at IS NOT NULL, applied_by = current_user FROM migrate.history()")" \
+    "y1|t|t|t" "after the update, history() tells when and by whom the revision applied under 0.5 ran"
 is "$(q "$F" "CREATE EXTENSION migrate; SELECT extversion FROM pg_extension WHERE extname = 'migrate'")" \
-    "0.5" "a fresh CREATE EXTENSION migrate is 0.5"
+    "0.6" "a fresh CREATE EXTENSION migrate is 0.6"
 
 for facet in functions columns relations constraints indexes members extension triggers event_triggers; do
     catalog "$U" $facet
     catalog "$V" $facet
     catalog "$W" $facet
     catalog "$X" $facet
+    catalog "$Y" $facet
     catalog "$F" $facet
-    same_files "$WORK/$F.$facet" "$WORK/$U.$facet" "0.1 updated and fresh 0.5: same $facet"
-    same_files "$WORK/$F.$facet" "$WORK/$V.$facet" "0.2 updated and fresh 0.5: same $facet"
-    same_files "$WORK/$F.$facet" "$WORK/$W.$facet" "0.3 updated and fresh 0.5: same $facet"
-    same_files "$WORK/$F.$facet" "$WORK/$X.$facet" "0.4 updated and fresh 0.5: same $facet"
+    same_files "$WORK/$F.$facet" "$WORK/$U.$facet" "0.1 updated and fresh 0.6: same $facet"
+    same_files "$WORK/$F.$facet" "$WORK/$V.$facet" "0.2 updated and fresh 0.6: same $facet"
+    same_files "$WORK/$F.$facet" "$WORK/$W.$facet" "0.3 updated and fresh 0.6: same $facet"
+    same_files "$WORK/$F.$facet" "$WORK/$X.$facet" "0.4 updated and fresh 0.6: same $facet"
+    same_files "$WORK/$F.$facet" "$WORK/$Y.$facet" "0.5 updated and fresh 0.6: same $facet"
 done
-is "$(wc -l <"$WORK/$F.functions")" 35 "the compared function list has all 35 routines (15 of 0.1, 12 of 0.2, 1 of 0.3, 1 of 0.4, 6 of 0.5)"
+is "$(wc -l <"$WORK/$F.functions")" 37 "the compared function list has all 37 routines (15 of 0.1, 12 of 0.2, 1 of 0.3, 1 of 0.4, 6 of 0.5, 2 of 0.6)"
 is "$(wc -l <"$WORK/$F.event_triggers")" 1 "the event trigger guarding DROP EXTENSION is compared"
 is "$(q "$F" "SELECT count(*) FROM pg_proc WHERE pronamespace = 'migrate'::regnamespace
                 AND has_function_privilege('public', oid, 'EXECUTE')
                 AND proname IN ('upgrade', 'downgrade', 'sync', 'apply_step', 'begin_step', 'end_step', 'check_roundtrip',
-                                'autogenerate', 'desired_snapshot', 'check',
+                                'autogenerate', 'desired_snapshot', 'check', 'record_failure',
                                 'upgrade_each', 'downgrade_each', 'guard_drop', 'revisions_changed')")" \
     0 "mutating routines and trigger functions are not executable by PUBLIC"
 is "$(q "$F" "SELECT string_agg(DISTINCT has_table_privilege('public', oid, 'INSERT')::text, ',')
@@ -104,7 +121,7 @@ q "$P" "CREATE EXTENSION migrate VERSION '0.2'; CREATE ROLE migrate_test_watcher
         ALTER EXTENSION migrate UPDATE" >/dev/null
 is "$(q "$P" "SELECT has_function_privilege('public', 'migrate.status()', 'EXECUTE'),
                      has_function_privilege('migrate_test_watcher', 'migrate.status()', 'EXECUTE')")" \
-    "f|t" "status() revoked from PUBLIC and granted to a role under 0.2 stays so in 0.5"
+    "f|t" "status() revoked from PUBLIC and granted to a role under 0.2 stays so in 0.6"
 q "$P" "DROP OWNED BY migrate_test_watcher; DROP ROLE migrate_test_watcher" >/dev/null
 
 # Under 0.2 (the new library, the old 3-column status()) there is no
@@ -116,7 +133,7 @@ like "$out" 'ERROR:  55000: version table names unknown revision "ghost"' \
     "status() under 0.2 raises an unknown version row with its SQLSTATE"
 like "$out" 'HINT:  Register the revision again, or reset the table' "... and its hint"
 is "$(q "$S" "ALTER EXTENSION migrate UPDATE; SELECT current::text, problem IS NOT NULL FROM migrate.status()")" \
-    "{ghost}|t" "after the update to 0.5, status() shows the same problem as a row"
+    "{ghost}|t" "after the update to 0.6, status() shows the same problem as a row"
 
 # ---------------------------------------------------------------------------
 # data made under 0.1 survives the update, and migrating continues
