@@ -859,6 +859,8 @@ main(int argc, char **argv)
 	}
 	if (fleet.n == 0)
 		add_job(&fleet, NULL);	/* libpq's environment */
+	if (opt.output && fleet.n > 1)
+		usage_error("graph -o writes one file; with several databases run graph once per database");
 	if (opt.backup && opt.backup_file && fleet.n > 1)
 		usage_error("--backup=FILE names one file; with several databases use --backup");
 	for (i = 0; i < fleet.n; i++)

@@ -51,11 +51,18 @@ SELECT revision, applied, applied_at IS NOT NULL AS has_at, duration IS NULL AS 
 SELECT migrate.revision('breaks', 'CREATE TABLE users (id int)', 'SELECT 1', down_revision => '{m1}', id => 'x1');
 CALL migrate.upgrade_each('x1');
 SELECT revision, applied, applied_at, last_error FROM migrate.history() WHERE revision = 'x1';
--- error texts are for roles that may read the scripts
+-- the log's columns are for roles that may read migrate.log
 CREATE ROLE migrate_history_reader;
 SET ROLE migrate_history_reader;
-SELECT revision, applied, last_error FROM migrate.history() WHERE revision = 'x1';
+SELECT revision, applied, applied_at, applied_by, duration, last_error
+  FROM migrate.history() WHERE revision IN ('x1', 'b1');
 RESET ROLE;
+GRANT SELECT ON migrate.log TO migrate_history_reader;
+SET ROLE migrate_history_reader;
+SELECT revision, applied, applied_at IS NOT NULL AS has_at, applied_by IS NOT NULL AS has_by, last_error
+  FROM migrate.history() WHERE revision IN ('x1', 'b1');
+RESET ROLE;
+REVOKE SELECT ON migrate.log FROM migrate_history_reader;
 DROP ROLE migrate_history_reader;
 -- fixed and applied: the failure is history
 SELECT migrate.drop_revision('x1');
@@ -71,8 +78,15 @@ SELECT revision, operation, sqlstate, error, duration, heads_before = heads_afte
 -- an applied revision keeps its applied_at when a later attempt failed
 SELECT migrate.record_failure('x1', 'upgrade', '57014', 'canceling statement due to user request');
 SELECT revision, applied, applied_at IS NOT NULL AS has_at, last_error FROM migrate.history() WHERE revision = 'x1';
-SELECT migrate.record_failure('nope', 'upgrade', '42P01', 'x');
-SELECT migrate.record_failure('bill', 'upgrade', '42P01', 'x');
+-- a revision not registered (its file's first deploy rolled the
+-- registration back) is logged under its id
+SELECT migrate.record_failure('n1', 'upgrade', '42601', 'syntax error at or near "CREAT"');
+SELECT revision, operation, checksum, sqlstate FROM migrate.log WHERE id = (SELECT max(id) FROM migrate.log);
+-- a failed downgrade is a failed last attempt too
+SELECT migrate.record_failure('x1', 'downgrade', '2BP01', 'cannot drop table users2 because other objects depend on it');
+SELECT revision, applied, applied_at IS NOT NULL AS has_at, last_error FROM migrate.history() WHERE revision = 'x1';
+SELECT migrate.record_failure('bad-id', 'upgrade', '42P01', 'x');
+SELECT migrate.record_failure('heads', 'upgrade', '42P01', 'x');
 SELECT migrate.record_failure('billing', 'upgrade', '42P01', 'x');
 SELECT migrate.record_failure('r1', 'stamp', '42P01', 'x');
 SELECT migrate.record_failure('r1', 'upgrade', '42p01', 'x');
@@ -86,6 +100,11 @@ SELECT migrate.record_failure('r1', 'upgrade', '42P01', 'x');
 RESET ROLE;
 DROP ROLE migrate_history_nobody;
 
+-- a downgrade undoes the upgrade's applied_at
+SELECT count(*) FROM migrate.downgrade('m1');
+SELECT revision, applied, applied_at, duration, last_error FROM migrate.history() WHERE revision = 'x1';
+SELECT count(*) FROM migrate.upgrade('x1');
+
 -- pages: page_size rows after the revision after, in the order of the whole history
 SELECT string_agg(revision, ' ') AS whole FROM migrate.history();
 SELECT string_agg(revision, ' ') AS page1 FROM migrate.history(page_size => 3);
@@ -93,6 +112,7 @@ SELECT string_agg(revision, ' ') AS page2 FROM migrate.history(page_size => 3, a
 SELECT string_agg(revision, ' ') AS page3 FROM migrate.history(page_size => 3, after => 'b1');
 SELECT count(*) AS past_the_end FROM migrate.history(page_size => 3, after => 'a1');
 SELECT string_agg(revision, ' ') AS ranged FROM migrate.history('a2:m1', page_size => 2, after => 'm1');
+SELECT count(*) AS rest FROM migrate.history(page_size => 2147483647, after => 'm1');
 SELECT * FROM migrate.history(page_size => 0);
 SELECT * FROM migrate.history(after => 'nope');
 SELECT * FROM migrate.history('a2:b1', after => 'r1');

@@ -967,10 +967,86 @@ history_page_start(Graph *g, StepPlan *plan, int after, const char *after_text)
 	ereport(ERROR,
 			(errcode(MIGRATE_ERR_BAD_ARGUMENT),
 			 errmsg("revision \"%s\" is not in the history range", after_text),
-			 errdetail("\"after\" names the last revision of the previous page; the range lists %d revision%s.",
-					   plan->nsteps, plan->nsteps == 1 ? "" : "s"),
+			 errdetail_plural("\"after\" names the last revision of the previous page; the range lists %d revision.",
+							  "\"after\" names the last revision of the previous page; the range lists %d revisions.",
+							  plan->nsteps, plan->nsteps),
 			 errhint("Pass the revision column of the last row you read, with the same range.")));
 	return 0;					/* keep the compiler quiet */
+}
+
+/* Per revision, the rows of migrate.log that history() shows. */
+typedef struct HistoryRows
+{
+	int			latest;			/* the latest row, -1: none */
+	int64		latest_id;
+	int			ok;				/* the latest successful upgrade or stamp */
+	int64		ok_id;
+	int64		down_id;		/* the latest successful downgrade, 0: none */
+} HistoryRows;
+
+typedef struct HistoryLog
+{
+	HistoryRows *rows;			/* by graph index; the rows are SPI_tuptable's */
+} HistoryLog;
+
+/*
+ * The log rows of the revisions of the page: one query (store.c), then
+ * per revision its latest row, latest success and latest downgrade.  A
+ * row names a revision by id; one whose id is now a branch label of
+ * another (a dropped revision's) is not that revision's.
+ */
+static HistoryLog *
+history_log(Graph *g, StepPlan *plan, int first, int end)
+{
+	HistoryLog *log = palloc(sizeof(HistoryLog));
+	List	   *ids = NIL;
+	int			nlog;
+	int			i;
+
+	for (i = first; i < end; i++)
+		ids = lappend(ids, REV_ID(g, plan->steps[i].rev));
+	nlog = store_history_log(ids);
+	log->rows = palloc(Max(g->n, 1) * sizeof(HistoryRows));
+	for (i = 0; i < g->n; i++)
+	{
+		log->rows[i].latest = log->rows[i].ok = -1;
+		log->rows[i].latest_id = log->rows[i].ok_id = log->rows[i].down_id = 0;
+	}
+	for (i = 0; i < nlog; i++)
+	{
+		HeapTuple	tup = SPI_tuptable->vals[i];
+		TupleDesc	desc = SPI_tuptable->tupdesc;
+		bool		isnull;
+		char	   *id = TextDatumGetCString(SPI_getbinval(tup, desc, 1, &isnull));
+		char	   *op = TextDatumGetCString(SPI_getbinval(tup, desc, 2, &isnull));
+		int64		logid = DatumGetInt64(SPI_getbinval(tup, desc, 8, &isnull));
+		bool		failed = !heap_attisnull(tup, 6, desc);
+		int			r = graph_lookup(g, id);
+		bool		mine = r >= 0 && strcmp(REV_ID(g, r), id) == 0;
+		HistoryRows *h;
+
+		pfree(id);
+		if (!mine)
+		{
+			pfree(op);
+			continue;
+		}
+		h = &log->rows[r];
+		if (h->latest < 0 || logid > h->latest_id)
+		{
+			h->latest = i;
+			h->latest_id = logid;
+		}
+		if (!failed && strcmp(op, "downgrade") == 0)
+			h->down_id = Max(h->down_id, logid);
+		else if (!failed && (h->ok < 0 || logid > h->ok_id))
+		{
+			h->ok = i;
+			h->ok_id = logid;
+		}
+		pfree(op);
+	}
+	return log;
 }
 
 /*
@@ -996,15 +1072,10 @@ migrate_history(PG_FUNCTION_ARGS)
 	MemoryContext rowcxt;
 	int			after_rev;
 	int			first,
-				last,
+				end,
 				i;
 	bool		with_log;
-	bool		may_read_errors = false;
-	int		   *log_row = NULL;
-	int		   *ok_row = NULL;
-	int64	   *last_id;
-	int64	   *ok_id;
-	int			nlog = 0;
+	HistoryLog *log = NULL;
 
 	if (PG_NARGS() > 1 && !PG_ARGISNULL(1))
 	{
@@ -1018,60 +1089,22 @@ migrate_history(PG_FUNCTION_ARGS)
 	}
 	InitMaterializedSRF(fcinfo, 0);
 	rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	/* the log's columns: 0.6's SQL, and a role that may read migrate.log */
 	with_log = rsinfo->setDesc->natts >= 12;
-	may_read_errors = with_log && store_may_read_scripts();
 	connect_spi();
 	g = load_state(&version);
 	after_rev = after ? plan_resolve_one(g, after, "revision") : -1;
 	plan = plan_history(g, version, range, after_rev, page_size);
 	applied = plan_applied(g, version);
 	first = history_page_start(g, plan, after_rev, after);
-	last = page_size < 0 ? plan->nsteps : Min(plan->nsteps, first + page_size);
-
-	if (with_log && last > first)
-	{
-		List	   *ids = NIL;
-
-		for (i = first; i < last; i++)
-			ids = lappend(ids, REV_ID(g, plan->steps[i].rev));
-		nlog = store_history_log(ids);
-		/* the log row of each revision, by graph index */
-		log_row = palloc(Max(g->n, 1) * sizeof(int));
-		memset(log_row, -1, Max(g->n, 1) * sizeof(int));
-		/* per revision its latest row and its latest success */
-		last_id = palloc(Max(g->n, 1) * sizeof(int64));
-		ok_row = palloc(Max(g->n, 1) * sizeof(int));
-		memset(ok_row, -1, Max(g->n, 1) * sizeof(int));
-		ok_id = palloc(Max(g->n, 1) * sizeof(int64));
-		for (i = 0; i < nlog; i++)
-		{
-			HeapTuple	tup = SPI_tuptable->vals[i];
-			TupleDesc	desc = SPI_tuptable->tupdesc;
-			bool		isnull;
-			char	   *id = TextDatumGetCString(SPI_getbinval(tup, desc, 1, &isnull));
-			int64		logid = DatumGetInt64(SPI_getbinval(tup, desc, 8, &isnull));
-			int			r = graph_lookup(g, id);
-
-			pfree(id);
-			if (r < 0)
-				continue;
-			if (log_row[r] < 0 || logid > last_id[r])
-			{
-				log_row[r] = i;
-				last_id[r] = logid;
-			}
-			if (heap_attisnull(tup, 6, desc) && (ok_row[r] < 0 || logid > ok_id[r]))
-			{
-				ok_row[r] = i;
-				ok_id[r] = logid;
-			}
-		}
-	}
+	end = page_size < 0 || page_size >= plan->nsteps - first ? plan->nsteps : first + page_size;
+	if (with_log && end > first && store_may_read_log())
+		log = history_log(g, plan, first, end);
 
 	/* 100,000 rows: each row's datums are freed once the tuplestore has it */
 	rowcxt = AllocSetContextCreate(CurrentMemoryContext, "migrate history row",
 								   ALLOCSET_SMALL_SIZES);
-	for (i = first; i < last; i++)
+	for (i = first; i < end; i++)
 	{
 		int			r = plan->steps[i].rev;
 		GraphRev   *rev = &g->revs[r];
@@ -1090,17 +1123,22 @@ migrate_history(PG_FUNCTION_ARGS)
 		values[5] = BoolGetDatum(rev->ndown > 1);
 		values[6] = BoolGetDatum(rev->nchildren > 1);
 		values[7] = BoolGetDatum(applied[r]);
-		if (with_log)
+		nulls[8] = nulls[9] = nulls[10] = nulls[11] = true;
+		if (log)
 		{
-			TupleDesc	desc = SPI_tuptable ? SPI_tuptable->tupdesc : NULL;
-			HeapTuple	last = log_row && log_row[r] >= 0 ? SPI_tuptable->vals[log_row[r]] : NULL;
-			HeapTuple	ok = ok_row && ok_row[r] >= 0 ? SPI_tuptable->vals[ok_row[r]] : NULL;
+			TupleDesc	desc = SPI_tuptable->tupdesc;
+			HistoryRows *h = &log->rows[r];
 			bool		isnull;
 
-			/* when, who, how long: the latest step that applied it, if it still is */
-			nulls[8] = nulls[9] = nulls[10] = true;
-			if (ok && applied[r])
+			/*
+			 * When, who, how long: the latest upgrade or stamp that applied
+			 * it, unless a later downgrade undid that one (then it is
+			 * applied, if at all, below a stamp that named another).
+			 */
+			if (applied[r] && h->ok >= 0 && h->ok_id > h->down_id)
 			{
+				HeapTuple	ok = SPI_tuptable->vals[h->ok];
+
 				values[8] = SPI_getbinval(ok, desc, 3, &isnull);
 				nulls[8] = false;
 				values[9] = CStringGetTextDatum(SPI_getvalue(ok, desc, 4));
@@ -1112,17 +1150,15 @@ migrate_history(PG_FUNCTION_ARGS)
 					nulls[10] = false;
 				}
 			}
+			/* the last attempt, up or down, failed */
+			if (h->latest >= 0 && !heap_attisnull(SPI_tuptable->vals[h->latest], 6, desc))
+			{
+				HeapTuple	latest = SPI_tuptable->vals[h->latest];
 
-			/*
-			 * The last attempt failed (upgrade_each and record_failure keep
-			 * such rows).  Error texts can quote data, so only script
-			 * readers see them.
-			 */
-			if (last && !heap_attisnull(last, 6, desc) && may_read_errors)
-				values[11] = CStringGetTextDatum(psprintf("%s: %s", SPI_getvalue(last, desc, 6),
-														  SPI_getvalue(last, desc, 7)));
-			else
-				nulls[11] = true;
+				values[11] = CStringGetTextDatum(psprintf("%s: %s", SPI_getvalue(latest, desc, 6),
+														  SPI_getvalue(latest, desc, 7)));
+				nulls[11] = false;
+			}
 		}
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 		MemoryContextSwitchTo(old);
@@ -1174,16 +1210,31 @@ migrate_record_failure(PG_FUNCTION_ARGS)
 				(errcode(MIGRATE_ERR_BAD_ARGUMENT),
 				 errmsg("duration must be a non-negative time"),
 				 errhint("Pass the seconds the step ran, such as interval '1.5 s'.")));
+	if (!target_valid_ident(revision, strlen(revision)) ||
+		target_is_keyword(revision, strlen(revision)))
+		ereport(ERROR,
+				(errcode(MIGRATE_ERR_BAD_ARGUMENT),
+				 errmsg("revision id \"%s\" is not valid", revision),
+				 errdetail("A revision id is 1 to 64 characters of [A-Za-z0-9_], and not head, heads, base or current."),
+				 errhint("Pass the full id of the revision whose step failed.")));
 	connect_spi();
 	g = cache_graph();
 	r = graph_lookup(g, revision);
-	if (r < 0 || strcmp(REV_ID(g, r), revision) != 0)
+	if (r >= 0 && strcmp(REV_ID(g, r), revision) != 0)
 		ereport(ERROR,
-				(errcode(MIGRATE_ERR_UNKNOWN),
-				 errmsg("revision \"%s\" does not exist", revision),
-				 errdetail("record_failure() takes a registered revision's full id."),
-				 errhint("Call migrate.history() to list the known revisions.")));
-	script = store_get_script(revision);
+				(errcode(MIGRATE_ERR_BAD_ARGUMENT),
+				 errmsg("\"%s\" is a branch label, not a revision id", revision),
+				 errdetail("It labels revision \"%s\".", REV_ID(g, r)),
+				 errhint("Pass the full id of the revision whose step failed.")));
+
+	/*
+	 * A revision need not be registered: a file's first deploy fails and
+	 * rolls back its own registration with it.  Its failure still belongs
+	 * in the log, under its id, for when the file is registered.
+	 */
+	script.checksum = NULL;
+	if (r >= 0)
+		script = store_get_script(revision);
 	started = GetCurrentTimestamp() - duration->time;
 	store_record_failure(revision, operation, script.checksum, started, duration,
 						 store_load_version(), sqlstate, message);

@@ -170,8 +170,7 @@ render_dot(Graph *g, const bool *applied, const RevSet *version,
 	StringInfoData out;
 	bool	   *shown = select_shown(g, since, depth);
 	int			nshown = 0,
-				napplied = 0,
-				hidden_parents = 0;
+				napplied = 0;
 	bool		roots_shown = false;
 	int			i,
 				k;
@@ -207,12 +206,10 @@ render_dot(Graph *g, const bool *applied, const RevSet *version,
 		if (!shown[i])
 			continue;
 		append_node(&out, g, i, applied, version);
-		for (k = 0; k < g->revs[i].ndown; k++)
-			if (!shown[GR_DOWN(g, &g->revs[i])[k]])
-				hidden_parents++;
 	}
-	if (hidden_parents > 0)
-		appendStringInfo(&out, "\t\"...\" [shape=plaintext, style=solid, label=\"%d earlier revision%s not shown\"];\n",
+	/* one node sums up the cut, whether or not an edge leads to it */
+	if (nshown < g->n)
+		appendStringInfo(&out, "\t\"...\" [shape=plaintext, style=solid, label=\"%d revision%s not shown\"];\n",
 						 g->n - nshown, g->n - nshown == 1 ? "" : "s");
 
 	for (i = 0; i < g->n; i++)

@@ -754,6 +754,15 @@ store_may_read_scripts(void)
 		 pg_attribute_aclcheck(relid, get_attnum(relid, "downgrade_sql"), role, ACL_SELECT) == ACLCHECK_OK);
 }
 
+/* Whether the caller may read migrate.log (history() shows its rows). */
+bool
+store_may_read_log(void)
+{
+	Oid			relid = get_relname_relid("log", get_namespace_oid("migrate", false));
+
+	return pg_class_aclcheck(relid, GetUserId(), ACL_SELECT) == ACLCHECK_OK;
+}
+
 /* Move the graph generation on: migrate.revisions changed. */
 void
 store_bump_generation(void)
@@ -1103,7 +1112,7 @@ store_log_checksums(void)
 }
 
 /*
- * The upgrades and stamps in migrate.log of ids, for history(), in
+ * The upgrades, downgrades and stamps in migrate.log of ids, for history(), in
  * SPI_tuptable as (revision, operation, started_at, applied_by, duration,
  * sqlstate, error, id), in no order.  A page looks its ids up in the index
  * on (revision, id); a long list reads the whole log in one sequential
@@ -1127,11 +1136,11 @@ store_history_log(List *ids)
 	rc = SPI_execute_with_args(all
 							   ? "SELECT revision, operation, started_at, applied_by,"
 							   " duration, sqlstate, error, id"
-							   " FROM migrate.log WHERE operation IN ('upgrade', 'stamp')"
+							   " FROM migrate.log WHERE operation IN ('upgrade', 'downgrade', 'stamp')"
 							   : "SELECT revision, operation, started_at, applied_by,"
 							   " duration, sqlstate, error, id"
 							   " FROM migrate.log WHERE revision = ANY ($1)"
-							   " AND operation IN ('upgrade', 'stamp')",
+							   " AND operation IN ('upgrade', 'downgrade', 'stamp')",
 							   all ? 0 : 1, &argtype, &arg, NULL, true, 0);
 	store_leave(&m);
 	MemoryContextSwitchTo(caller);

@@ -62,6 +62,7 @@ extern Oid	store_extension_schema(void);
 extern RevRow *store_load_rows(int *nrows, MemoryContext keep, GraphKey *key);
 extern bool store_generation_available(void);
 extern bool store_may_read_scripts(void);
+extern bool store_may_read_log(void);
 extern char store_revisions_trigger(void);
 extern void store_read_generation(GraphKey *key);
 extern int64 store_generation(void);

@@ -47,7 +47,8 @@ is($node->safe_psql($_, 'SELECT string_agg(c, \',\') FROM migrate.current() c'),
 is($node->safe_psql('tenant_2', 'SELECT count(*) FROM migrate.version'), '0', 'tenant_2 applied nothing');
 is($node->safe_psql('tenant_2', "SELECT count(*) FROM pg_tables WHERE tablename = 'users'"), '0',
 	'... not even a1: each database is all or nothing');
-is($node->safe_psql('tenant_2', "SELECT count(*) FROM migrate.log"), '0', '... and recorded nothing');
+is($node->safe_psql('tenant_2', "SELECT string_agg(revision || ' ' || sqlstate, ',') FROM migrate.log"), 'b2 42P07',
+	'... and logged only the failure, after the rollback (record_failure)');
 
 # the lines of one database stay together
 my @lines = grep { /^tenant_/ } split /\n/, $stdout;

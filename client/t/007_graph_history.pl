@@ -39,7 +39,7 @@ command_like([ 'pg_migrate', 'graph', '--help' ], qr/graph \[-o FILE\] \[--since
 	'graph --help shows its options');
 command_like([ @pgm, 'graph' ], qr/\A(?=.*^digraph migrate \{$)(?=.*"o1" \[label="o1\\ncreate orders\\n\[current\]", fillcolor="#d5e8d4", color="#1b5e20", penwidth=3)(?=.*"a2" -> "b1";)(?=.*"o1" -> "b1" \[style=dashed)(?=.*"m1" \[label="m1\\nmerge\\n\[head\]\[mergepoint\]", peripheries=2\])(?=.*"b1" \[label="b1 \(billing\)\\ncreate bills"\];)/ms,
 	'graph prints DOT: the version row in bold, applied filled, the dependency dashed, the merge a head');
-command_like([ @pgm, 'graph', '--depth', '1' ], qr/label="5 revisions \(1 shown\), 3 applied, 1 head".*"\.\.\." \[shape=plaintext, style=solid, label="4 earlier revisions not shown"\]/s,
+command_like([ @pgm, 'graph', '--depth', '1' ], qr/label="5 revisions \(1 shown\), 3 applied, 1 head".*"\.\.\." \[shape=plaintext, style=solid, label="4 revisions not shown"\]/s,
 	'graph --depth 1: the head alone, the rest summed up');
 command_like([ @pgm, 'graph', '--since', 'b1' ], qr/\(2 shown\).*"b1" -> "m1";/s, 'graph --since REV: REV and what came after it');
 command_fails_like([ @pgm, 'graph', '--since', 'nope' ], qr/error: revision "nope" does not exist/,
@@ -55,10 +55,12 @@ like(slurp_file("$out/g.dot"), qr/\Adigraph migrate \{\n.*\}\n\z/s, '... writes 
 
 SKIP:
 {
-	skip 'Graphviz is not installed', 4 unless system('dot -V >/dev/null 2>&1') == 0;
+	skip 'Graphviz is not installed', 6 unless system('dot -V >/dev/null 2>&1') == 0;
 	command_like([ @pgm, 'graph', '-o', "$out/g.svg" ], qr/Wrote .*g\.svg\./, 'graph -o FILE.svg');
 	like(slurp_file("$out/g.svg"), qr/<svg.*<title>migrate<\/title>.*>o1<\/text>/s, '... is an SVG drawn by dot');
 	command_ok([ @pgm, 'graph', '-o', "$out/g.png" ], 'graph -o FILE.png');
+	command_ok([ @pgm, 'graph', '-o', "$out/upper.SVG" ], 'graph -o FILE.SVG: the format in any case');
+	like(slurp_file("$out/upper.SVG"), qr/<svg/, '... is an SVG');
 	my $png = slurp_file("$out/g.png");
 	is(substr($png, 1, 3), 'PNG', '... is a PNG');
 }
@@ -77,7 +79,13 @@ SKIP:
 		'... warns where the DOT text went');
 	like($stderr, qr/hint: Install Graphviz \(apt-get install graphviz\)/, '... and says how to get pictures');
 	ok(-f "$out/h.dot" && !-e "$out/h.png", '... h.dot written, no h.png');
+	my $ok2 = IPC::Run::run([ $pg_migrate, '-d', $node->connstr('app'), '--dir', $dir, 'graph', '-o', "$out/h.png" ],
+		'>', \$stdout, '2>', \$stderr);
+	ok(!$ok2, 'again: the fallback never replaces a file it was not asked to write');
+	like($stderr, qr/could not write file ".*h\.dot": File exists/, '... and says so');
 }
+command_exit_is([ 'pg_migrate', '-d', $node->connstr('app'), '-d', $node->connstr('postgres'), '--dir', $dir,
+		'graph', '-o', "$out/two.svg" ], 2, 'graph -o with two databases is a usage error');
 
 command_like([ @pgm, '--json', 'graph' ], qr/"dot": "digraph migrate \{\\n/, 'graph --json carries the DOT text');
 
@@ -119,6 +127,18 @@ command_fails_like([ 'pg_migrate', '-d', $node->connstr('app') . ' user=deployer
 	qr/relation "users" already exists/, 'a deployer without record_failure() sees the script\'s error');
 is($node->safe_psql('app', "SELECT count(*) FROM migrate.log WHERE revision = 'x1' AND sqlstate = '42P07'"),
 	'2', '... and no failure row is written for it');
+
+# a new file whose first deploy fails: its registration rolls back with
+# it, and the failure is still logged under its id
+write_rev($dir, 'y1_new.sql', id => 'y1', revises => 'm1', message => 'brand new', up => 'CREATE TABLE accounts (id int);');
+command_fails_like([ @pgm, 'upgrade', 'y1' ], qr/relation "accounts" already exists/, 'a new file failing on its first deploy');
+is($node->safe_psql('app', "SELECT count(*) FROM migrate.revisions WHERE id = 'y1'"), '0', '... is not registered');
+is($node->safe_psql('app', "SELECT sqlstate FROM migrate.log WHERE revision = 'y1'"), '42P07', '... but its failure is logged');
+unlink "$dir/y1_new.sql";
+
+# the deployer may not read migrate.log: no times, no errors
+command_like([ 'pg_migrate', '-d', $node->connstr('app') . ' user=deployer', '--dir', $dir, 'history', '-v' ],
+	qr/Rev: o1\nParent: a2\nApplied: yes\n/, 'history -v for a role that may not read migrate.log: applied, no more');
 
 # a stamped revision ran nothing
 command_ok([ @pgm, 'stamp', 'm1', '--purge' ], 'stamp m1');

@@ -239,7 +239,11 @@ EXAMPLES=$WORK/examples
 cp -r "$src/examples" "$EXAMPLES"
 export EXAMPLES
 echo "# pg_virtualenv -t: deploy examples/ with /usr/bin/pg_migrate"
-pg_virtualenv -t -v "$newest" bash "$self" --cluster >"$WORK/cluster.log" 2>&1
+# run from inside another pg_virtualenv (tools/test.sh), its settings would
+# point this cluster at the outer one's port and configuration
+env -u PGHOST -u PGPORT -u PGDATABASE -u PGUSER -u PGPASSWORD -u PGSYSCONFDIR \
+    -u PG_CLUSTER_CONF_ROOT -u PGCLUSTER \
+    pg_virtualenv -t -v "$newest" bash "$self" --cluster >"$WORK/cluster.log" 2>&1
 rc=$?
 grep -E '^(not )?ok ' "$WORK/cluster.log"
 if [ "$rc" -ne 0 ] || grep -q '^not ok' "$WORK/cluster.log"; then

@@ -15,7 +15,7 @@ BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION migrate;
 
-SELECT plan(77);
+SELECT plan(80);
 
 \ir helpers.psql
 
@@ -136,9 +136,10 @@ INSERT INTO reads (q, scripts) VALUES
     ('SELECT h::text FROM migrate.heads() AS h', false),
     ('SELECT b::text FROM migrate.bases() AS b', false),
     ('SELECT b::text FROM migrate.branches() AS b', false),
-    ('SELECT h::text FROM migrate.history() AS h', false),
-    ($$SELECT h::text FROM migrate.history('p1:p3') AS h$$, false),
-    ($$SELECT h::text FROM migrate.history(page_size => 2, after => 'p3') AS h$$, false),
+    -- history()'s own columns; those from migrate.log are checked below
+    ('SELECT (h.revision, h.down_revisions, h.message, h.is_head, h.is_base, h.is_merge, h.is_branch_point, h.applied)::text FROM migrate.history() AS h', false),
+    ($$SELECT (h.revision, h.down_revisions, h.applied)::text FROM migrate.history('p1:p3') AS h$$, false),
+    ($$SELECT (h.revision, h.down_revisions, h.applied)::text FROM migrate.history(page_size => 2, after => 'p3') AS h$$, false),
     ('SELECT migrate.graph()', false),
     ('SELECT s::text FROM migrate.status() AS s', false),
     ('SELECT v::text FROM migrate.verify() AS v', false),
@@ -160,7 +161,19 @@ REVOKE SELECT ON migrate.revisions FROM migrate_pgtap85_nobody;
 SELECT is_empty($$SELECT q, as_nobody[1] FROM reads WHERE NOT scripts AND (as_nobody[1] LIKE 'ERROR%' OR as_nobody IS NULL)$$,
     'no grant: current, heads, bases, branches, history, graph, status, verify all work');
 SELECT is_empty($$SELECT q FROM reads WHERE NOT scripts AND as_nobody IS DISTINCT FROM as_owner$$,
-    'and answer exactly what they answer the owner (8 queries)');
+    'and answer exactly what they answer the owner (10 queries)');
+-- what migrate.log holds (when, who, how long, errors) is for who may read it
+SELECT ok((SELECT bool_or(applied_at IS NOT NULL) FROM migrate.history()), 'the owner sees when revisions were applied');
+SET LOCAL ROLE migrate_pgtap85_nobody;
+SELECT is((SELECT count(*)::int FROM migrate.history()
+            WHERE applied_at IS NOT NULL OR applied_by IS NOT NULL OR duration IS NOT NULL OR last_error IS NOT NULL), 0,
+    'no grant: history() shows nothing of migrate.log');
+RESET ROLE;
+GRANT SELECT ON migrate.log TO migrate_pgtap85_nobody;
+SET LOCAL ROLE migrate_pgtap85_nobody;
+SELECT ok((SELECT bool_or(applied_at IS NOT NULL) FROM migrate.history()), 'granted SELECT on migrate.log, history() shows it');
+RESET ROLE;
+REVOKE SELECT ON migrate.log FROM migrate_pgtap85_nobody;
 SELECT is_empty($$SELECT q, as_nobody FROM reads
                    WHERE scripts AND as_nobody IS DISTINCT FROM
                          ARRAY['ERROR 42501: permission denied to read the scripts of migrate.revisions']$$,
