@@ -7,6 +7,7 @@
 #include "postgres_fe.h"
 
 #include <getopt.h>
+#include <limits.h>
 #include <pthread.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -121,10 +122,12 @@ static const Command commands[] = {
 	"An alias of \"downgrade\"; TARGET defaults to -1 (one step back).\n"},
 	{"current", NULL, NULL, verb_current, 0, 0, 0, "current [-v]",
 	"Show the version rows: the applied heads, marked (head) when they are heads.\n"},
-	{"history", NULL, NULL, verb_history, O_RANGE, 0, 1, "history [-r RANGE] [-v]",
+	{"history", NULL, NULL, verb_history, O_RANGE, 0, 1, "history [-r RANGE] [-v] [--limit N]",
 		"List the revisions, newest first, like alembic history.\n\n"
 		"Options:\n"
 		"  -r, --rev-range=RANGE      a:b, a:, :b, current: (Alembic's ranges)\n"
+		"      --limit=N              the newest N only (a page: fast however long\n"
+		"                             the history)\n"
 		"  -v, --verbose              one block per revision: whether it is applied,\n"
 		"                             when, by which role and in how long (from\n"
 		"                             migrate.log), and the error of a failed last\n"
@@ -522,6 +525,7 @@ main(int argc, char **argv)
 		{"output", required_argument, NULL, 'o'},
 		{"since", required_argument, NULL, 23},
 		{"depth", required_argument, NULL, 24},
+		{"limit", required_argument, NULL, 25},
 		{NULL, 0, NULL, 0}
 	};
 	Fleet		fleet = {0};
@@ -690,6 +694,17 @@ main(int argc, char **argv)
 			case 23:
 				opt.since = optarg;
 				use_option(&used, O_GRAPH, c);
+				break;
+			case 25:
+				{
+					char	   *end;
+					long		n = strtol(optarg, &end, 10);
+
+					if (*end || n < 1 || n > INT_MAX)
+						usage_error("--limit must be a positive number of revisions, not \"%s\"", optarg);
+					opt.limit = (int) n;
+				}
+				use_option(&used, O_RANGE, c);
 				break;
 			case 24:
 				{

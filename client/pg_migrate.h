@@ -97,6 +97,7 @@ typedef struct Options
 	const char *output;			/* graph -o FILE */
 	const char *since;			/* graph --since REV */
 	int			depth;			/* graph --depth N; 0: all */
+	int			limit;			/* history --limit N; 0: all */
 	char	  **renames;		/* --rename OLD=NEW, as given */
 	int			nrenames;
 	char	  **args;			/* the verb's positional arguments */

@@ -1225,19 +1225,26 @@ int
 verb_history(Job *job)
 {
 	const char *range = opt.range ? opt.range : (opt.nargs > 0 ? opt.args[0] : NULL);
-	PGresult   *res = read_query(job, opt.verbose
-								 ? "SELECT revision, down_revisions, coalesce(message, ''), is_head, is_base,"
-								 " is_merge, is_branch_point, applied,"
-								 " (j ->> 'applied_at')::timestamptz(0)::text, j ->> 'applied_by',"
-								 " round(extract(epoch FROM (j ->> 'duration')::interval) * 1000, 1)::text,"
-								 " j ->> 'last_error'"
-								 /* jsonb: a database not yet at 0.6 has no such columns */
-								 " FROM migrate.history($1) h, LATERAL to_jsonb(h) AS j"
-								 : "SELECT revision, down_revisions, coalesce(message, ''), is_head, is_base,"
-								 " is_merge, is_branch_point, applied FROM migrate.history($1)",
-								 1, &range);
+	char	   *limit = opt.limit > 0 ? psprintf("%d", opt.limit) : NULL;
+	const char *params[2] = {range, limit};
+	char	   *sql;
+	PGresult   *res;
 	int			i;
 
+	/*
+	 * --limit pages on the server (0.6); without it the call is the one
+	 * every version has.  jsonb: a database not yet at 0.6 has no log
+	 * columns.
+	 */
+	sql = psprintf("SELECT revision, down_revisions, coalesce(message, ''), is_head, is_base,"
+				   " is_merge, is_branch_point, applied%s FROM migrate.history(%s) h%s",
+				   opt.verbose ? ", (j ->> 'applied_at')::timestamptz(0)::text, j ->> 'applied_by',"
+				   " round(extract(epoch FROM (j ->> 'duration')::interval) * 1000, 1)::text,"
+				   " j ->> 'last_error'" : "",
+				   limit ? "$1, page_size => $2::int" : "$1",
+				   opt.verbose ? ", LATERAL to_jsonb(h) AS j" : "");
+	res = read_query(job, sql, limit ? 2 : 1, params);
+	pg_free(sql);
 	if (res == NULL)
 		return finish(job, EXIT_ERROR);
 	for (i = 0; i < PQntuples(res); i++)

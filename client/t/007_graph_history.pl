@@ -98,6 +98,12 @@ command_like([ @pgm, 'history', '-v' ],
 	'history -v: applied when, by whom, in how long');
 command_like([ @pgm, 'history', '-v' ], qr/Rev: b1\nParent: a2\nApplied: no\n/, 'history -v: a pending revision');
 command_like([ @pgm, 'history' ], qr/^a2 -> o1, create orders$/m, 'history without -v keeps Alembic\'s lines');
+command_like([ @pgm, 'history', '--limit', '2' ], qr/\Ao1, b1 -> m1 \(head\) \(mergepoint\), merge\na2 -> b1, create bills\n\z/,
+	'history --limit 2: the newest two only');
+command_like([ @pgm, 'history', '-v', '--limit', '1', '-r', 'a1:o1' ], qr/\ARev: o1\nParent: a2\nApplied: yes, .*\n\n    create orders\n\n\z/,
+	'history -v --limit 1 with a range: one block');
+command_fails_like([ @pgm, 'history', '--limit', '0' ], qr/--limit must be a positive number of revisions/,
+	'history --limit 0 is a usage error');
 
 # a revision that fails under --each keeps its failure in migrate.log
 write_rev($dir, 'x1_broken.sql', id => 'x1', revises => 'm1', message => 'broken',
