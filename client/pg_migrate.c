@@ -292,6 +292,20 @@ option_name(const struct option *options, int code)
 	return "?";
 }
 
+/* A whole number from 1 to max, or a usage error: "<what>, not "<arg>"". */
+static int
+number_option(const char *arg, long max, const char *what)
+{
+	char	   *end;
+	long		n;
+
+	errno = 0;
+	n = strtol(arg, &end, 10);
+	if (errno != 0 || end == arg || *end || n < 1 || n > max)
+		usage_error("%s, not \"%s\"", what, arg);
+	return (int) n;
+}
+
 static const Command *
 find_command(const char *name)
 {
@@ -572,14 +586,7 @@ main(int argc, char **argv)
 				opt.user = optarg;
 				break;
 			case 'j':
-				{
-					char	   *end;
-					long		n = strtol(optarg, &end, 10);
-
-					if (*end || n < 1 || n > 1000)
-						usage_error("--jobs must be a number from 1 to 1000, not \"%s\"", optarg);
-					opt.jobs = (int) n;
-				}
+				opt.jobs = number_option(optarg, 1000, "--jobs must be a number from 1 to 1000");
 				break;
 			case 2:
 				opt.dir = optarg;
@@ -696,25 +703,11 @@ main(int argc, char **argv)
 				use_option(&used, O_GRAPH, c);
 				break;
 			case 25:
-				{
-					char	   *end;
-					long		n = strtol(optarg, &end, 10);
-
-					if (*end || n < 1 || n > INT_MAX)
-						usage_error("--limit must be a positive number of revisions, not \"%s\"", optarg);
-					opt.limit = (int) n;
-				}
+				opt.limit = number_option(optarg, INT_MAX, "--limit must be a positive number of revisions");
 				use_option(&used, O_RANGE, c);
 				break;
 			case 24:
-				{
-					char	   *end;
-					long		n = strtol(optarg, &end, 10);
-
-					if (*end || n < 1 || n > 1000000)
-						usage_error("--depth must be a positive number of levels, not \"%s\"", optarg);
-					opt.depth = (int) n;
-				}
+				opt.depth = number_option(optarg, 1000000, "--depth must be a positive number of levels");
 				use_option(&used, O_GRAPH, c);
 				break;
 			case '?':

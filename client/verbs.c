@@ -61,14 +61,17 @@ rollback(Job *job)
 	PQclear(res);
 }
 
-/* The extension is there and new enough; else say how to get it. */
+/*
+ * The extension is there and at least version (what needs it: "pg_migrate",
+ * or a command that needs a later one); else say how to get it.
+ */
 static bool
-check_extension(Job *job)
+extension_at_least(Job *job, const char *version, const char *what)
 {
 	PGresult   *res = session_query(job,
 									"SELECT extversion, string_to_array(extversion, '.')::int[] >= string_to_array($1, '.')::int[]"
 									" FROM pg_extension WHERE extname = 'migrate'",
-									1, (const char *[]) {NEEDED_VERSION});
+									1, &version);
 	bool		ok = false;
 
 	if (!session_ok(job, res, "could not look up extension migrate"))
@@ -82,14 +85,20 @@ check_extension(Job *job)
 	else if (strcmp(PQgetvalue(res, 0, 1), "t") != 0)
 	{
 		strcpy(job->sqlstate, "0A000");
-		report_error(job, "extension \"migrate\" in database %s is version %s; pg_migrate needs %s",
-					 job->label, PQgetvalue(res, 0, 0), NEEDED_VERSION);
+		report_error(job, "extension \"migrate\" in database %s is version %s; %s needs %s",
+					 job->label, PQgetvalue(res, 0, 0), what, version);
 		report_detail(job, "hint", "Run ALTER EXTENSION migrate UPDATE in that database.");
 	}
 	else
 		ok = true;
 	PQclear(res);
 	return ok;
+}
+
+static bool
+check_extension(Job *job)
+{
+	return extension_at_least(job, NEEDED_VERSION, "pg_migrate");
 }
 
 /*
@@ -1573,28 +1582,6 @@ verb_drift(Job *job)
 				job->label, PQntuples(res), PQntuples(res) == 1 ? "" : "s");
 	PQclear(res);
 	return EXIT_PENDING;
-}
-
-/* The extension in the open session is at least version; else say so. */
-static bool
-extension_at_least(Job *job, const char *version, const char *what)
-{
-	PGresult   *res = session_query(job,
-									"SELECT extversion, string_to_array(extversion, '.')::int[] >= string_to_array($1, '.')::int[]"
-									" FROM pg_extension WHERE extname = 'migrate'",
-									1, &version);
-	bool		ok = session_ok(job, res, "could not look up extension migrate") &&
-		PQntuples(res) == 1 && strcmp(PQgetvalue(res, 0, 1), "t") == 0;
-
-	if (!ok && PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1)
-	{
-		strcpy(job->sqlstate, "0A000");
-		report_error(job, "extension \"migrate\" in database %s is version %s; %s needs %s",
-					 job->label, PQgetvalue(res, 0, 0), what, version);
-		report_detail(job, "hint", "Run ALTER EXTENSION migrate UPDATE in that database.");
-	}
-	PQclear(res);
-	return ok;
 }
 
 /*
