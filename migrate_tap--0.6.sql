@@ -85,6 +85,18 @@ $$;
 COMMENT ON FUNCTION _migrate_tap_error(text, text, text, text, text, text) IS
   'migrate_tap internal: the diagnostic lines of an error that a call of migrate raised';
 
+-- The assertion's TAP line: ok when there is no failure, else not ok
+-- followed by the failure as diagnostics.  Called after the block that
+-- caught migrate's error, never inside it: a subtransaction rolled back
+-- must not take the test's result with it.
+CREATE FUNCTION _migrate_tap_result(failure text, description text)
+RETURNS text LANGUAGE sql AS $$
+    SELECT ok(failure IS NULL, description)
+        || CASE WHEN failure IS NULL THEN '' ELSE E'\n' || diag(failure) END
+$$;
+COMMENT ON FUNCTION _migrate_tap_result(text, text) IS
+  'migrate_tap internal: ok(failure IS NULL, description), and the failure as diag() lines';
+
 -- A list of ids for have/want lines.
 CREATE FUNCTION _migrate_tap_ids(ids text[])
 RETURNS text LANGUAGE sql IMMUTABLE AS $$
@@ -224,8 +236,7 @@ BEGIN
                    || E'\n        have: ' || _migrate_tap_ids(have)
                    || E'\n        want: ' || _migrate_tap_ids(want);
     END IF;
-    RETURN ok(failure IS NULL, description)
-        || CASE WHEN failure IS NULL THEN '' ELSE E'\n' || diag(failure) END;
+    RETURN _migrate_tap_result(failure, description);
 END
 $$;
 COMMENT ON FUNCTION migrations_apply_ok(text) IS
@@ -264,8 +275,7 @@ BEGIN
                                       st, msg, det, hnt, _migrate_tap_context(ctx, own));
     END;
     failure := coalesce(failure, problems);
-    RETURN ok(failure IS NULL, description)
-        || CASE WHEN failure IS NULL THEN '' ELSE E'\n' || diag(failure) END;
+    RETURN _migrate_tap_result(failure, description);
 END
 $$;
 COMMENT ON FUNCTION migrations_roundtrip_ok(text, text) IS
@@ -310,8 +320,7 @@ BEGIN
                                       _migrate_tap_context(ctx, own));
     END;
     failure := coalesce(failure, problems);
-    RETURN ok(failure IS NULL, description)
-        || CASE WHEN failure IS NULL THEN '' ELSE E'\n' || diag(failure) END;
+    RETURN _migrate_tap_result(failure, description);
 END
 $$;
 COMMENT ON FUNCTION migrations_verify_ok(text) IS
@@ -354,8 +363,7 @@ BEGIN
                                       _migrate_tap_context(ctx, own));
     END;
     failure := coalesce(failure, changes);
-    RETURN ok(failure IS NULL, description)
-        || CASE WHEN failure IS NULL THEN '' ELSE E'\n' || diag(failure) END;
+    RETURN _migrate_tap_result(failure, description);
 END
 $$;
 COMMENT ON FUNCTION migrations_no_drift(text) IS
@@ -409,8 +417,7 @@ BEGIN
         failure := '        have: ' || _migrate_tap_ids(have)
                    || E'\n        want: ' || _migrate_tap_ids(want);
     END IF;
-    RETURN ok(failure IS NULL, description)
-        || CASE WHEN failure IS NULL THEN '' ELSE E'\n' || diag(failure) END;
+    RETURN _migrate_tap_result(failure, description);
 END
 $$;
 COMMENT ON FUNCTION migrations_current_is(text, text) IS
@@ -577,8 +584,7 @@ BEGIN
                 || _migrate_tap_some(ARRAY(SELECT h FROM pg_catalog.unnest(held) AS h ORDER BY 1)),
             pg_catalog.format('    Check %s with what it builds on applied and committed, before anything in the transaction locks what it touches.', id));
     END IF;
-    RETURN ok(failure IS NULL, description)
-        || CASE WHEN failure IS NULL THEN '' ELSE E'\n' || diag(failure) END;
+    RETURN _migrate_tap_result(failure, description);
 END
 $$;
 COMMENT ON FUNCTION migration_locks_at_most(text, text, text) IS
