@@ -171,9 +171,12 @@ COMMENT ON FUNCTION _migrate_tap_lock_modes() IS
 CREATE FUNCTION _migrate_tap_lock_rank(mode text)
 RETURNS int LANGUAGE sql IMMUTABLE AS $$
     SELECT pg_catalog.array_position(_migrate_tap_lock_modes(),
-        pg_catalog.upper(pg_catalog.regexp_replace(pg_catalog.regexp_replace(pg_catalog.regexp_replace(
-            pg_catalog.btrim(mode),
-            '([a-z])([A-Z])', E'\\1 \\2', 'g'),   -- ShareUpdateExclusiveLock: words
+        pg_catalog.upper(pg_catalog.regexp_replace(pg_catalog.regexp_replace(
+            -- only pg_locks' ShareUpdateExclusiveLock is split into words,
+            -- not a mode typed in mixed case such as 'sHARE'
+            CASE WHEN pg_catalog.btrim(mode) ~ '^([A-Z][a-z]+)+$'
+                 THEN pg_catalog.regexp_replace(pg_catalog.btrim(mode), '([a-z])([A-Z])', E'\\1 \\2', 'g')
+                 ELSE pg_catalog.btrim(mode) END,
             E'\\s+', ' ', 'g'),
             ' (lock|mode)$', '', 'i')))
 $$;
@@ -212,15 +215,20 @@ DECLARE
     have text[];
     want text[];
     failure text;
+    -- a script's SET search_path stays set after it (migrate keeps session
+    -- settings); this test and pgTAP must still find their functions
+    path text := pg_catalog.current_setting('search_path');
     st text; msg text; det text; hnt text; ctx text; own text;
 BEGIN
     BEGIN
         IF EXISTS (SELECT FROM migrate.current()) THEN
             attempt := 'migrate.downgrade(''base'')';
             PERFORM FROM migrate.downgrade('base');
+            PERFORM pg_catalog.set_config('search_path', path, true);
         END IF;
         attempt := 'migrate.upgrade(''heads'')';
         PERFORM FROM migrate.upgrade('heads');
+        PERFORM pg_catalog.set_config('search_path', path, true);
         attempt := 'reading migrate.current() and migrate.heads()';
         have := ARRAY(SELECT c COLLATE "C" FROM migrate.current() AS c ORDER BY 1);
         want := _migrate_tap_version_rows(ARRAY(SELECT h.revision FROM migrate.heads() AS h));
@@ -354,7 +362,17 @@ BEGIN
                    E'\n')
           INTO changes
           FROM migrate.drift() AS d
-         WHERE d.object NOT IN ('extension pgtap', 'extension migrate_tap');
+         WHERE d.object NOT IN ('extension pgtap', 'extension migrate_tap')
+           -- nor the schema they were installed in, when it is theirs alone
+           AND d.object NOT IN (
+               SELECT 'schema ' || pg_catalog.quote_ident(n.nspname)
+                 FROM pg_catalog.pg_extension AS e
+                 JOIN pg_catalog.pg_namespace AS n ON n.oid = e.extnamespace
+                WHERE e.extname IN ('pgtap', 'migrate_tap')
+                  AND NOT EXISTS (SELECT FROM pg_catalog.pg_class AS c WHERE c.relnamespace = n.oid
+                                     AND NOT EXISTS (SELECT FROM pg_catalog.pg_depend AS dep
+                                                      WHERE dep.classid = 'pg_catalog.pg_class'::pg_catalog.regclass
+                                                        AND dep.objid = c.oid AND dep.deptype = 'e')));
     EXCEPTION WHEN OTHERS THEN
         GET STACKED DIAGNOSTICS st = RETURNED_SQLSTATE, msg = MESSAGE_TEXT,
             det = PG_EXCEPTION_DETAIL, hnt = PG_EXCEPTION_HINT, ctx = PG_EXCEPTION_CONTEXT;
@@ -395,6 +413,13 @@ DECLARE
     st text; msg text; det text; hnt text; ctx text; own text;
 BEGIN
     PERFORM _migrate_tap_require(target, 'target');
+    -- a test's mistake, not a state: an empty target is not "base"
+    IF pg_catalog.btrim(target) = '' OR target ~ '(^|,)\s*(,|$)' THEN
+        RAISE EXCEPTION 'invalid target "%"', target
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = 'The target is empty, or has an empty item between commas.',
+                  HINT = 'Name the version rows: ''heads'', ''base'', ids or labels, separated by commas.';
+    END IF;
     BEGIN
         FOREACH item IN ARRAY pg_catalog.string_to_array(target, ',') LOOP
             item := pg_catalog.btrim(item);
@@ -524,7 +549,7 @@ BEGIN
             FOREACH entry IN ARRAY coalesce(pg_catalog.string_to_array(step_locks[s], E'\n'), '{}') LOOP
                 rank := _migrate_tap_lock_rank(pg_catalog.split_part(entry, ' on ', 1));
                 rel := pg_catalog.substr(entry, pg_catalog.strpos(entry, ' on ') + 4);
-                CONTINUE WHEN rank <= lim;
+                CONTINUE WHEN rank IS NULL OR rank <= lim;
                 entry := modes[rank] || ' on ' || rel;
                 IF s < pos THEN
                     IF NOT steps[s] = ANY (coalesce(earlier, '{}')) THEN

@@ -194,6 +194,25 @@ SELECT migration_locks_at_most(NULL, 'SHARE');
 SET ROLE regress_migrate_tap;
 SELECT migration_locks_at_most('idx_archive', 'SHARE');
 RESET ROLE;
+-- the lock mode in any case, and in pg_locks' spelling
+SELECT migration_locks_at_most('idx_archive', 'sHARE', 'mixed case');
+SELECT migration_locks_at_most('idx_archive', 'ShareLock', 'pg_locks spelling');
+SELECT migration_locks_at_most('idx_archive', 'ShareUpdateExclusiveLock', 'pg_locks spelling, a weaker mode');
+
+-- an empty target is the test's mistake, not "base"
+SELECT migrations_current_is('');
+\echo :LAST_ERROR_SQLSTATE
+SELECT migrations_current_is('r1,');
+\echo :LAST_ERROR_SQLSTATE
+
+-- a script that empties search_path for the session (as a pg_dump'ed
+-- baseline does): the assertion still finds its helpers and pgTAP
+SELECT migrate.revision('empties search_path', $$SELECT pg_catalog.set_config('search_path', '', false)$$,
+                        $$SELECT pg_catalog.set_config('search_path', '', false)$$,
+                        id => 'sp1', down_revision => ARRAY(SELECT revision FROM migrate.heads()));
+SELECT migrations_apply_ok('a script that empties search_path');
+SHOW search_path;
+RESET search_path;
 
 SELECT * FROM finish();
 
@@ -202,5 +221,5 @@ SELECT * FROM finish();
 SET migrate.allow_drop = on;
 DROP EXTENSION migrate_tap, pgtap;
 DROP EXTENSION migrate;
-DROP TABLE users, notes, archive;
+DROP TABLE IF EXISTS users, notes, archive;
 DROP ROLE regress_migrate_tap;

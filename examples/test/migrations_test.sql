@@ -43,7 +43,7 @@ SELECT migration_locks_at_most('d6b9e1a4f278', 'SHARE UPDATE EXCLUSIVE');
 -- (checked in a subtransaction that is rolled back).
 SELECT migrations_roundtrip_ok();
 
--- The whole history, from an empty schema: downgrade to base, upgrade to
+-- The whole history from base: downgrade to base, upgrade to
 -- the heads.  This leaves the database upgraded and its tables locked
 -- until the ROLLBACK below, so it comes last.
 SELECT migrations_apply_ok();

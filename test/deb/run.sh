@@ -179,10 +179,22 @@ check "lintian reports no errors" lint
 newest=$(echo "$pgversions" | tail -1)
 pgc=/usr/lib/postgresql/$newest/bin/pg_config
 control=$($pgc --sharedir)/extension/migrate.control
+# packages of migrate already installed are someone's: never purge them
+for p in "${debpkgs[@]}"; do
+    if dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed"; then
+        check "package $p is not installed already (remove it first: this test installs and purges its own)" false
+        exit 1
+    fi
+done
 if [ -e "$control" ] && ! dpkg -S "$control" >/dev/null 2>&1; then
     had_source_install=yes
-    # build now, so the window without a source install stays short
-    make -s -C "$root" >"$WORK/make.log" 2>&1 || true
+    # build now, so the window without a source install stays short; a tree
+    # that does not build could not be restored: stop before installing
+    if ! make -s -C "$root" >"$WORK/make.log" 2>&1; then
+        tail -20 "$WORK/make.log" | sed 's/^/# /'
+        check "the source tree builds, so that its install can be restored after the purge" false
+        exit 1
+    fi
 else
     had_source_install=no
 fi
