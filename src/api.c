@@ -974,20 +974,19 @@ history_page_start(Graph *g, StepPlan *plan, int after, const char *after_text)
 	return 0;					/* keep the compiler quiet */
 }
 
-/* Per revision, the rows of migrate.log that history() shows. */
+/*
+ * Per revision, the rows of migrate.log (SPI_tuptable's) that history()
+ * shows; palloc0'd, so 0 ids mean none.
+ */
 typedef struct HistoryRows
 {
-	int			latest;			/* the latest row, -1: none */
+	int			latest;			/* the latest row */
 	int64		latest_id;
 	int			ok;				/* the latest successful upgrade or stamp */
 	int64		ok_id;
-	int64		down_id;		/* the latest successful downgrade, 0: none */
+	bool		ok_stamp;		/* ... was a stamp: it ran nothing */
+	int64		down_id;		/* the latest successful downgrade */
 } HistoryRows;
-
-typedef struct HistoryLog
-{
-	HistoryRows *rows;			/* by graph index; the rows are SPI_tuptable's */
-} HistoryLog;
 
 /*
  * The log rows of the revisions of the page: one query (store.c), then
@@ -995,10 +994,10 @@ typedef struct HistoryLog
  * row names a revision by id; one whose id is now a branch label of
  * another (a dropped revision's) is not that revision's.
  */
-static HistoryLog *
+static HistoryRows *
 history_log(Graph *g, StepPlan *plan, int first, int end)
 {
-	HistoryLog *log = palloc(sizeof(HistoryLog));
+	HistoryRows *rows = palloc0(Max(g->n, 1) * sizeof(HistoryRows));
 	List	   *ids = NIL;
 	int			nlog;
 	int			i;
@@ -1006,12 +1005,6 @@ history_log(Graph *g, StepPlan *plan, int first, int end)
 	for (i = first; i < end; i++)
 		ids = lappend(ids, REV_ID(g, plan->steps[i].rev));
 	nlog = store_history_log(ids);
-	log->rows = palloc(Max(g->n, 1) * sizeof(HistoryRows));
-	for (i = 0; i < g->n; i++)
-	{
-		log->rows[i].latest = log->rows[i].ok = -1;
-		log->rows[i].latest_id = log->rows[i].ok_id = log->rows[i].down_id = 0;
-	}
 	for (i = 0; i < nlog; i++)
 	{
 		HeapTuple	tup = SPI_tuptable->vals[i];
@@ -1031,22 +1024,23 @@ history_log(Graph *g, StepPlan *plan, int first, int end)
 			pfree(op);
 			continue;
 		}
-		h = &log->rows[r];
-		if (h->latest < 0 || logid > h->latest_id)
+		h = &rows[r];
+		if (logid > h->latest_id)
 		{
 			h->latest = i;
 			h->latest_id = logid;
 		}
 		if (!failed && strcmp(op, "downgrade") == 0)
 			h->down_id = Max(h->down_id, logid);
-		else if (!failed && (h->ok < 0 || logid > h->ok_id))
+		else if (!failed && logid > h->ok_id)
 		{
 			h->ok = i;
 			h->ok_id = logid;
+			h->ok_stamp = strcmp(op, "stamp") == 0;
 		}
 		pfree(op);
 	}
-	return log;
+	return rows;
 }
 
 /*
@@ -1075,7 +1069,7 @@ migrate_history(PG_FUNCTION_ARGS)
 				end,
 				i;
 	bool		with_log;
-	HistoryLog *log = NULL;
+	HistoryRows *log = NULL;
 
 	if (PG_NARGS() > 1 && !PG_ARGISNULL(1))
 	{
@@ -1089,7 +1083,7 @@ migrate_history(PG_FUNCTION_ARGS)
 	}
 	InitMaterializedSRF(fcinfo, 0);
 	rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
-	/* the log's columns: 0.6's SQL, and a role that may read migrate.log */
+	/* the log's columns come with 0.6's SQL */
 	with_log = rsinfo->setDesc->natts >= 12;
 	connect_spi();
 	g = load_state(&version);
@@ -1098,6 +1092,7 @@ migrate_history(PG_FUNCTION_ARGS)
 	applied = plan_applied(g, version);
 	first = history_page_start(g, plan, after_rev, after);
 	end = page_size < 0 || page_size >= plan->nsteps - first ? plan->nsteps : first + page_size;
+	/* ... and are filled for a role that may read migrate.log */
 	if (with_log && end > first && store_may_read_log())
 		log = history_log(g, plan, first, end);
 
@@ -1127,7 +1122,7 @@ migrate_history(PG_FUNCTION_ARGS)
 		if (log)
 		{
 			TupleDesc	desc = SPI_tuptable->tupdesc;
-			HistoryRows *h = &log->rows[r];
+			HistoryRows *h = &log[r];
 			bool		isnull;
 
 			/*
@@ -1135,7 +1130,7 @@ migrate_history(PG_FUNCTION_ARGS)
 			 * it, unless a later downgrade undid that one (then it is
 			 * applied, if at all, below a stamp that named another).
 			 */
-			if (applied[r] && h->ok >= 0 && h->ok_id > h->down_id)
+			if (applied[r] && h->ok_id > h->down_id)
 			{
 				HeapTuple	ok = SPI_tuptable->vals[h->ok];
 
@@ -1144,14 +1139,14 @@ migrate_history(PG_FUNCTION_ARGS)
 				values[9] = CStringGetTextDatum(SPI_getvalue(ok, desc, 4));
 				nulls[9] = false;
 				/* a stamp ran nothing: no duration */
-				if (strcmp(SPI_getvalue(ok, desc, 2), "stamp") != 0)
+				if (!h->ok_stamp)
 				{
 					values[10] = SPI_getbinval(ok, desc, 5, &isnull);
 					nulls[10] = false;
 				}
 			}
 			/* the last attempt, up or down, failed */
-			if (h->latest >= 0 && !heap_attisnull(SPI_tuptable->vals[h->latest], 6, desc))
+			if (h->latest_id > 0 && !heap_attisnull(SPI_tuptable->vals[h->latest], 6, desc))
 			{
 				HeapTuple	latest = SPI_tuptable->vals[h->latest];
 
@@ -1183,9 +1178,9 @@ migrate_record_failure(PG_FUNCTION_ARGS)
 	char	   *sqlstate = required_text(fcinfo, 2, "sqlstate");
 	char	   *message = required_text(fcinfo, 3, "message");
 	Interval   *duration;
-	Graph	   *g;
-	int			r;
 	StoredScript script;
+	bool		registered = false;
+	ListCell   *lc;
 	TimestampTz started;
 
 	if (PG_ARGISNULL(4))
@@ -1218,14 +1213,19 @@ migrate_record_failure(PG_FUNCTION_ARGS)
 				 errdetail("A revision id is 1 to 64 characters of [A-Za-z0-9_], and not head, heads, base or current."),
 				 errhint("Pass the full id of the revision whose step failed.")));
 	connect_spi();
-	g = cache_graph();
-	r = graph_lookup(g, revision);
-	if (r >= 0 && strcmp(REV_ID(g, r), revision) != 0)
-		ereport(ERROR,
-				(errcode(MIGRATE_ERR_BAD_ARGUMENT),
-				 errmsg("\"%s\" is a branch label, not a revision id", revision),
-				 errdetail("It labels revision \"%s\".", REV_ID(g, r)),
-				 errhint("Pass the full id of the revision whose step failed.")));
+	/* one index lookup, as registration does: no graph to build */
+	foreach(lc, store_lookup_names(list_make1(revision)))
+	{
+		NameOwner  *o = lfirst(lc);
+
+		if (o->is_label)
+			ereport(ERROR,
+					(errcode(MIGRATE_ERR_BAD_ARGUMENT),
+					 errmsg("\"%s\" is a branch label, not a revision id", revision),
+					 errdetail("It labels revision \"%s\".", o->owner),
+					 errhint("Pass the full id of the revision whose step failed.")));
+		registered = true;
+	}
 
 	/*
 	 * A revision need not be registered: a file's first deploy fails and
@@ -1233,7 +1233,7 @@ migrate_record_failure(PG_FUNCTION_ARGS)
 	 * in the log, under its id, for when the file is registered.
 	 */
 	script.checksum = NULL;
-	if (r >= 0)
+	if (registered)
 		script = store_get_script(revision);
 	started = GetCurrentTimestamp() - duration->time;
 	store_record_failure(revision, operation, script.checksum, started, duration,
